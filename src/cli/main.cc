@@ -1,0 +1,112 @@
+// mailshake: how fast and how safely mail servers do TLS.
+//
+//   mailshake SUBCOMMAND [FLAGS] [ARGS]
+//
+// Each subcommand has its own flags (defined in its own file); `mailshake
+// SUBCOMMAND --help` lists them.
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "src/cli/cli.h"
+
+namespace {
+
+struct Subcommand {
+  const char* name;
+  const char* source;  // the file defining its flags
+  const char* summary;
+  int (*run)(const std::vector<std::string>& args);
+  // Flags (std::vector<std::string>) that may be given several times.
+  std::vector<const char*> repeatable;
+};
+
+const Subcommand kSubcommands[] = {
+    {"serve", "src/cli/serve.cc",
+     "run the embedded SMTP server with STARTTLS and implicit TLS", mailshake::cli::RunServe,
+     {"listen", "listen_implicit"}},
+};
+
+void PrintUsage(FILE* out) {
+  std::fprintf(out,
+               "usage: mailshake SUBCOMMAND [FLAGS] [ARGS]\n\n"
+               "Measures how fast and how safely mail servers do TLS.\n\nsubcommands:\n");
+  for (const Subcommand& s : kSubcommands) std::fprintf(out, "  %-8s %s\n", s.name, s.summary);
+  std::fprintf(out, "\n'mailshake SUBCOMMAND --help' lists a subcommand's flags.\n");
+}
+
+// Prints the flags of |sub| (those defined in its own file) with their help.
+void PrintSubcommandHelp(const Subcommand& sub) {
+  std::printf("usage: mailshake %s [FLAGS]\n\n%s.\n\nflags:\n", sub.name, sub.summary);
+  std::vector<std::pair<std::string, const absl::CommandLineFlag*>> flags;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (absl::EndsWith(flag->Filename(), sub.source)) flags.emplace_back(std::string(name), flag);
+  }
+  std::sort(flags.begin(), flags.end());
+  for (const auto& [name, flag] : flags) {
+    std::printf("  --%s (default: %s)\n      %s\n", name.c_str(),
+                flag->DefaultValue().empty() ? "\"\"" : flag->DefaultValue().c_str(),
+                flag->Help().c_str());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0 ||
+      std::strcmp(argv[1], "-h") == 0) {
+    PrintUsage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const Subcommand* sub = nullptr;
+  for (const Subcommand& s : kSubcommands) {
+    if (std::strcmp(argv[1], s.name) == 0) sub = &s;
+  }
+  if (sub == nullptr) {
+    std::fprintf(stderr, "mailshake: unknown subcommand '%s'\n\n", argv[1]);
+    PrintUsage(stderr);
+    return 2;
+  }
+  // argv[0] becomes "mailshake SUBCOMMAND" for absl's messages.
+  std::string program = absl::StrCat("mailshake ", sub->name);
+  std::vector<char*> args;
+  args.push_back(program.data());
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      PrintSubcommandHelp(*sub);
+      return 0;
+    }
+    args.push_back(argv[i]);
+  }
+  std::vector<std::string> combined(sub->repeatable.size());
+  for (size_t i = 0; i < sub->repeatable.size(); ++i) {
+    mailshake::cli::CombineRepeatedFlag(sub->repeatable[i], &args, &combined[i]);
+  }
+  absl::FlagsUsageConfig config;
+  config.contains_helpshort_flags = [](absl::string_view) { return false; };
+  absl::SetFlagsUsageConfig(config);
+  absl::SetProgramUsageMessage(absl::StrCat("mailshake ", sub->name, " [FLAGS]"));
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  std::vector<std::string> rest(positional.begin() + 1, positional.end());
+  // Flags that belong to another subcommand are refused, so that a typo in
+  // the subcommand cannot silently ignore them.
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (flag->IsSpecifiedOnCommandLine() && !absl::EndsWith(flag->Filename(), sub->source) &&
+        absl::StrContains(flag->Filename(), "src/cli/")) {
+      return mailshake::cli::UsageError(
+          sub->name, absl::StrCat("--", name, " is not a flag of '", sub->name, "'"));
+    }
+  }
+  return sub->run(rest);
+}
