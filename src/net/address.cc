@@ -7,7 +7,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace mailshake::net {
@@ -74,6 +76,16 @@ absl::StatusOr<SocketAddress> SocketAddress::FromIp(absl::string_view ip, uint16
   }
   return absl::InvalidArgumentError(
       absl::StrCat("'", ip, "' is not an IPv4 or IPv6 address literal"));
+}
+
+SocketAddress SocketAddress::FromIpv4(uint32_t host_order, uint16_t port) {
+  SocketAddress out;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&out.storage_);
+  v4->sin_family = AF_INET;
+  v4->sin_port = htons(port);
+  v4->sin_addr.s_addr = htonl(host_order);
+  out.length_ = sizeof(sockaddr_in);
+  return out;
 }
 
 absl::StatusOr<SocketAddress> SocketAddress::Parse(absl::string_view text) {
@@ -200,6 +212,47 @@ absl::StatusOr<Target> ParseTarget(absl::string_view url) {
   target.address = *resolved;
   target.address.set_port(port);
   return target;
+}
+
+absl::StatusOr<std::vector<SocketAddress>> ParseSourceAddresses(absl::string_view text) {
+  constexpr size_t kMaxAddresses = 65536;
+  std::vector<SocketAddress> out;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    item = absl::StripAsciiWhitespace(item);
+    size_t dash = item.find('-');
+    if (dash == absl::string_view::npos) {
+      absl::StatusOr<SocketAddress> a = SocketAddress::FromIp(item, 0);
+      if (!a.ok()) return a.status();
+      out.push_back(*a);
+    } else {
+      absl::StatusOr<SocketAddress> first = SocketAddress::FromIp(item.substr(0, dash), 0);
+      absl::StatusOr<SocketAddress> last = SocketAddress::FromIp(item.substr(dash + 1), 0);
+      if (!first.ok()) return first.status();
+      if (!last.ok()) return last.status();
+      if (first->family() != AF_INET || last->family() != AF_INET) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("source range '", item, "': ranges are IPv4 only"));
+      }
+      uint32_t lo = ntohl(reinterpret_cast<const sockaddr_in*>(first->sockaddr_ptr())->sin_addr.s_addr);
+      uint32_t hi = ntohl(reinterpret_cast<const sockaddr_in*>(last->sockaddr_ptr())->sin_addr.s_addr);
+      if (lo > hi) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("source range '", item, "': first address is after the last"));
+      }
+      if (hi - lo >= kMaxAddresses) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("source range '", item, "': more than 65536 addresses"));
+      }
+      for (uint64_t a = lo; a <= hi; ++a) {
+        out.push_back(SocketAddress::FromIpv4(static_cast<uint32_t>(a), 0));
+      }
+    }
+    if (out.size() > kMaxAddresses) {
+      return absl::InvalidArgumentError("more than 65536 source addresses");
+    }
+  }
+  if (out.empty()) return absl::InvalidArgumentError("no source address given");
+  return out;
 }
 
 }  // namespace mailshake::net

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -25,6 +26,9 @@ class SocketAddress {
 
   // Builds an address from a literal IP (no port) and |port|.
   static absl::StatusOr<SocketAddress> FromIp(absl::string_view ip, uint16_t port);
+
+  // Builds an IPv4 address from |host_order| (e.g. 0x7f000001) and |port|.
+  static SocketAddress FromIpv4(uint32_t host_order, uint16_t port);
 
   // Copies |len| bytes of |sa|; fails for families other than AF_INET/AF_INET6.
   static absl::StatusOr<SocketAddress> FromSockaddr(const sockaddr* sa, socklen_t len);
@@ -64,6 +68,11 @@ struct Target {
 // Parses a target URL. Host names are resolved with getaddrinfo (numeric
 // literals need no lookup); the first address returned is used.
 absl::StatusOr<Target> ParseTarget(absl::string_view url);
+
+// Parses source addresses for a client to rotate over: a comma-separated list
+// of literal addresses and inclusive IPv4 ranges ("127.0.0.2-127.0.0.250").
+// Ports are 0. At most 65536 addresses; an empty or reversed range is an error.
+absl::StatusOr<std::vector<SocketAddress>> ParseSourceAddresses(absl::string_view text);
 
 }  // namespace mailshake::net
 

@@ -73,5 +73,24 @@ TEST(TargetTest, RejectsOtherSchemesAndEmptyHosts) {
   EXPECT_FALSE(ParseTarget("smtp://127.0.0.1:99999").ok());
 }
 
+TEST(SourceAddressesTest, ExpandsInclusiveIpv4RangesAndLists) {
+  absl::StatusOr<std::vector<SocketAddress>> a =
+      ParseSourceAddresses("127.0.0.2-127.0.0.4, ::1");
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_EQ(a->size(), 4u);
+  EXPECT_EQ((*a)[0].IpString(), "127.0.0.2");
+  EXPECT_EQ((*a)[2].IpString(), "127.0.0.4");
+  EXPECT_EQ((*a)[3].IpString(), "::1");
+  EXPECT_EQ((*a)[0].port(), 0);
+}
+
+TEST(SourceAddressesTest, RejectsReversedHugeAndMalformedRanges) {
+  EXPECT_FALSE(ParseSourceAddresses("127.0.0.9-127.0.0.2").ok());
+  EXPECT_FALSE(ParseSourceAddresses("10.0.0.0-10.255.255.255").ok());
+  EXPECT_FALSE(ParseSourceAddresses("127.0.0.1-::1").ok());
+  EXPECT_FALSE(ParseSourceAddresses("").ok());
+  EXPECT_FALSE(ParseSourceAddresses("127.0.0.x").ok());
+}
+
 }  // namespace
 }  // namespace mailshake::net

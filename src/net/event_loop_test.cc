@@ -1,6 +1,10 @@
 #include "src/net/event_loop.h"
 
+#include <poll.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <thread>
 #include <vector>
@@ -157,16 +161,34 @@ TEST(SocketTest, ListenOnPortZeroThenConnectOverLoopback) {
   ASSERT_TRUE(bound.ok());
   EXPECT_NE(bound->port(), 0);
   SocketAddress source = *SocketAddress::Parse("127.0.0.2:0");
-  absl::StatusOr<UniqueFd> client = ConnectNonBlocking(*bound, &source);
-  ASSERT_TRUE(client.ok()) << client.status();
+  int error = -1;
+  UniqueFd client = StartConnect(*bound, &source, &error);
+  ASSERT_TRUE(client.valid()) << strerror(error);
+  EXPECT_EQ(error, 0);
   int accepted = -1;
   for (int i = 0; i < 1000 && accepted < 0; ++i) {
     accepted = AcceptNonBlocking(listener->get());
     if (accepted < 0) usleep(1000);
   }
   ASSERT_GE(accepted, 0);
-  EXPECT_EQ(TakeSocketError(client->get()), 0);
+  EXPECT_EQ(TakeSocketError(client.get()), 0);
   close(accepted);
+}
+
+TEST(SocketTest, ConnectToAClosedPortReportsRefused) {
+  absl::StatusOr<UniqueFd> listener =
+      Listen(*SocketAddress::Parse("127.0.0.1:0"), 1, /*reuse_port=*/false);
+  ASSERT_TRUE(listener.ok());
+  SocketAddress bound = *LocalAddress(listener->get());
+  listener->reset();  // nothing listens there now
+  int error = 0;
+  UniqueFd client = StartConnect(bound, nullptr, &error);
+  if (client.valid()) {
+    pollfd p{client.get(), POLLOUT, 0};
+    ASSERT_EQ(poll(&p, 1, 5000), 1);
+    error = TakeSocketError(client.get());
+  }
+  EXPECT_EQ(error, ECONNREFUSED);
 }
 
 }  // namespace

@@ -77,10 +77,14 @@ int AcceptNonBlocking(int listen_fd) {
   return fd;
 }
 
-absl::StatusOr<UniqueFd> ConnectNonBlocking(const SocketAddress& destination,
-                                            const SocketAddress* source) {
+UniqueFd StartConnect(const SocketAddress& destination, const SocketAddress* source,
+                      int* error) {
+  *error = 0;
   UniqueFd fd(socket(destination.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return Errno("socket for", destination);
+  if (!fd.valid()) {
+    *error = errno;
+    return fd;
+  }
   int one = 1;
   setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   if (source != nullptr) {
@@ -88,12 +92,14 @@ absl::StatusOr<UniqueFd> ConnectNonBlocking(const SocketAddress& destination,
       setsockopt(fd.get(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
     }
     if (bind(fd.get(), source->sockaddr_ptr(), source->length()) != 0) {
-      return Errno("bind source", *source);
+      *error = errno;
+      return UniqueFd();
     }
   }
   if (connect(fd.get(), destination.sockaddr_ptr(), destination.length()) != 0 &&
       errno != EINPROGRESS) {
-    return Errno("connect", destination);
+    *error = errno;
+    return UniqueFd();
   }
   return fd;
 }

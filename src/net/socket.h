@@ -41,10 +41,12 @@ int AcceptNonBlocking(int listen_fd);
 
 // Starts a non-blocking connect to |destination|, bound first to |source| when
 // it is not null (port 0, with IP_BIND_ADDRESS_NO_PORT so the port is chosen
-// at connect time per 4-tuple). An EINPROGRESS connect is success: wait for
+// at connect time per 4-tuple). Returns the socket, or an invalid one with
+// |*error| set to the errno of the failed step (ECONNREFUSED, EADDRNOTAVAIL,
+// EMFILE, ...). An EINPROGRESS connect is success (|*error| is 0): wait for
 // writability, then read |TakeSocketError|.
-absl::StatusOr<UniqueFd> ConnectNonBlocking(const SocketAddress& destination,
-                                            const SocketAddress* source);
+UniqueFd StartConnect(const SocketAddress& destination, const SocketAddress* source,
+                      int* error);
 
 // Returns and clears the pending error of |fd| (SO_ERROR); 0 when none.
 int TakeSocketError(int fd);
