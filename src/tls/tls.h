@@ -258,8 +258,9 @@ struct ClientConfig {
   enum class Resumption {
     kOff,        // never ask for tickets or offer sessions
     kTicket,     // RFC 5077 tickets (TLS 1.2) and TLS 1.3 PSK tickets
-    kSessionId,  // TLS 1.2 session IDs: the client refuses tickets (TLS 1.3
-                 // has no session IDs, so it does not resume at all)
+    kSessionId,  // TLS 1.2 session IDs: the client refuses RFC 5077 tickets.
+                 // TLS 1.3 has only PSK resumption, which this does not stop:
+                 // there it behaves as kTicket.
   };
   uint16_t min_version = TLS1_2_VERSION;
   uint16_t max_version = TLS1_3_VERSION;

@@ -519,6 +519,8 @@ INSTANTIATE_TEST_SUITE_P(
                     ResumptionCase{TLS1_2_VERSION, ClientConfig::Resumption::kSessionId, true},
                     ResumptionCase{TLS1_2_VERSION, ClientConfig::Resumption::kOff, false},
                     ResumptionCase{TLS1_3_VERSION, ClientConfig::Resumption::kTicket, true},
+                    // TLS 1.3 has only PSK resumption; refusing RFC 5077 tickets does not stop it.
+                    ResumptionCase{TLS1_3_VERSION, ClientConfig::Resumption::kSessionId, true},
                     ResumptionCase{TLS1_3_VERSION, ClientConfig::Resumption::kOff, false}));
 
 TEST(ResumptionTest, Tls12SessionIdModeResumesWithoutTickets) {
