@@ -18,6 +18,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "src/cli/cli.h"
 
 namespace {
@@ -54,7 +55,9 @@ void PrintSubcommandHelp(const Subcommand& sub) {
   }
   std::sort(flags.begin(), flags.end());
   for (const auto& [name, flag] : flags) {
-    std::printf("  --%s (default: %s)\n      %s\n", name.c_str(),
+    std::string dashed = name;
+    std::replace(dashed.begin(), dashed.end(), '_', '-');
+    std::printf("  --%s (default: %s)\n      %s\n", dashed.c_str(),
                 flag->DefaultValue().empty() ? "\"\"" : flag->DefaultValue().c_str(),
                 flag->Help().c_str());
   }
@@ -88,6 +91,35 @@ int main(int argc, char** argv) {
     }
     args.push_back(argv[i]);
   }
+  // Flags are written with dashes (--tls-min); absl names them with
+  // underscores. Only the name is rewritten, never the value.
+  std::vector<std::string> normalized;
+  normalized.reserve(args.size());
+  for (size_t i = 1; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (arg == "--") break;
+    if (!absl::StartsWith(arg, "--")) continue;
+    size_t eq = arg.find('=');
+    std::string name(arg.substr(0, eq));
+    std::replace(name.begin() + 2, name.end(), '-', '_');
+    normalized.push_back(absl::StrCat(name, eq == absl::string_view::npos ? "" : arg.substr(eq)));
+    args[i] = normalized.back().data();
+  }
+  // Flags that belong to another subcommand are refused, so that a flag
+  // given to the wrong subcommand is not silently ignored.
+  for (size_t i = 1; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (arg == "--") break;
+    if (!absl::ConsumePrefix(&arg, "--") && !absl::ConsumePrefix(&arg, "-")) continue;
+    absl::string_view name = arg.substr(0, arg.find('='));
+    const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag == nullptr && absl::ConsumePrefix(&name, "no")) flag = absl::FindCommandLineFlag(name);
+    if (flag != nullptr && absl::StrContains(flag->Filename(), "src/cli/") &&
+        !absl::EndsWith(flag->Filename(), sub->source)) {
+      return mailshake::cli::UsageError(
+          sub->name, absl::StrCat("--", name, " is not a flag of '", sub->name, "'"));
+    }
+  }
   std::vector<std::string> combined(sub->repeatable.size());
   for (size_t i = 0; i < sub->repeatable.size(); ++i) {
     mailshake::cli::CombineRepeatedFlag(sub->repeatable[i], &args, &combined[i]);
@@ -99,14 +131,5 @@ int main(int argc, char** argv) {
   std::vector<char*> positional =
       absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   std::vector<std::string> rest(positional.begin() + 1, positional.end());
-  // Flags that belong to another subcommand are refused, so that a typo in
-  // the subcommand cannot silently ignore them.
-  for (const auto& [name, flag] : absl::GetAllFlags()) {
-    if (flag->IsSpecifiedOnCommandLine() && !absl::EndsWith(flag->Filename(), sub->source) &&
-        absl::StrContains(flag->Filename(), "src/cli/")) {
-      return mailshake::cli::UsageError(
-          sub->name, absl::StrCat("--", name, " is not a flag of '", sub->name, "'"));
-    }
-  }
   return sub->run(rest);
 }

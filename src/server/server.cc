@@ -365,7 +365,7 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
       if (action == smtp::ServerAction::kStartTls) {
         start_tls_after_flush_ = true;
       } else if (action == smtp::ServerAction::kClose) {
-        close_after_flush_ = dialogue_->close_reason();
+        close_after_flush_ = *dialogue_->close_reason() ? dialogue_->close_reason() : "closed";
       }
     }
     Flush();
