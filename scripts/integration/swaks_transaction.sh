@@ -6,7 +6,7 @@ timeout 30 swaks --server "127.0.0.1:$smtp_port" --tls --timeout 10 \
   --from sender@client.test --to rcpt@mx.test --helo client.test \
   --body "hello from the integration test" >"$work/swaks.out" 2>&1 \
   || { cat "$work/swaks.out" >&2; fail "swaks failed"; }
-expect_line "$work/swaks.out" "<~  220 .*Ready to start TLS"
+expect_line "$work/swaks.out" "<-  220 .*Ready to start TLS"
 expect_line "$work/swaks.out" "<~  250 .*"
 expect_line "$work/swaks.out" "<~  221 "
 # Implicit TLS (port-465 style) too.
