@@ -1,0 +1,803 @@
+#include "src/engine/engine.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/synchronization/mutex.h"
+#include "src/net/event_loop.h"
+#include "src/net/socket.h"
+#include "src/smtp/reply_parser.h"
+
+namespace mailshake::engine {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr int64_t kNanosPerSecond = 1000000000;
+const stats::HistogramConfig kHistogramConfig = {3, int64_t{3600} * kNanosPerSecond};
+
+int64_t Nanos(absl::Duration d) { return absl::ToInt64Nanoseconds(d); }
+
+int64_t ThreadCpuNanos() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * kNanosPerSecond + ts.tv_nsec;
+}
+
+// The engine phase a dialogue phase is timed as.
+Phase EnginePhase(smtp::Phase p) {
+  switch (p) {
+    case smtp::Phase::kBanner: return kBanner;
+    case smtp::Phase::kEhlo: return kEhlo;
+    case smtp::Phase::kStartTls: return kStartTls;
+    case smtp::Phase::kTls: return kTls;
+    case smtp::Phase::kPostTls:
+    case smtp::Phase::kQuit: return kPostTls;
+  }
+  return kPostTls;
+}
+
+std::string ErrnoCategory(int err, Phase phase) {
+  switch (err) {
+    case ECONNREFUSED: return "connect_refused";
+    case ETIMEDOUT: return phase == kConnect ? "connect_timeout" : absl::StrCat("timeout:", PhaseName(phase));
+    case ECONNRESET: return absl::StrCat("reset:", PhaseName(phase));
+    case EPIPE: return absl::StrCat("closed_by_server:", PhaseName(phase));
+    case EADDRNOTAVAIL: case EADDRINUSE: case EMFILE: case ENFILE: case ENOBUFS: case ENOMEM:
+      return absl::StrCat("local_resource:", absl::AsciiStrToLower(strerrorname_np(err)));
+    default:
+      return absl::StrCat(phase == kConnect ? "connect_error:" : "io_error:",
+                          absl::AsciiStrToLower(strerrorname_np(err) ? strerrorname_np(err) : "unknown"));
+  }
+}
+
+std::string AlertName(uint8_t description) {
+  return absl::StrReplaceAll(absl::AsciiStrToLower(SSL_alert_desc_string_long(description)),
+                             {{" ", "_"}});
+}
+
+}  // namespace
+
+absl::string_view PhaseName(int phase) {
+  static constexpr absl::string_view kNames[] = {"connect", "banner",   "ehlo", "starttls",
+                                                 "tls",     "post_tls", "total"};
+  return phase >= 0 && phase < kPhaseCount ? kNames[phase] : "unknown";
+}
+
+absl::Status RunSpec::Validate() const {
+  if (threads < 1 || threads > 1024) return absl::InvalidArgumentError("--threads must be 1 to 1024");
+  if (concurrency < threads) {
+    return absl::InvalidArgumentError("--concurrency must be at least --threads");
+  }
+  if (concurrency > 1000000) return absl::InvalidArgumentError("--concurrency must be at most 1000000");
+  if (handshakes < 0) return absl::InvalidArgumentError("--handshakes must not be negative");
+  if (handshakes == 0 && duration <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--duration must be positive (or give --handshakes)");
+  }
+  if (warmup < absl::ZeroDuration()) return absl::InvalidArgumentError("--warmup must not be negative");
+  if (rate < 0 || !std::isfinite(rate)) return absl::InvalidArgumentError("--rate must be positive");
+  if (resume_ratio < 0 || resume_ratio > 1) {
+    return absl::InvalidArgumentError("--resume-ratio must be between 0 and 1");
+  }
+  if (connect_timeout <= absl::ZeroDuration() || phase_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--connect-timeout and --phase-timeout must be positive");
+  }
+  if (smtp.implicit_tls != target.implicit_tls) {
+    return absl::InvalidArgumentError("internal: smtp.implicit_tls differs from the target's");
+  }
+  for (const net::SocketAddress& s : sources) {
+    if (s.family() != target.address.family()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--source ", s.IpString(), " is not of the target's address family"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+RunResult::RunResult()
+    : phases(*stats::PhaseHistograms::Create(kPhaseCount, kHistogramConfig)),
+      schedule_lag(*stats::LatencyHistogram::Create(kHistogramConfig)) {}
+
+// One thread's recorders. Only the owning thread touches them until the
+// thread has ended.
+struct Recorder {
+  int64_t attempted = 0, succeeded = 0, failed = 0, warmup_attempts = 0;
+  stats::CounterMap outcomes;
+  stats::PhaseHistograms phases = *stats::PhaseHistograms::Create(kPhaseCount, kHistogramConfig);
+  stats::TimeSeries series;
+  stats::LatencyHistogram schedule_lag = *stats::LatencyHistogram::Create(kHistogramConfig);
+  // Negotiated facts by id; named when merged, so the hot path allocates no
+  // strings.
+  absl::flat_hash_map<uint16_t, int64_t> versions, cipher_suites, groups, sigalgs;
+  int64_t full = 0, resumed = 0;
+  absl::flat_hash_map<std::string, int64_t> peer_keys;
+  int64_t cpu_ns = 0;
+};
+
+class Engine::Worker {
+ public:
+  Worker(Engine* engine, int index, int concurrency, double rate,
+         bssl::UniquePtr<SSL_CTX> ctx, std::unique_ptr<net::EventLoop> loop)
+      : engine_(engine),
+        spec_(engine->spec_),
+        index_(index),
+        cap_(concurrency),
+        rate_(rate),
+        ctx_(std::move(ctx)),
+        loop_(std::move(loop)),
+        rng_(engine->spec_.seed * 1000003 + index),
+        read_buffer_(new char[kReadChunk]),
+        published_total_(*stats::LatencyHistogram::Create(kHistogramConfig)) {}
+
+  ~Worker() { Join(); }
+
+  void StartThread() { thread_ = std::thread([this] { Run(); }); }
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  bool done() const { return done_.load(std::memory_order_acquire); }
+
+  void RequestStop(bool abort) {
+    stop_.store(true, std::memory_order_relaxed);
+    if (abort) abort_.store(true, std::memory_order_relaxed);
+    loop_->Wakeup();
+  }
+
+  void AddProgress(Progress* p, stats::LatencyHistogram* total) const {
+    p->succeeded += succeeded_.load(std::memory_order_relaxed);
+    p->failed += failed_.load(std::memory_order_relaxed);
+    p->in_flight += in_flight_.load(std::memory_order_relaxed);
+    absl::MutexLock lock(&published_mu_);
+    total->Merge(published_total_).IgnoreError();  // same config by construction
+  }
+
+  Recorder& recorder() { return rec_; }
+
+ private:
+  class Session;
+  friend class Session;
+
+  void Run();
+  bool MayStart(int64_t now);
+  bool MayStartPeek(int64_t now) const;
+  void Launch(Session* s, int64_t scheduled_ns);
+  void SessionEnded(Session* s);
+  int64_t NextGap();
+  void Publish();
+
+  Engine* engine_;
+  const RunSpec& spec_;
+  int index_;
+  int cap_;         // sessions in flight at most
+  double rate_;     // arrivals per second (open loop), 0 for closed loop
+  bssl::UniquePtr<SSL_CTX> ctx_;
+  std::unique_ptr<net::EventLoop> loop_;
+  std::mt19937_64 rng_;
+  std::unique_ptr<char[]> read_buffer_;
+  std::vector<std::unique_ptr<Session>> sessions_;
+  std::vector<Session*> idle_;       // free session objects
+  std::vector<Session*> to_launch_;  // closed loop: ended this round, start again
+  int in_flight_local_ = 0;
+  int64_t next_arrival_ns_ = 0;
+  size_t next_source_ = 0;
+  double resume_credit_ = 0;
+  bool draining_ = false;
+  int64_t drain_deadline_ns_ = INT64_MAX;
+  Recorder rec_;
+
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> abort_{false};
+  std::atomic<bool> done_{false};
+  std::atomic<int64_t> succeeded_{0}, failed_{0}, in_flight_{0};
+  mutable absl::Mutex published_mu_;
+  stats::LatencyHistogram published_total_ ABSL_GUARDED_BY(published_mu_);
+  std::thread thread_;
+};
+
+// One SMTP session at a time; the object is reused for the next.
+class Engine::Worker::Session : public net::EventLoop::Handler, public net::TimerQueue::Timer {
+ public:
+  explicit Session(Worker* w) : w_(w), dialogue_(w->spec_.smtp) {}
+
+  bool active() const { return state_ != State::kIdle; }
+
+  void Begin(int64_t scheduled_ns) {
+    int64_t now = w_->loop_->now();
+    scheduled_ns_ = scheduled_ns;
+    start_ns_ = now;
+    phase_start_ns_ = now;
+    phase_ = kConnect;
+    std::fill(std::begin(phase_ns_), std::end(phase_ns_), 0);
+    parser_.Reset();
+    pending_.clear();
+    pending_off_ = 0;
+    interest_ = 0;
+    offer_session_ = false;
+    if (w_->spec_.tls.resumption != tls::ClientConfig::Resumption::kOff) {
+      w_->resume_credit_ += w_->spec_.resume_ratio;
+      if (w_->resume_credit_ >= 1.0) {
+        w_->resume_credit_ -= 1.0;
+        offer_session_ = true;
+      }
+    }
+    const net::SocketAddress* source = nullptr;
+    if (!w_->spec_.sources.empty()) {
+      source = &w_->spec_.sources[w_->next_source_];
+      w_->next_source_ = (w_->next_source_ + 1) % w_->spec_.sources.size();
+    }
+    state_ = State::kConnecting;
+    int err = 0;
+    net::UniqueFd fd = net::StartConnect(w_->spec_.target.address, source, &err);
+    if (!fd.valid()) {
+      fd_ = -1;
+      Finish(ErrnoCategory(err, kConnect));
+      return;
+    }
+    fd_ = fd.release();
+    if (!w_->loop_->Add(fd_, EPOLLOUT, this).ok()) {
+      Finish("local_resource:epoll");
+      return;
+    }
+    interest_ = EPOLLOUT;
+    w_->loop_->timers().Arm(this, now, Nanos(w_->spec_.connect_timeout));
+  }
+
+  void OnEvents(uint32_t events) override {
+    switch (state_) {
+      case State::kConnecting: {
+        int err = net::TakeSocketError(fd_);
+        if (err != 0) {
+          Finish(ErrnoCategory(err, kConnect));
+          return;
+        }
+        EnterPhase(kBanner);  // provisional; the dialogue says where we are
+        HandleStep(dialogue_.Start());
+        return;
+      }
+      case State::kHandshake:
+        ContinueHandshake();
+        return;
+      case State::kSmtp:
+        if ((events & EPOLLOUT) && pending_off_ < pending_.size()) {
+          if (!WritePending()) return;
+        }
+        if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) OnReadable();
+        return;
+      case State::kIdle:
+        return;
+    }
+  }
+
+  void OnTimerExpired() override {
+    if (state_ == State::kIdle) return;
+    Finish(phase_ == kConnect ? "connect_timeout" : absl::StrCat("timeout:", PhaseName(phase_)));
+  }
+
+  // Ends the session with |outcome| ("ok" for success).
+  void Finish(absl::string_view outcome) {
+    int64_t now = w_->loop_->now();
+    net::TimerQueue::Cancel(this);
+    if (fd_ >= 0) {
+      w_->loop_->Remove(fd_);
+      if (w_->spec_.close_with_rst) net::SetLingerZero(fd_);
+      close(fd_);
+      fd_ = -1;
+    }
+    bool success = outcome == "ok";
+    Recorder& rec = w_->rec_;
+    if (scheduled_ns_ < w_->engine_->measure_start_ns_) {
+      ++rec.warmup_attempts;
+    } else {
+      ++rec.attempted;
+      int64_t second = w_->engine_->wall_start_unix_ +
+                       (now - w_->engine_->start_ns_) / kNanosPerSecond;
+      rec.outcomes.Increment(outcome);
+      if (success) {
+        ++rec.succeeded;
+        w_->succeeded_.fetch_add(1, std::memory_order_relaxed);
+        AddPhaseTime(now);
+        for (int p = 0; p < kTotal; ++p) {
+          if (visited_ & (1u << p)) rec.phases.Record(p, phase_ns_[p]);
+        }
+        int64_t total = now - scheduled_ns_;
+        rec.phases.Record(kTotal, total);
+        rec.series.RecordSuccess(second, total);
+        ++rec.versions[info_.version];
+        ++rec.cipher_suites[info_.cipher_suite];
+        ++rec.groups[info_.group];
+        ++rec.sigalgs[info_.signature_algorithm];
+        if (info_.resumed) {
+          ++rec.resumed;
+        } else {
+          ++rec.full;
+        }
+        if (info_.peer_key.evp_type != EVP_PKEY_NONE) {
+          // Few distinct keys per run; the lookup does not allocate.
+          auto it = rec.peer_keys.find(peer_key_name_);
+          if (it == rec.peer_keys.end()) {
+            rec.peer_keys.emplace(peer_key_name_, 1);
+          } else {
+            ++it->second;
+          }
+        }
+      } else {
+        ++rec.failed;
+        w_->failed_.fetch_add(1, std::memory_order_relaxed);
+        rec.series.RecordFailure(second);
+      }
+      if (w_->rate_ > 0) rec.schedule_lag.Record(start_ns_ - scheduled_ns_);
+    }
+    ssl_.reset();
+    state_ = State::kIdle;
+    w_->SessionEnded(this);
+  }
+
+ private:
+  enum class State { kIdle, kConnecting, kSmtp, kHandshake };
+
+  void AddPhaseTime(int64_t now) {
+    phase_ns_[phase_] += now - phase_start_ns_;
+    visited_ |= 1u << phase_;
+    phase_start_ns_ = now;
+  }
+
+  void EnterPhase(Phase p) {
+    int64_t now = w_->loop_->now();
+    if (p != phase_) {
+      AddPhaseTime(now);
+      phase_ = p;
+    }
+    w_->loop_->timers().Arm(this, now, Nanos(w_->spec_.phase_timeout));
+  }
+
+  void SetInterest(uint32_t events) {
+    if (events == interest_) return;
+    interest_ = events;
+    w_->loop_->Modify(fd_, events, this).IgnoreError();
+  }
+
+  // Acts on what the dialogue asks for. Returns false if the session ended.
+  bool HandleStep(const smtp::Step& step) {
+    switch (step.kind) {
+      case smtp::Step::kWait:
+        EnterPhase(EnginePhase(dialogue_.phase()));
+        state_ = State::kSmtp;
+        SetInterest(EPOLLIN);
+        return true;
+      case smtp::Step::kSend:
+        EnterPhase(EnginePhase(dialogue_.phase()));
+        state_ = State::kSmtp;
+        pending_.assign(step.bytes.data(), step.bytes.size());
+        pending_off_ = 0;
+        return WritePending();
+      case smtp::Step::kStartTls:
+        EnterPhase(kTls);
+        return BeginHandshake();
+      case smtp::Step::kDone:
+        Finish("ok");
+        return false;
+      case smtp::Step::kFail:
+        Finish(FailureOutcome(step));
+        return false;
+    }
+    return false;
+  }
+
+  std::string FailureOutcome(const smtp::Step& step) const {
+    if (step.failure == smtp::FailureKind::kConnectionClosed) {
+      return absl::StrCat("closed_by_server:", PhaseName(phase_));
+    }
+    std::string out(smtp::FailureKindName(step.failure));
+    if (step.reply_code != 0) absl::StrAppend(&out, ":", step.reply_code);
+    return out;
+  }
+
+  bool WritePending() {
+    while (pending_off_ < pending_.size()) {
+      const char* p = pending_.data() + pending_off_;
+      size_t len = pending_.size() - pending_off_;
+      if (ssl_ != nullptr) {
+        int n = SSL_write(ssl_.get(), p, static_cast<int>(len));
+        if (n > 0) {
+          pending_off_ += n;
+          continue;
+        }
+        int err = SSL_get_error(ssl_.get(), n);
+        if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) break;
+        ERR_clear_error();
+        Finish(absl::StrCat("io_error:", PhaseName(phase_)));
+        return false;
+      }
+      ssize_t n = send(fd_, p, len, MSG_NOSIGNAL);
+      if (n > 0) {
+        pending_off_ += n;
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
+      Finish(ErrnoCategory(n < 0 ? errno : EPIPE, phase_));
+      return false;
+    }
+    SetInterest(pending_off_ < pending_.size() ? (EPOLLIN | EPOLLOUT) : EPOLLIN);
+    return true;
+  }
+
+  void OnReadable() {
+    char* buf = w_->read_buffer_.get();
+    ssize_t n;
+    if (ssl_ != nullptr) {
+      int r = SSL_read(ssl_.get(), buf, static_cast<int>(kReadChunk));
+      if (r <= 0) {
+        int err = SSL_get_error(ssl_.get(), r);
+        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return;
+        int saved = errno;
+        ERR_clear_error();
+        if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && saved == 0)) {
+          HandleStep(dialogue_.OnConnectionClosed());
+        } else if (err == SSL_ERROR_SYSCALL) {
+          if (phase_ == kPostTls && dialogue_.phase() == smtp::Phase::kQuit) {
+            HandleStep(dialogue_.OnConnectionClosed());
+          } else {
+            Finish(ErrnoCategory(saved, phase_));
+          }
+        } else {
+          Finish(absl::StrCat("tls_error:", PhaseName(phase_)));
+        }
+        return;
+      }
+      n = r;
+    } else {
+      n = recv(fd_, buf, kReadChunk, 0);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) return;
+        if (errno == ECONNRESET && dialogue_.phase() == smtp::Phase::kQuit) {
+          HandleStep(dialogue_.OnConnectionClosed());
+          return;
+        }
+        Finish(ErrnoCategory(errno, phase_));
+        return;
+      }
+      if (n == 0) {
+        HandleStep(dialogue_.OnConnectionClosed());
+        return;
+      }
+    }
+    absl::string_view in(buf, static_cast<size_t>(n));
+    while (!in.empty()) {
+      size_t consumed = 0;
+      smtp::ParseResult r = parser_.Feed(in, &consumed);
+      in.remove_prefix(consumed);
+      if (r == smtp::ParseResult::kNeedMore) return;
+      if (r == smtp::ParseResult::kError) {
+        Finish(absl::StrCat("protocol_violation:", smtp::ReplyErrorName(parser_.error())));
+        return;
+      }
+      smtp::Step step = dialogue_.OnReply(parser_.TakeReply());
+      if (step.kind == smtp::Step::kStartTls && !in.empty()) {
+        // Bytes after the 220 to STARTTLS and before our ClientHello would be
+        // read as if they came over TLS: STARTTLS response injection.
+        Finish("protocol_violation:starttls_injection");
+        return;
+      }
+      if (!HandleStep(step)) return;
+      if (state_ != State::kSmtp) return;
+    }
+  }
+
+  bool BeginHandshake() {
+    absl::StatusOr<bssl::UniquePtr<SSL>> ssl =
+        tls::NewClientConnection(w_->ctx_.get(), offer_session_);
+    if (!ssl.ok() || !SSL_set_fd(ssl->get(), fd_)) {
+      Finish("local_resource:ssl");
+      return false;
+    }
+    ssl_ = std::move(*ssl);
+    SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    state_ = State::kHandshake;
+    return ContinueHandshake();
+  }
+
+  bool ContinueHandshake() {
+    int rc = SSL_do_handshake(ssl_.get());
+    if (rc == 1) {
+      info_ = tls::ReadHandshakeInfo(ssl_.get());
+      if (info_.peer_key.evp_type != EVP_PKEY_NONE && !(peer_key_cached_ == info_.peer_key)) {
+        peer_key_cached_ = info_.peer_key;
+        peer_key_name_ = info_.peer_key.ToString();
+      }
+      state_ = State::kSmtp;
+      return HandleStep(dialogue_.OnTlsEstablished());
+    }
+    int err = SSL_get_error(ssl_.get(), rc);
+    if (err == SSL_ERROR_WANT_READ) {
+      SetInterest(EPOLLIN);
+      return true;
+    }
+    if (err == SSL_ERROR_WANT_WRITE) {
+      SetInterest(EPOLLOUT);
+      return true;
+    }
+    Finish(HandshakeFailure(err));
+    return false;
+  }
+
+  std::string HandshakeFailure(int ssl_error) {
+    int saved_errno = errno;
+    std::string out;
+    long verify = tls::LastVerifyError(ssl_.get());
+    std::optional<tls::Alert> alert = tls::LastAlert(ssl_.get());
+    uint32_t packed = ERR_peek_error();
+    if (verify != X509_V_OK) {
+      out = absl::StrCat("certificate_rejected:",
+                         absl::StrReplaceAll(X509_verify_cert_error_string(verify), {{" ", "_"}}));
+    } else if (alert.has_value() && !alert->sent) {
+      out = absl::StrCat("tls_alert:", AlertName(alert->description));
+    } else if (packed != 0) {
+      const char* reason = ERR_reason_error_string(packed);
+      out = absl::StrCat("tls_error:", reason != nullptr ? reason : "unknown");
+    } else if (ssl_error == SSL_ERROR_SYSCALL && saved_errno != 0) {
+      out = ErrnoCategory(saved_errno, kTls);
+    } else {
+      out = "closed_by_server:tls";
+    }
+    ERR_clear_error();
+    return out;
+  }
+
+  Worker* w_;
+  int fd_ = -1;
+  State state_ = State::kIdle;
+  bssl::UniquePtr<SSL> ssl_;
+  smtp::ClientDialogue dialogue_;
+  smtp::ReplyParser parser_;
+  std::string pending_;
+  size_t pending_off_ = 0;
+  uint32_t interest_ = 0;
+  bool offer_session_ = false;
+  int64_t scheduled_ns_ = 0, start_ns_ = 0, phase_start_ns_ = 0;
+  Phase phase_ = kConnect;
+  int64_t phase_ns_[kPhaseCount] = {};
+  uint32_t visited_ = 0;
+  tls::HandshakeInfo info_;
+  tls::KeyDescription peer_key_cached_;
+  std::string peer_key_name_;
+};
+
+int64_t Engine::Worker::NextGap() {
+  double mean_ns = 1e9 / rate_;
+  if (spec_.arrivals == RunSpec::Arrivals::kPoisson) {
+    std::exponential_distribution<double> exp(1.0 / mean_ns);
+    return static_cast<int64_t>(exp(rng_));
+  }
+  return static_cast<int64_t>(mean_ns);
+}
+
+bool Engine::Worker::MayStart(int64_t now) {
+  if (draining_) return false;
+  if (stop_.load(std::memory_order_relaxed)) return false;
+  if (spec_.handshakes > 0) {
+    if (now < engine_->measure_start_ns_) return true;  // warm-up takes no ticket
+    if (engine_->tickets_.fetch_sub(1, std::memory_order_relaxed) <= 0) return false;
+    return true;
+  }
+  return now < engine_->measure_start_ns_ + Nanos(spec_.duration);
+}
+
+bool Engine::Worker::MayStartPeek(int64_t now) const {
+  if (stop_.load(std::memory_order_relaxed)) return false;
+  if (spec_.handshakes > 0) {
+    return now < engine_->measure_start_ns_ ||
+           engine_->tickets_.load(std::memory_order_relaxed) > 0;
+  }
+  return now < engine_->measure_start_ns_ + Nanos(spec_.duration);
+}
+
+void Engine::Worker::Launch(Session* s, int64_t scheduled_ns) {
+  ++in_flight_local_;
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  s->Begin(scheduled_ns);
+}
+
+void Engine::Worker::SessionEnded(Session* s) {
+  --in_flight_local_;
+  in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  if (rate_ == 0) {
+    to_launch_.push_back(s);  // restarted after this dispatch round, never recursively
+  } else {
+    idle_.push_back(s);
+  }
+}
+
+void Engine::Worker::Publish() {
+  absl::MutexLock lock(&published_mu_);
+  published_total_ = rec_.phases.phase(kTotal);
+}
+
+void Engine::Worker::Run() {
+  int64_t now = loop_->UpdateNow();
+  int64_t next_publish = now + kNanosPerSecond;
+  if (rate_ == 0) {
+    for (int i = 0; i < cap_; ++i) {
+      sessions_.push_back(std::make_unique<Session>(this));
+      to_launch_.push_back(sessions_.back().get());
+    }
+  } else {
+    // Spread the workers' schedules so that their arrivals interleave.
+    next_arrival_ns_ = engine_->start_ns_ + static_cast<int64_t>(
+        (1e9 / rate_) * index_ / std::max<size_t>(1, engine_->workers_.size()));
+  }
+  for (;;) {
+    now = loop_->UpdateNow();
+    if (!draining_ && !MayStartPeek(now)) {
+      draining_ = true;
+      drain_deadline_ns_ = stop_.load(std::memory_order_relaxed)
+                               ? now + (abort_.load() ? 0 : Nanos(spec_.stop_grace))
+                               : INT64_MAX;
+    }
+    if (draining_ && abort_.load(std::memory_order_relaxed)) drain_deadline_ns_ = now;
+    if (draining_ && stop_.load(std::memory_order_relaxed) && drain_deadline_ns_ == INT64_MAX) {
+      drain_deadline_ns_ = now + Nanos(spec_.stop_grace);
+    }
+    if (draining_ && now >= drain_deadline_ns_) {
+      for (auto& s : sessions_) {
+        if (s->active()) s->Finish("interrupted");
+      }
+    }
+    if (rate_ == 0) {
+      std::vector<Session*> launch;
+      launch.swap(to_launch_);
+      for (Session* s : launch) {
+        if (MayStart(now)) {
+          Launch(s, loop_->now());
+        } else {
+          idle_.push_back(s);
+        }
+      }
+    } else {
+      while (next_arrival_ns_ <= now && in_flight_local_ < cap_) {
+        if (!MayStart(now)) break;
+        Session* s;
+        if (!idle_.empty()) {
+          s = idle_.back();
+          idle_.pop_back();
+        } else {
+          sessions_.push_back(std::make_unique<Session>(this));
+          s = sessions_.back().get();
+        }
+        Launch(s, next_arrival_ns_);
+        next_arrival_ns_ += NextGap();
+      }
+    }
+    if (draining_ && in_flight_local_ == 0 && to_launch_.empty()) break;
+    if (now >= next_publish) {
+      Publish();
+      next_publish = now + kNanosPerSecond;
+    }
+    int64_t wait = 100 * 1000000;
+    if (rate_ > 0 && !draining_ && in_flight_local_ < cap_) {
+      wait = std::max<int64_t>(0, std::min(wait, next_arrival_ns_ - now));
+    }
+    if (!to_launch_.empty()) wait = 0;
+    if (draining_ && drain_deadline_ns_ != INT64_MAX) {
+      wait = std::max<int64_t>(0, std::min(wait, drain_deadline_ns_ - now));
+    }
+    loop_->RunOnce(wait);
+  }
+  Publish();
+  rec_.cpu_ns = ThreadCpuNanos();
+  done_.store(true, std::memory_order_release);
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(const RunSpec& spec) {
+  if (absl::Status s = spec.Validate(); !s.ok()) return s;
+  std::unique_ptr<Engine> engine(new Engine());
+  engine->spec_ = spec;
+  const RunSpec& sp = engine->spec_;
+  engine->tickets_.store(sp.handshakes, std::memory_order_relaxed);
+  for (int i = 0; i < sp.threads; ++i) {
+    // Each worker has its own context: its own session cache, and no
+    // reference-count traffic shared between threads.
+    absl::StatusOr<bssl::UniquePtr<SSL_CTX>> ctx = tls::NewClientContext(sp.tls);
+    if (!ctx.ok()) return ctx.status();
+    absl::StatusOr<std::unique_ptr<net::EventLoop>> loop = net::EventLoop::Create();
+    if (!loop.ok()) return loop.status();
+    int share = sp.concurrency / sp.threads + (i < sp.concurrency % sp.threads ? 1 : 0);
+    engine->workers_.push_back(std::make_unique<Worker>(
+        engine.get(), i, share, sp.rate / sp.threads, std::move(*ctx), std::move(*loop)));
+  }
+  engine->wall_start_ = absl::Now();
+  engine->start_ns_ = net::MonotonicNanos();
+  engine->measure_start_ns_ = engine->start_ns_ + Nanos(sp.warmup);
+  engine->wall_start_unix_ = absl::ToUnixSeconds(engine->wall_start_);
+  for (auto& w : engine->workers_) w->StartThread();
+  return engine;
+}
+
+Engine::~Engine() {
+  Stop(/*abort=*/true);
+  for (auto& w : workers_) w->Join();
+}
+
+bool Engine::Wait(absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  for (;;) {
+    bool all = true;
+    for (auto& w : workers_) all = all && w->done();
+    if (all) return true;
+    absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return false;
+    absl::SleepFor(std::min(left, absl::Milliseconds(20)));
+  }
+}
+
+void Engine::Stop(bool abort) {
+  interrupted_.store(true, std::memory_order_relaxed);
+  for (auto& w : workers_) w->RequestStop(abort);
+}
+
+Progress Engine::GetProgress() const {
+  Progress p;
+  int64_t now = net::MonotonicNanos();
+  p.elapsed = absl::Nanoseconds(now - start_ns_);
+  p.warming_up = now < measure_start_ns_;
+  stats::LatencyHistogram total = *stats::LatencyHistogram::Create(kHistogramConfig);
+  for (const auto& w : workers_) w->AddProgress(&p, &total);
+  p.p50_ns = total.ValueAtPercentile(50);
+  p.p99_ns = total.ValueAtPercentile(99);
+  return p;
+}
+
+RunResult Engine::TakeResult() {
+  RunResult r;
+  r.start = wall_start_ + spec_.warmup;
+  r.interrupted = interrupted_.load(std::memory_order_relaxed);
+  int64_t end_ns = net::MonotonicNanos();
+  r.measured = absl::Nanoseconds(std::max<int64_t>(0, end_ns - measure_start_ns_));
+  int64_t cpu_ns = 0;
+  absl::flat_hash_map<uint16_t, int64_t> versions, suites, groups, sigalgs;
+  int64_t full = 0, resumed = 0;
+  for (auto& w : workers_) {
+    w->Join();
+    Recorder& rec = w->recorder();
+    r.attempted += rec.attempted;
+    r.succeeded += rec.succeeded;
+    r.failed += rec.failed;
+    r.warmup_attempts += rec.warmup_attempts;
+    r.outcomes.Merge(rec.outcomes).IgnoreError();
+    r.phases.Merge(rec.phases).IgnoreError();
+    r.series.Merge(rec.series).IgnoreError();
+    r.schedule_lag.Merge(rec.schedule_lag).IgnoreError();
+    for (auto& [k, v] : rec.versions) versions[k] += v;
+    for (auto& [k, v] : rec.cipher_suites) suites[k] += v;
+    for (auto& [k, v] : rec.groups) groups[k] += v;
+    for (auto& [k, v] : rec.sigalgs) sigalgs[k] += v;
+    for (auto& [k, v] : rec.peer_keys) r.peer_keys.Add(k, v).IgnoreError();
+    full += rec.full;
+    resumed += rec.resumed;
+    cpu_ns += rec.cpu_ns;
+  }
+  for (auto& [k, v] : versions) r.versions.Add(tls::VersionName(k), v).IgnoreError();
+  for (auto& [k, v] : suites) r.cipher_suites.Add(tls::CipherName(k), v).IgnoreError();
+  for (auto& [k, v] : groups) r.groups.Add(tls::GroupName(k), v).IgnoreError();
+  for (auto& [k, v] : sigalgs) r.signature_algorithms.Add(tls::SigalgName(k), v).IgnoreError();
+  if (full > 0) r.resumption.Add("full", full).IgnoreError();
+  if (resumed > 0) r.resumption.Add("resumed", resumed).IgnoreError();
+  r.client_cpu_seconds = static_cast<double>(cpu_ns) / 1e9;
+  return r;
+}
+
+}  // namespace mailshake::engine

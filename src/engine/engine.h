@@ -1,0 +1,147 @@
+#ifndef MAILSHAKE_SRC_ENGINE_ENGINE_H_
+#define MAILSHAKE_SRC_ENGINE_ENGINE_H_
+
+// The load generator: worker threads, each with its own epoll loop, SSL_CTX,
+// session cache and statistics, drive SMTP sessions (connect, banner, EHLO,
+// STARTTLS, TLS handshake, post-TLS dialogue) and time every phase.
+//
+//   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Start(spec);
+//   while (!(*engine)->Wait(absl::Seconds(1))) Draw((*engine)->Progress());
+//   RunResult result = (*engine)->TakeResult();
+//
+// Every attempt ends in exactly one outcome, so in every result
+// attempted == succeeded + failed, and failed is the sum of the failure
+// categories in |RunResult::outcomes|.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "src/net/address.h"
+#include "src/smtp/dialogue.h"
+#include "src/stats/stats.h"
+#include "src/tls/tls.h"
+
+namespace mailshake::engine {
+
+// Phases timed for each successful session. kTotal runs from the scheduled
+// start (open loop) or the connect (closed loop) to the end of the session.
+enum Phase { kConnect, kBanner, kEhlo, kStartTls, kTls, kPostTls, kTotal, kPhaseCount };
+absl::string_view PhaseName(int phase);
+
+// RunSpec is everything a run needs, as one plain value; |Validate| checks it.
+struct RunSpec {
+  net::Target target;
+  tls::ClientConfig tls;
+  // The SMTP side. |smtp.implicit_tls| must equal |target.implicit_tls|.
+  smtp::ClientOptions smtp;
+
+  int threads = 1;
+  // Sessions in flight over all threads: fixed in closed loop, a cap in
+  // open loop (arrivals beyond it wait, and their wait counts in kTotal).
+  int concurrency = 64;
+  // The run ends after |duration| (after warm-up), or once |handshakes|
+  // attempts have been started when it is positive.
+  absl::Duration duration = absl::Seconds(10);
+  int64_t handshakes = 0;
+  // Attempts started during the warm-up are run but not recorded.
+  absl::Duration warmup = absl::ZeroDuration();
+  // Open loop: attempts per second over all threads. 0 means closed loop.
+  double rate = 0;
+  enum class Arrivals { kConstant, kPoisson };
+  Arrivals arrivals = Arrivals::kConstant;
+  // The share of attempts that offer a saved session, when
+  // |tls.resumption| is not kOff (the first handshake of a worker is full).
+  double resume_ratio = 1.0;
+  // Source addresses to rotate over (IPv4 loopback ranges spread the
+  // 4-tuples over many addresses); empty: the kernel chooses.
+  std::vector<net::SocketAddress> sources;
+  absl::Duration connect_timeout = absl::Seconds(5);
+  absl::Duration phase_timeout = absl::Seconds(10);
+  // Close with RST (SO_LINGER 0) so that the client keeps no TIME_WAIT.
+  bool close_with_rst = true;
+  // Grace for sessions in flight after a stop request, before they are
+  // counted as "interrupted".
+  absl::Duration stop_grace = absl::Seconds(1);
+  uint64_t seed = 1;
+
+  absl::Status Validate() const;
+};
+
+// RunResult is what a run measured: the merged recorders of every worker.
+struct RunResult {
+  absl::Time start;                  // wall clock at the start of measurement
+  absl::Duration measured;           // time from the end of warm-up to the last outcome
+  int64_t attempted = 0;
+  int64_t succeeded = 0;
+  int64_t failed = 0;
+  int64_t warmup_attempts = 0;       // run during warm-up, not in the counts above
+  bool interrupted = false;          // stopped by the user
+  // "ok" and the failure categories ("connect_refused", "timeout:banner",
+  // "starttls_refused:454", "tls_alert:handshake_failure", ...).
+  stats::CounterMap outcomes;
+  stats::PhaseHistograms phases;     // successful sessions only, nanoseconds
+  stats::TimeSeries series;          // per wall-clock second
+  // Open loop: how late each attempt started against its schedule.
+  stats::LatencyHistogram schedule_lag;
+  // Negotiated facts of successful handshakes.
+  stats::CounterMap versions, cipher_suites, groups, signature_algorithms, resumption,
+      peer_keys;
+  double client_cpu_seconds = 0;     // CPU of the worker threads
+
+  RunResult();
+};
+
+// Live counters for the progress line.
+struct Progress {
+  absl::Duration elapsed;            // since the start, warm-up included
+  bool warming_up = false;
+  int64_t succeeded = 0;
+  int64_t failed = 0;
+  int64_t in_flight = 0;
+  int64_t p50_ns = 0;                // over successes so far (total phase)
+  int64_t p99_ns = 0;
+};
+
+class Engine {
+ public:
+  // Validates |spec|, builds each worker's context and starts the threads.
+  static absl::StatusOr<std::unique_ptr<Engine>> Start(const RunSpec& spec);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Waits up to |timeout| for the run to end; true once it has.
+  bool Wait(absl::Duration timeout);
+
+  // Stops starting sessions. In-flight sessions get |RunSpec::stop_grace|
+  // (none when |abort|), then count as "interrupted". Thread-safe.
+  void Stop(bool abort);
+
+  // Thread-safe snapshot for progress output.
+  Progress GetProgress() const;
+
+  // Merges the workers' recorders. Call after |Wait| returned true.
+  RunResult TakeResult();
+
+ private:
+  class Worker;
+  Engine() = default;
+
+  RunSpec spec_;
+  int64_t start_ns_ = 0;
+  int64_t measure_start_ns_ = 0;
+  int64_t wall_start_unix_ = 0;
+  absl::Time wall_start_;
+  std::atomic<int64_t> tickets_{0};  // attempts left when |handshakes| > 0
+  std::atomic<bool> interrupted_{false};
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+}  // namespace mailshake::engine
+
+#endif  // MAILSHAKE_SRC_ENGINE_ENGINE_H_

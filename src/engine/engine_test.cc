@@ -1,0 +1,192 @@
+#include "src/engine/engine.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "src/net/socket.h"
+#include "src/server/server.h"
+#include "src/tls/tls.h"
+
+namespace mailshake::engine {
+namespace {
+
+class EngineTest : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    credential_ = new tls::Credential(
+        *tls::GenerateSelfSigned(tls::KeyType::kEcdsaP256, "mx.test"));
+  }
+
+  void StartServer(server::ServerOptions::AfterTls after = server::ServerOptions::AfterTls::kAccept) {
+    server::ServerOptions options;
+    options.listen.push_back(*net::SocketAddress::Parse("127.0.0.1:0"));
+    options.listen_implicit.push_back(*net::SocketAddress::Parse("127.0.0.1:0"));
+    options.tls.credentials.push_back(*credential_);
+    options.threads = 1;
+    options.after_tls = after;
+    server_ = *server::Server::Start(std::move(options));
+  }
+
+  RunSpec Spec(bool implicit = false) {
+    RunSpec spec;
+    spec.target.implicit_tls = implicit;
+    spec.target.host = "127.0.0.1";
+    spec.target.address = implicit ? server_->implicit_tls_addresses()[0]
+                                   : server_->starttls_addresses()[0];
+    spec.smtp.implicit_tls = implicit;
+    spec.threads = 2;
+    spec.concurrency = 4;
+    spec.handshakes = 40;
+    spec.duration = absl::ZeroDuration();
+    return spec;
+  }
+
+  RunResult RunToEnd(const RunSpec& spec) {
+    absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Start(spec);
+    EXPECT_TRUE(engine.ok()) << engine.status();
+    if (!engine.ok()) return RunResult();
+    EXPECT_TRUE((*engine)->Wait(absl::Seconds(60)));
+    return (*engine)->TakeResult();
+  }
+
+  static void ExpectReconciled(const RunResult& r) {
+    EXPECT_EQ(r.attempted, r.succeeded + r.failed);
+    EXPECT_EQ(r.outcomes.Total(), r.attempted);
+    EXPECT_EQ(r.outcomes.Get("ok"), r.succeeded);
+  }
+
+  static tls::Credential* credential_;
+  std::unique_ptr<server::Server> server_;
+};
+
+tls::Credential* EngineTest::credential_ = nullptr;
+
+TEST_F(EngineTest, StarttlsRunCompletesExactlyTheAskedHandshakes) {
+  StartServer();
+  RunResult r = RunToEnd(Spec());
+  ExpectReconciled(r);
+  EXPECT_EQ(r.attempted, 40);
+  EXPECT_EQ(r.succeeded, 40) << r.outcomes.ToJson().dump();
+  EXPECT_EQ(r.versions.Get("TLSv1.3"), 40);
+  EXPECT_EQ(r.peer_keys.Get("ECDSA-P-256"), 40);
+  for (int p : {kConnect, kBanner, kEhlo, kStartTls, kTls, kPostTls, kTotal}) {
+    EXPECT_EQ(r.phases.phase(p).Count(), 40) << PhaseName(p);
+  }
+  EXPECT_GT(r.client_cpu_seconds, 0);
+  EXPECT_EQ(server_->Stats().handshakes, 40u);
+}
+
+TEST_F(EngineTest, ImplicitTlsSkipsTheStarttlsPhases) {
+  StartServer();
+  RunResult r = RunToEnd(Spec(/*implicit=*/true));
+  ExpectReconciled(r);
+  EXPECT_EQ(r.succeeded, 40) << r.outcomes.ToJson().dump();
+  EXPECT_EQ(r.phases.phase(kStartTls).Count(), 0);
+  EXPECT_EQ(r.phases.phase(kTls).Count(), 40);
+}
+
+TEST_F(EngineTest, ForcedTls12SuiteAndGroupAreNegotiated) {
+  StartServer();
+  RunSpec spec = Spec();
+  spec.tls.max_version = TLS1_2_VERSION;
+  spec.tls.ciphers = "ECDHE-ECDSA-CHACHA20-POLY1305";
+  spec.tls.groups = "P-256";
+  RunResult r = RunToEnd(spec);
+  ExpectReconciled(r);
+  EXPECT_EQ(r.succeeded, 40) << r.outcomes.ToJson().dump();
+  EXPECT_EQ(r.versions.Get("TLSv1.2"), 40);
+  EXPECT_EQ(r.groups.Get("P-256"), 40);
+  EXPECT_EQ(r.cipher_suites.size(), 1u);
+}
+
+TEST_F(EngineTest, TicketResumptionResumesAfterTheFirstHandshake) {
+  StartServer();
+  RunSpec spec = Spec();
+  spec.threads = 1;
+  spec.concurrency = 1;
+  spec.tls.resumption = tls::ClientConfig::Resumption::kTicket;
+  spec.resume_ratio = 1.0;
+  RunResult r = RunToEnd(spec);
+  ExpectReconciled(r);
+  EXPECT_EQ(r.succeeded, 40);
+  EXPECT_GE(r.resumption.Get("resumed"), 30) << r.resumption.ToJson().dump();
+}
+
+TEST_F(EngineTest, RefusedConnectionsAreCountedNotRetriedForever) {
+  absl::StatusOr<net::UniqueFd> l =
+      net::Listen(*net::SocketAddress::Parse("127.0.0.1:0"), 1, false);
+  net::SocketAddress closed = *net::LocalAddress(l->get());
+  l->reset();
+  RunSpec spec;
+  spec.target.host = "127.0.0.1";
+  spec.target.address = closed;
+  spec.threads = 1;
+  spec.concurrency = 2;
+  spec.handshakes = 25;
+  RunResult r = RunToEnd(spec);
+  ExpectReconciled(r);
+  EXPECT_EQ(r.attempted, 25);
+  EXPECT_EQ(r.outcomes.Get("connect_refused"), 25);
+}
+
+TEST_F(EngineTest, ServerClosingAfterTheHandshakeIsAFailureInPostTls) {
+  StartServer(server::ServerOptions::AfterTls::kClose);
+  RunSpec spec = Spec();
+  spec.handshakes = 10;
+  spec.smtp.after_tls = smtp::ClientOptions::kEhlo;  // QUIT alone would end well
+  RunResult r = RunToEnd(spec);
+  ExpectReconciled(r);
+  EXPECT_EQ(r.failed, 10);
+  EXPECT_EQ(r.outcomes.Get("closed_by_server:post_tls"), 10) << r.outcomes.ToJson().dump();
+}
+
+TEST_F(EngineTest, OpenLoopKeepsTheScheduleAndRecordsLag) {
+  StartServer();
+  RunSpec spec = Spec();
+  spec.handshakes = 0;
+  spec.duration = absl::Seconds(1);
+  spec.rate = 50;
+  spec.concurrency = 50;
+  RunResult r = RunToEnd(spec);
+  ExpectReconciled(r);
+  EXPECT_GE(r.attempted, 45);
+  EXPECT_LE(r.attempted, 55);
+  EXPECT_EQ(r.schedule_lag.Count(), r.attempted);
+}
+
+TEST_F(EngineTest, StopEndsARunEarlyWithEveryAttemptAccountedFor) {
+  StartServer();
+  RunSpec spec = Spec();
+  spec.handshakes = 0;
+  spec.duration = absl::Seconds(60);
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Start(spec);
+  ASSERT_TRUE(engine.ok());
+  absl::SleepFor(absl::Milliseconds(300));
+  (*engine)->Stop(/*abort=*/false);
+  ASSERT_TRUE((*engine)->Wait(absl::Seconds(10)));
+  RunResult r = (*engine)->TakeResult();
+  ExpectReconciled(r);
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_GT(r.succeeded, 0);
+}
+
+TEST(RunSpecTest, RejectsInconsistentSpecs) {
+  RunSpec spec;
+  spec.threads = 0;
+  EXPECT_FALSE(spec.Validate().ok());
+  spec.threads = 4;
+  spec.concurrency = 2;
+  EXPECT_FALSE(spec.Validate().ok());
+  spec.concurrency = 8;
+  spec.resume_ratio = 1.5;
+  EXPECT_FALSE(spec.Validate().ok());
+  spec.resume_ratio = 0.5;
+  spec.duration = absl::ZeroDuration();
+  EXPECT_FALSE(spec.Validate().ok());
+  spec.handshakes = 10;
+  EXPECT_TRUE(spec.Validate().ok());
+}
+
+}  // namespace
+}  // namespace mailshake::engine
