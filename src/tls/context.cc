@@ -431,7 +431,7 @@ absl::StatusOr<bssl::UniquePtr<SSL_CTX>> NewClientContext(const ClientConfig& co
   return ctx;
 }
 
-absl::StatusOr<bssl::UniquePtr<SSL>> NewClientConnection(SSL_CTX* ctx) {
+absl::StatusOr<bssl::UniquePtr<SSL>> NewClientConnection(SSL_CTX* ctx, bool offer_session) {
   bssl::UniquePtr<SSL> ssl(SSL_new(ctx));
   if (ssl == nullptr) return ConfigError("SSL_new failed");
   SSL_set_connect_state(ssl.get());
@@ -441,7 +441,7 @@ absl::StatusOr<bssl::UniquePtr<SSL>> NewClientConnection(SSL_CTX* ctx) {
       !SSL_set_tlsext_host_name(ssl.get(), state->server_name.c_str())) {
     return ConfigError(absl::StrCat("cannot send server name \"", state->server_name, "\""));
   }
-  if (state->resumption != ClientConfig::Resumption::kOff) {
+  if (offer_session && state->resumption != ClientConfig::Resumption::kOff) {
     absl::MutexLock lock(&state->session_mutex);
     if (state->session != nullptr && !SSL_set_session(ssl.get(), state->session.get())) {
       return ConfigError("cannot offer the saved session");

@@ -114,8 +114,9 @@ absl::StatusOr<Credential> GenerateSelfSigned(KeyType type, absl::string_view ho
 absl::StatusOr<Credential> LoadCredential(const std::string& cert_pem_path,
                                           const std::string& key_pem_path);
 
-// CredentialToPem returns |credential|'s chain and key as PEM text, in the
-// formats |LoadCredential| reads. The key is unencrypted PKCS#8.
+// ChainToPem returns |credential|'s certificates as concatenated PEM blocks,
+// leaf first; PrivateKeyToPem returns its key as unencrypted PKCS#8 PEM. Both
+// are what |LoadCredential| reads.
 absl::StatusOr<std::string> ChainToPem(const Credential& credential);
 absl::StatusOr<std::string> PrivateKeyToPem(const Credential& credential);
 
@@ -283,8 +284,11 @@ struct ClientConfig {
 absl::StatusOr<bssl::UniquePtr<SSL_CTX>> NewClientContext(const ClientConfig& config);
 
 // NewClientConnection returns a client |SSL| from |ctx| in connect state, with
-// SNI set to the context's |ClientConfig::server_name|, and no BIO.
-absl::StatusOr<bssl::UniquePtr<SSL>> NewClientConnection(SSL_CTX* ctx);
+// SNI set to the context's |ClientConfig::server_name|, and no BIO. When the
+// context resumes sessions and |offer_session| is true, the newest saved
+// session is offered; with false the handshake is a full one.
+absl::StatusOr<bssl::UniquePtr<SSL>> NewClientConnection(SSL_CTX* ctx,
+                                                         bool offer_session = true);
 
 // NewServerConnection returns a server |SSL| from |ctx| in accept state.
 absl::StatusOr<bssl::UniquePtr<SSL>> NewServerConnection(SSL_CTX* ctx);
