@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -47,6 +49,7 @@ void ServerStats::Merge(const ServerStats& other) {
   resumed += other.resumed;
   messages += other.messages;
   starttls_discarded_bytes += other.starttls_discarded_bytes;
+  cpu_seconds += other.cpu_seconds;
   AddCounts(&closed, other.closed);
   AddCounts(&tls_failures, other.tls_failures);
   AddCounts(&versions, other.versions);
@@ -59,9 +62,14 @@ std::string ServerStats::ToString() const {
   std::string out = absl::StrFormat(
       "connections %d (open %d, rejected over capacity %d), handshakes %d "
       "(resumed %d), messages %d, pipelined plaintext discarded after STARTTLS %d "
-      "bytes\n",
+      "bytes\n  cpu %.3f s",
       connections, open, rejected_over_capacity, handshakes, resumed, messages,
-      starttls_discarded_bytes);
+      starttls_discarded_bytes, cpu_seconds);
+  if (handshakes > 0) {
+    absl::StrAppendFormat(&out, ", %.1f us per handshake, %.0f handshakes per CPU-second",
+                          cpu_seconds * 1e6 / handshakes, handshakes / cpu_seconds);
+  }
+  absl::StrAppend(&out, "\n");
   auto section = [&out](absl::string_view title, const std::map<std::string, uint64_t>& m) {
     if (m.empty()) return;
     absl::StrAppend(&out, "  ", title, ":");
@@ -114,8 +122,27 @@ class Server::Worker {
   }
 
   ServerStats Snapshot() const {
-    absl::MutexLock lock(&mu_);
-    return stats_;
+    ServerStats out;
+    {
+      absl::MutexLock lock(&mu_);
+      out = stats_;
+    }
+    out.cpu_seconds = static_cast<double>(CpuNanos()) / 1e9;
+    return out;
+  }
+
+  // CPU time of this worker's thread: read live through its CPU clock while
+  // it runs, and as recorded by the thread itself once it has finished.
+  int64_t CpuNanos() const {
+    if (!finished_.load(std::memory_order_acquire) && thread_.joinable()) {
+      clockid_t clock;
+      timespec ts;
+      if (pthread_getcpuclockid(const_cast<std::thread&>(thread_).native_handle(), &clock) == 0 &&
+          clock_gettime(clock, &ts) == 0) {
+        return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+      }
+    }
+    return final_cpu_ns_.load(std::memory_order_acquire);
   }
 
  private:
@@ -154,6 +181,8 @@ class Server::Worker {
   // events of the same round may still name them.
   std::vector<Connection*> retired_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> finished_{false};
+  std::atomic<int64_t> final_cpu_ns_{0};
   std::thread thread_;
 
   mutable absl::Mutex mu_;
@@ -462,6 +491,11 @@ void Server::Worker::Run() {
   listeners_.clear();
   for (auto& c : all_) c->Close("shutdown");
   retired_.clear();
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  final_cpu_ns_.store(static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec,
+                      std::memory_order_release);
+  finished_.store(true, std::memory_order_release);
 }
 
 void Server::Worker::Retire(Connection* c) { retired_.push_back(c); }

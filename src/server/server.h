@@ -62,6 +62,7 @@ struct ServerStats {
   uint64_t resumed = 0;                // of which resumed
   uint64_t messages = 0;               // accepted and discarded
   uint64_t starttls_discarded_bytes = 0;  // pipelined plaintext thrown away
+  double cpu_seconds = 0;              // CPU time of the worker threads
   // How connections ended: "quit", "after_tls_close", "client_closed",
   // "reset", "timeout_tls", "timeout_command", "timeout_data",
   // "tls_failed", "too_many_errors", "io_error", "shutdown".
