@@ -1,0 +1,156 @@
+#include "src/x509/summary.h"
+
+#include <string>
+
+#include "absl/time/civil_time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "src/x509/testing.h"
+#include "src/x509/x509.h"
+
+namespace mailshake::x509 {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using x509::testing::ReadTestdata;
+
+const absl::Time k2026 = absl::FromCivil(absl::CivilSecond(2026, 6, 1, 0, 0, 0),
+                                         absl::UTCTimeZone());
+
+CertificateChain Load(const char* file) {
+  absl::StatusOr<CertificateChain> chain =
+      CertificateChain::FromFileContents(ReadTestdata(file));
+  EXPECT_TRUE(chain.ok()) << chain.status();
+  return *std::move(chain);
+}
+
+SummaryOptions At(absl::Time now, std::optional<std::string> host = {}) {
+  SummaryOptions options;
+  options.now = now;
+  options.host_name = std::move(host);
+  return options;
+}
+
+TEST(SummaryTest, ChainSummaryAnswersTheOperatorsQuestions) {
+  const CertificateChain chain = Load("chain.pem");
+  const Summary s =
+      Summarize(chain.certificates(), At(k2026, "smtp.example.com"));
+  EXPECT_EQ(s.subject_common_name, "mail.example.com");
+  EXPECT_EQ(s.organization, "Example Mail");
+  EXPECT_EQ(s.organizational_unit, "Mail Ops");
+  EXPECT_EQ(s.issuer_organization, "Mailshake Test");
+  EXPECT_EQ(s.root_issuer, "CN=Mailshake Test Root CA,O=Mailshake Test,C=US");
+  EXPECT_EQ(s.key_type, "RSA");
+  EXPECT_EQ(s.key_bits, 2048);
+  EXPECT_FALSE(s.key_weak);
+  EXPECT_EQ(s.signature_algorithm, "sha256WithRSAEncryption");
+  EXPECT_FALSE(s.signature_weak);
+  EXPECT_EQ(s.validity, ValidityStatus::kValid);
+  EXPECT_GT(s.days_until_expiry, 3000);
+  EXPECT_THAT(s.subject_alt_names,
+              ElementsAre("DNS:mail.example.com", "DNS:smtp.example.com"));
+  EXPECT_THAT(s.extended_key_usages, ElementsAre("serverAuth", "clientAuth"));
+  EXPECT_EQ(s.chain_length, 3u);
+  EXPECT_TRUE(s.chain_ordered);
+  EXPECT_TRUE(s.chain_ends_at_root);
+  ASSERT_TRUE(s.name_match.has_value());
+  EXPECT_TRUE(s.name_match->matched);
+  EXPECT_TRUE(s.warnings.empty()) << s.warnings[0];
+}
+
+TEST(SummaryTest, FlagsExpiredNotYetValidSha1SelfSignedAndMismatch) {
+  const CertificateChain expired = Load("expired.der");
+  Summary s = Summarize(expired.leaf(), At(k2026));
+  EXPECT_EQ(s.validity, ValidityStatus::kExpired);
+  EXPECT_LT(s.days_until_expiry, 0);
+  EXPECT_THAT(s.warnings, Contains(HasSubstr("expired on 2021-01-01")));
+
+  const CertificateChain future = Load("not-yet-valid.der");
+  s = Summarize(future.leaf(), At(k2026));
+  EXPECT_EQ(s.validity, ValidityStatus::kNotYetValid);
+  EXPECT_THAT(s.warnings, Contains(HasSubstr("not valid before 2060")));
+
+  const CertificateChain sha1 = Load("sha1.der");
+  s = Summarize(sha1.leaf(), At(k2026, "mail.example.com"));
+  EXPECT_TRUE(s.signature_weak);
+  EXPECT_EQ(s.signature_algorithm, "sha1WithRSAEncryption");
+  EXPECT_THAT(s.warnings, Contains(HasSubstr("broken hash")));
+  EXPECT_FALSE(s.name_match->matched);
+  EXPECT_THAT(s.warnings, Contains(HasSubstr("no subjectAltName DNS name")));
+
+  const CertificateChain self = Load("self-signed.der");
+  s = Summarize(self.leaf(), At(k2026));
+  EXPECT_TRUE(s.self_signed);
+  EXPECT_THAT(s.warnings, Contains(HasSubstr("self-signed")));
+
+  const CertificateChain misordered = Load("chain-misordered.pem");
+  s = Summarize(misordered.certificates(), At(k2026));
+  EXPECT_FALSE(s.chain_ordered);
+  EXPECT_THAT(s.warnings, Contains(HasSubstr("not in order")));
+}
+
+TEST(SummaryTest, EvAndWildcard) {
+  const CertificateChain ev = Load("many-extensions.der");
+  Summary s = Summarize(ev.leaf(), At(k2026));
+  EXPECT_TRUE(s.ev);
+  EXPECT_FALSE(s.has_wildcard);
+  EXPECT_EQ(s.organizational_unit, "Mail, Operations");
+  EXPECT_THAT(s.ocsp_urls, ElementsAre("http://ocsp.example.com"));
+  const CertificateChain wildcard = Load("wildcard.der");
+  s = Summarize(wildcard.leaf(), At(k2026));
+  EXPECT_FALSE(s.ev);
+  EXPECT_TRUE(s.has_wildcard);
+}
+
+TEST(SummaryTest, KeyTypes) {
+  struct Case {
+    const char* file;
+    const char* type;
+    int bits;
+  };
+  for (const Case& c : {Case{"ecdsa-p256.der", "ECDSA P-256", 256},
+                        Case{"ecdsa-p384.der", "ECDSA P-384", 384},
+                        Case{"ed25519.der", "Ed25519", 256},
+                        Case{"rsa4096.der", "RSA", 4096}}) {
+    const CertificateChain chain = Load(c.file);
+    const Summary s = Summarize(chain.leaf(), At(k2026));
+    EXPECT_EQ(s.key_type, c.type) << c.file;
+    EXPECT_EQ(s.key_bits, c.bits) << c.file;
+    EXPECT_FALSE(s.key_weak) << c.file;
+  }
+}
+
+TEST(SummaryTest, TextAndJsonCarryTheSameFacts) {
+  const CertificateChain chain = Load("chain.pem");
+  const Summary s =
+      Summarize(chain.certificates(), At(k2026, "imap.example.com"));
+  const std::string text = FormatText(s);
+  EXPECT_THAT(text, HasSubstr("Common name:           mail.example.com\n"));
+  EXPECT_THAT(text, HasSubstr("Key:                   RSA 2048 bits\n"));
+  EXPECT_THAT(text, HasSubstr("Not after:             2034-12-31T23:59:59Z"));
+  EXPECT_THAT(text, HasSubstr("imap.example.com DOES NOT MATCH"));
+  EXPECT_THAT(text, HasSubstr("3 certificates, in order, ends at a "
+                              "self-signed root"));
+
+  const nlohmann::json j = ToJson(s);
+  EXPECT_EQ(j["subject_common_name"], "mail.example.com");
+  EXPECT_EQ(j["key"]["bits"], 2048);
+  EXPECT_EQ(j["key"]["type"], "RSA");
+  EXPECT_EQ(j["validity"]["status"], "valid");
+  EXPECT_EQ(j["validity"]["not_before"], "2024-01-01T00:00:00Z");
+  EXPECT_EQ(j["name_match"]["matched"], false);
+  EXPECT_EQ(j["chain"]["length"], 3);
+  EXPECT_EQ(j["subject_alt_names"].size(), 2u);
+  EXPECT_EQ(j["root_issuer"],
+            "CN=Mailshake Test Root CA,O=Mailshake Test,C=US");
+}
+
+TEST(SummaryTest, FormatTextOfACertificateUsesTheCurrentTime) {
+  const CertificateChain chain = Load("expired.der");
+  EXPECT_THAT(FormatText(chain.leaf()), HasSubstr("Validity:              expired"));
+}
+
+}  // namespace
+}  // namespace mailshake::x509
