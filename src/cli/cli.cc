@@ -6,9 +6,24 @@
 #include <cstdio>
 #include <cstring>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+
+// Flags shared by several subcommands (absl flags are global, so a name can
+// be defined once only).
+ABSL_FLAG(int, threads, 0, "worker threads, each with its own epoll loop (0: one per core)");
+ABSL_FLAG(std::string, ciphers, "",
+          "TLS 1.2 cipher suites, comma-separated standard or OpenSSL names (TLS 1.3 suites "
+          "are not configurable in BoringSSL and are reported as negotiated); bench offers "
+          "exactly these; empty: BoringSSL's defaults");
+ABSL_FLAG(std::string, groups, "",
+          "key-exchange groups in preference order, e.g. X25519,P-256; empty: defaults");
+ABSL_FLAG(std::string, after_tls, "",
+          "what follows the handshake. serve: accept (default; run the SMTP dialogue, "
+          "messages are discarded) or close. bench: quit (default), ehlo (EHLO again, then "
+          "QUIT) or mail (a small message through MAIL/RCPT/DATA, then QUIT)");
 
 namespace mailshake::cli {
 

@@ -8,10 +8,19 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/declare.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
+ABSL_DECLARE_FLAG(int, threads);
+ABSL_DECLARE_FLAG(std::string, ciphers);
+ABSL_DECLARE_FLAG(std::string, groups);
+ABSL_DECLARE_FLAG(std::string, after_tls);
+
 namespace mailshake::cli {
+
+// The file that defines the flags every subcommand may take.
+inline constexpr char kCommonFlagsFile[] = "src/cli/cli.cc";
 
 // Makes a std::vector<std::string> flag repeatable: absl keeps only the last
 // occurrence of a flag, so every "--NAME=V" and "--NAME V" in |args| is
@@ -34,6 +43,7 @@ int UsageError(absl::string_view subcommand, absl::string_view message);
 
 // Subcommands. |args| are the positional arguments after the flags.
 int RunServe(const std::vector<std::string>& args);
+int RunBench(const std::vector<std::string>& args);
 
 }  // namespace mailshake::cli
 

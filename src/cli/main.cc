@@ -33,6 +33,9 @@ struct Subcommand {
 };
 
 const Subcommand kSubcommands[] = {
+    {"bench", "src/cli/bench.cc",
+     "measure STARTTLS and TLS handshakes against a mail server (default: the embedded one)",
+     mailshake::cli::RunBench, {}},
     {"serve", "src/cli/serve.cc",
      "run the embedded SMTP server with STARTTLS and implicit TLS", mailshake::cli::RunServe,
      {"listen", "listen_implicit"}},
@@ -48,10 +51,15 @@ void PrintUsage(FILE* out) {
 
 // Prints the flags of |sub| (those defined in its own file) with their help.
 void PrintSubcommandHelp(const Subcommand& sub) {
-  std::printf("usage: mailshake %s [FLAGS]\n\n%s.\n\nflags:\n", sub.name, sub.summary);
+  std::printf("usage: mailshake %s [FLAGS]%s\n\n%s.\n\nflags:\n", sub.name,
+              std::strcmp(sub.name, "bench") == 0 ? " [smtp://HOST:PORT | smtps://HOST:PORT]" : "",
+              sub.summary);
   std::vector<std::pair<std::string, const absl::CommandLineFlag*>> flags;
   for (const auto& [name, flag] : absl::GetAllFlags()) {
-    if (absl::EndsWith(flag->Filename(), sub.source)) flags.emplace_back(std::string(name), flag);
+    if (absl::EndsWith(flag->Filename(), sub.source) ||
+        absl::EndsWith(flag->Filename(), mailshake::cli::kCommonFlagsFile)) {
+      flags.emplace_back(std::string(name), flag);
+    }
   }
   std::sort(flags.begin(), flags.end());
   for (const auto& [name, flag] : flags) {
@@ -115,7 +123,8 @@ int main(int argc, char** argv) {
     const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     if (flag == nullptr && absl::ConsumePrefix(&name, "no")) flag = absl::FindCommandLineFlag(name);
     if (flag != nullptr && absl::StrContains(flag->Filename(), "src/cli/") &&
-        !absl::EndsWith(flag->Filename(), sub->source)) {
+        !absl::EndsWith(flag->Filename(), sub->source) &&
+        !absl::EndsWith(flag->Filename(), mailshake::cli::kCommonFlagsFile)) {
       return mailshake::cli::UsageError(
           sub->name, absl::StrCat("--", name, " is not a flag of '", sub->name, "'"));
     }

@@ -29,23 +29,14 @@ ABSL_FLAG(std::string, self_signed, "",
           "picks per handshake what the client accepts");
 ABSL_FLAG(std::string, hostname, "mailshake.localhost",
           "the server's name in the banner, EHLO reply and self-signed certificate");
-ABSL_FLAG(int, threads, 0, "worker threads, each with its own epoll loop (0: one per core)");
 ABSL_FLAG(std::string, tls_min, "1.2", "lowest TLS version accepted: 1.2 or 1.3");
 ABSL_FLAG(std::string, tls_max, "1.3", "highest TLS version accepted: 1.2 or 1.3");
-ABSL_FLAG(std::string, ciphers, "",
-          "TLS 1.2 cipher suites, comma-separated standard names (TLS 1.3 suites are not "
-          "configurable in BoringSSL); empty: BoringSSL's defaults");
-ABSL_FLAG(std::string, groups, "",
-          "key-exchange groups in preference order, e.g. X25519,P-256; empty: defaults");
 ABSL_FLAG(int, max_connections, 20000,
           "connections open at once; one more is answered 421 and closed");
 ABSL_FLAG(absl::Duration, tls_timeout, absl::Seconds(10), "deadline for the TLS handshake");
 ABSL_FLAG(absl::Duration, command_timeout, absl::Seconds(60),
           "deadline for each command line, from the previous reply (slow clients included)");
 ABSL_FLAG(absl::Duration, data_timeout, absl::Seconds(120), "deadline for a whole DATA body");
-ABSL_FLAG(std::string, after_tls, "accept",
-          "after the handshake: 'accept' runs the SMTP dialogue (messages are discarded), "
-          "'close' ends the connection at once");
 ABSL_FLAG(int64_t, max_message_size, 10 << 20, "largest message accepted, in octets (SIZE)");
 ABSL_FLAG(absl::Duration, stats_interval, absl::ZeroDuration(),
           "print counters this often (e.g. 10s); 0: only at exit");
@@ -154,7 +145,7 @@ int RunServe(const std::vector<std::string>& args) {
     }
   }
   std::string after_tls = absl::GetFlag(FLAGS_after_tls);
-  if (after_tls == "accept") {
+  if (after_tls.empty() || after_tls == "accept") {
     options.after_tls = server::ServerOptions::AfterTls::kAccept;
   } else if (after_tls == "close") {
     options.after_tls = server::ServerOptions::AfterTls::kClose;

@@ -127,6 +127,7 @@ struct Recorder {
   int64_t full = 0, resumed = 0;
   absl::flat_hash_map<std::string, int64_t> peer_keys;
   int64_t cpu_ns = 0;
+  int64_t last_outcome_ns = 0;  // monotonic time of the last recorded outcome
 };
 
 class Engine::Worker {
@@ -304,6 +305,7 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
       ++rec.warmup_attempts;
     } else {
       ++rec.attempted;
+      rec.last_outcome_ns = now;
       int64_t second = w_->engine_->wall_start_unix_ +
                        (now - w_->engine_->start_ns_) / kNanosPerSecond;
       rec.outcomes.Increment(outcome);
@@ -765,8 +767,7 @@ RunResult Engine::TakeResult() {
   RunResult r;
   r.start = wall_start_ + spec_.warmup;
   r.interrupted = interrupted_.load(std::memory_order_relaxed);
-  int64_t end_ns = net::MonotonicNanos();
-  r.measured = absl::Nanoseconds(std::max<int64_t>(0, end_ns - measure_start_ns_));
+  int64_t end_ns = measure_start_ns_;
   int64_t cpu_ns = 0;
   absl::flat_hash_map<uint16_t, int64_t> versions, suites, groups, sigalgs;
   int64_t full = 0, resumed = 0;
@@ -789,7 +790,9 @@ RunResult Engine::TakeResult() {
     full += rec.full;
     resumed += rec.resumed;
     cpu_ns += rec.cpu_ns;
+    end_ns = std::max(end_ns, rec.last_outcome_ns);
   }
+  r.measured = absl::Nanoseconds(end_ns - measure_start_ns_);
   for (auto& [k, v] : versions) r.versions.Add(tls::VersionName(k), v).IgnoreError();
   for (auto& [k, v] : suites) r.cipher_suites.Add(tls::CipherName(k), v).IgnoreError();
   for (auto& [k, v] : groups) r.groups.Add(tls::GroupName(k), v).IgnoreError();

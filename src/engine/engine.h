@@ -75,7 +75,7 @@ struct RunSpec {
 // RunResult is what a run measured: the merged recorders of every worker.
 struct RunResult {
   absl::Time start;                  // wall clock at the start of measurement
-  absl::Duration measured;           // time from the end of warm-up to the last outcome
+  absl::Duration measured;           // from the end of warm-up to the last recorded outcome
   int64_t attempted = 0;
   int64_t succeeded = 0;
   int64_t failed = 0;

@@ -1,0 +1,357 @@
+// mailshake bench: the handshake benchmark. With no target it starts the
+// embedded server in-process on a loopback port and measures that.
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "src/cli/cli.h"
+#include "src/engine/engine.h"
+#include "src/server/server.h"
+#include "src/tls/tls.h"
+
+ABSL_FLAG(int, concurrency, 0,
+          "sessions in flight over all threads: fixed in closed loop, a cap in open loop "
+          "(0: 64 per thread)");
+ABSL_FLAG(absl::Duration, duration, absl::ZeroDuration(),
+          "how long to measure, after --warmup (default 10s; not with --handshakes)");
+ABSL_FLAG(int64_t, handshakes, 0, "stop after this many attempts instead of after --duration");
+ABSL_FLAG(absl::Duration, warmup, absl::ZeroDuration(), "run this long first without recording");
+ABSL_FLAG(double, rate, 0,
+          "open loop: start this many sessions per second on schedule, latency measured from "
+          "the scheduled start (no coordinated omission); 0: closed loop");
+ABSL_FLAG(std::string, arrivals, "constant", "open-loop arrival process: constant or poisson");
+ABSL_FLAG(std::string, tls, "1.2,1.3", "TLS versions to allow: 1.2, 1.3 or 1.2,1.3");
+ABSL_FLAG(std::string, sigalgs, "",
+          "signature algorithms to accept from the server, in order (e.g. "
+          "ecdsa_secp256r1_sha256,rsa_pss_rsae_sha256)");
+ABSL_FLAG(std::string, resume, "off",
+          "session resumption: off, ticket (RFC 5077 / TLS 1.3 PSK) or session-id (TLS 1.2)");
+ABSL_FLAG(double, resume_ratio, 1.0, "share of sessions that offer a saved session (0 to 1)");
+ABSL_FLAG(std::string, servername, "", "SNI to send (default: the target's host name)");
+ABSL_FLAG(std::string, verify, "none",
+          "server certificate check: none, chain (to --ca) or name (chain and host name)");
+ABSL_FLAG(std::string, ca, "", "PEM file of trusted roots for --verify chain|name");
+ABSL_FLAG(std::string, ehlo, "mailshake.invalid", "the name sent with EHLO");
+ABSL_FLAG(std::string, source, "",
+          "source addresses to rotate over, e.g. 127.0.0.2-127.0.0.250 (spreads connections "
+          "over more 4-tuples than one address has ports)");
+ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(5), "deadline for the TCP connect");
+ABSL_FLAG(absl::Duration, phase_timeout, absl::Seconds(10),
+          "deadline for each later phase (banner, EHLO, STARTTLS, handshake, ...)");
+ABSL_FLAG(std::string, close, "rst",
+          "how the client closes: rst (SO_LINGER 0, no TIME_WAIT left behind) or fin");
+ABSL_FLAG(std::string, json, "", "write the result (mailshake.result/v1) to this file");
+ABSL_FLAG(std::string, csv, "", "write the per-second time series to this CSV file");
+ABSL_FLAG(std::string, progress, "auto",
+          "progress once a second on stderr: auto (redrawn line on a terminal, plain lines "
+          "otherwise), plain or off");
+ABSL_FLAG(uint64_t, seed, 1, "seed for Poisson arrivals");
+ABSL_FLAG(std::string, embedded_cert, "p256",
+          "without a target: the embedded server's self-signed key type (rsa2048, rsa3072, "
+          "rsa4096, p256, p384, ed25519)");
+ABSL_FLAG(int, embedded_threads, 0, "without a target: embedded server threads (0: one per core)");
+
+namespace mailshake::cli {
+namespace {
+
+constexpr char kName[] = "bench";
+
+struct Options {
+  engine::RunSpec spec;
+  std::string json_path, csv_path, progress;
+  bool embedded = false;
+  tls::KeyType embedded_key = tls::KeyType::kEcdsaP256;
+  int embedded_threads = 0;
+};
+
+absl::Status Bad(absl::string_view flag, absl::string_view message) {
+  return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", message));
+}
+
+// Turns the flags into a RunSpec, checking everything before anything starts.
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
+  Options o;
+  engine::RunSpec& spec = o.spec;
+  if (args.size() > 1) {
+    return absl::InvalidArgumentError(absl::StrCat("one target at most, got '", args[1], "' too"));
+  }
+  if (args.empty()) {
+    o.embedded = true;
+  } else {
+    absl::StatusOr<net::Target> target = net::ParseTarget(args[0]);
+    if (!target.ok()) return target.status();
+    spec.target = *target;
+  }
+  int cores = std::max(1u, std::thread::hardware_concurrency());
+  spec.threads = absl::GetFlag(FLAGS_threads);
+  if (spec.threads < 0) return Bad("threads", "must be 0 or more");
+  if (spec.threads == 0) spec.threads = cores;
+  spec.concurrency = absl::GetFlag(FLAGS_concurrency);
+  if (spec.concurrency < 0) return Bad("concurrency", "must be 0 or more");
+  if (spec.concurrency == 0) spec.concurrency = 64 * spec.threads;
+  spec.handshakes = absl::GetFlag(FLAGS_handshakes);
+  if (spec.handshakes < 0) return Bad("handshakes", "must be positive");
+  spec.duration = absl::GetFlag(FLAGS_duration);
+  if (spec.handshakes > 0 && spec.duration != absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("give --duration or --handshakes, not both");
+  }
+  if (spec.duration < absl::ZeroDuration()) return Bad("duration", "must be positive");
+  if (spec.handshakes == 0 && spec.duration == absl::ZeroDuration()) {
+    spec.duration = absl::Seconds(10);
+  }
+  spec.warmup = absl::GetFlag(FLAGS_warmup);
+  spec.rate = absl::GetFlag(FLAGS_rate);
+  if (spec.rate < 0) return Bad("rate", "must be positive (0 for closed loop)");
+  std::string arrivals = absl::GetFlag(FLAGS_arrivals);
+  if (arrivals == "constant") {
+    spec.arrivals = engine::RunSpec::Arrivals::kConstant;
+  } else if (arrivals == "poisson") {
+    spec.arrivals = engine::RunSpec::Arrivals::kPoisson;
+  } else {
+    return Bad("arrivals", "must be constant or poisson");
+  }
+
+  std::vector<uint16_t> versions;
+  for (absl::string_view v : absl::StrSplit(absl::GetFlag(FLAGS_tls), ',', absl::SkipEmpty())) {
+    absl::StatusOr<uint16_t> version = tls::ParseVersion(v);
+    if (!version.ok()) return Bad("tls", version.status().message());
+    versions.push_back(*version);
+  }
+  if (versions.empty()) return Bad("tls", "no version given");
+  spec.tls.min_version = *std::min_element(versions.begin(), versions.end());
+  spec.tls.max_version = *std::max_element(versions.begin(), versions.end());
+  spec.tls.ciphers = absl::GetFlag(FLAGS_ciphers);
+  if (!spec.tls.ciphers.empty()) {
+    if (auto c = tls::ParseCipherSuites(spec.tls.ciphers); !c.ok()) {
+      return Bad("ciphers", c.status().message());
+    }
+    if (spec.tls.max_version == TLS1_3_VERSION && spec.tls.min_version == TLS1_3_VERSION) {
+      return Bad("ciphers", "applies to TLS 1.2 only; add --tls 1.2");
+    }
+  }
+  spec.tls.groups = absl::GetFlag(FLAGS_groups);
+  if (!spec.tls.groups.empty()) {
+    if (auto g = tls::ParseGroups(spec.tls.groups); !g.ok()) return Bad("groups", g.status().message());
+  }
+  spec.tls.sigalgs = absl::GetFlag(FLAGS_sigalgs);
+  if (!spec.tls.sigalgs.empty()) {
+    if (auto s = tls::ParseSignatureAlgorithms(spec.tls.sigalgs); !s.ok()) {
+      return Bad("sigalgs", s.status().message());
+    }
+  }
+  std::string resume = absl::GetFlag(FLAGS_resume);
+  if (resume == "off") {
+    spec.tls.resumption = tls::ClientConfig::Resumption::kOff;
+  } else if (resume == "ticket") {
+    spec.tls.resumption = tls::ClientConfig::Resumption::kTicket;
+  } else if (resume == "session-id") {
+    spec.tls.resumption = tls::ClientConfig::Resumption::kSessionId;
+    if (spec.tls.min_version == TLS1_3_VERSION) {
+      return Bad("resume", "session-id resumption exists in TLS 1.2 only; add --tls 1.2");
+    }
+  } else {
+    return Bad("resume", "must be off, ticket or session-id");
+  }
+  spec.resume_ratio = absl::GetFlag(FLAGS_resume_ratio);
+  if (spec.resume_ratio < 0 || spec.resume_ratio > 1) return Bad("resume-ratio", "must be 0 to 1");
+  std::string verify = absl::GetFlag(FLAGS_verify);
+  spec.tls.trust_anchors_pem_path = absl::GetFlag(FLAGS_ca);
+  if (verify == "none") {
+    spec.tls.verify = tls::ClientConfig::Verify::kNone;
+  } else if (verify == "chain" || verify == "name") {
+    spec.tls.verify = verify == "chain" ? tls::ClientConfig::Verify::kChain
+                                        : tls::ClientConfig::Verify::kName;
+    if (spec.tls.trust_anchors_pem_path.empty()) return Bad("verify", "needs --ca FILE");
+    if (access(spec.tls.trust_anchors_pem_path.c_str(), R_OK) != 0) {
+      return Bad("ca", absl::StrCat("cannot read '", spec.tls.trust_anchors_pem_path, "'"));
+    }
+  } else {
+    return Bad("verify", "must be none, chain or name");
+  }
+  spec.tls.server_name = absl::GetFlag(FLAGS_servername);
+
+  spec.smtp.ehlo_name = absl::GetFlag(FLAGS_ehlo);
+  if (spec.smtp.ehlo_name.empty()) return Bad("ehlo", "must not be empty");
+  std::string after = absl::GetFlag(FLAGS_after_tls);
+  if (after.empty() || after == "quit") {
+    spec.smtp.after_tls = smtp::ClientOptions::kQuit;
+  } else if (after == "ehlo") {
+    spec.smtp.after_tls = smtp::ClientOptions::kEhlo;
+  } else if (after == "mail") {
+    spec.smtp.after_tls = smtp::ClientOptions::kMail;
+  } else {
+    return Bad("after-tls", "must be quit, ehlo or mail");
+  }
+  std::string source = absl::GetFlag(FLAGS_source);
+  if (!source.empty()) {
+    absl::StatusOr<std::vector<net::SocketAddress>> s = net::ParseSourceAddresses(source);
+    if (!s.ok()) return Bad("source", s.status().message());
+    spec.sources = *s;
+  }
+  spec.connect_timeout = absl::GetFlag(FLAGS_connect_timeout);
+  spec.phase_timeout = absl::GetFlag(FLAGS_phase_timeout);
+  std::string close = absl::GetFlag(FLAGS_close);
+  if (close != "rst" && close != "fin") return Bad("close", "must be rst or fin");
+  spec.close_with_rst = close == "rst";
+  spec.seed = absl::GetFlag(FLAGS_seed);
+
+  o.json_path = absl::GetFlag(FLAGS_json);
+  o.csv_path = absl::GetFlag(FLAGS_csv);
+  o.progress = absl::GetFlag(FLAGS_progress);
+  if (o.progress != "auto" && o.progress != "plain" && o.progress != "off") {
+    return Bad("progress", "must be auto, plain or off");
+  }
+  absl::StatusOr<tls::KeyType> key = tls::ParseKeyType(absl::GetFlag(FLAGS_embedded_cert));
+  if (!key.ok()) return Bad("embedded-cert", key.status().message());
+  o.embedded_key = *key;
+  o.embedded_threads = absl::GetFlag(FLAGS_embedded_threads);
+  if (o.embedded_threads < 0) return Bad("embedded-threads", "must be 0 or more");
+  if (!o.embedded) {
+    spec.smtp.implicit_tls = spec.target.implicit_tls;
+    if (spec.tls.server_name.empty() &&
+        !net::SocketAddress::FromIp(spec.target.host, 0).ok()) {
+      spec.tls.server_name = spec.target.host;  // SNI carries names, never literals
+    }
+  }
+  // Everything the engine checks itself is checked now, before any start.
+  engine::RunSpec probe = spec;
+  probe.smtp.implicit_tls = probe.target.implicit_tls;
+  if (absl::Status s = probe.Validate(); !s.ok()) return s;
+  return o;
+}
+
+std::string Ms(int64_t ns) { return absl::StrFormat("%.3g", ns / 1e6); }
+
+void DrawProgress(const engine::Progress& p, bool tty, double last_rate) {
+  std::string line = absl::StrFormat(
+      "%5.1fs %s%8.0f hs/s  ok %-9d err %-7d in flight %-6d p50 %s ms  p99 %s ms",
+      absl::ToDoubleSeconds(p.elapsed), p.warming_up ? "(warm-up) " : "", last_rate,
+      p.succeeded, p.failed, p.in_flight, Ms(p.p50_ns), Ms(p.p99_ns));
+  if (tty) {
+    std::fprintf(stderr, "\r\033[K%s", line.c_str());
+  } else {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  std::fflush(stderr);
+}
+
+int WriteBenchResult(const engine::RunSpec& spec, const engine::RunResult& r,
+                     const std::optional<server::ServerStats>& server,
+                     const std::string& json_path, const std::string& csv_path) {
+  double secs = absl::ToDoubleSeconds(r.measured);
+  std::printf("attempted %lld = succeeded %lld + failed %lld in %.2f s: %.0f handshakes/s, "
+              "client CPU %.3f s (%.1f us per handshake, %.0f per CPU-second)\n",
+              (long long)r.attempted, (long long)r.succeeded, (long long)r.failed, secs,
+              r.succeeded / secs, r.client_cpu_seconds,
+              r.client_cpu_seconds * 1e6 / std::max<int64_t>(1, r.succeeded),
+              r.succeeded / std::max(1e-9, r.client_cpu_seconds));
+  for (int p = 0; p < engine::kPhaseCount; ++p) {
+    const auto& h = r.phases.phase(p);
+    if (h.Count() == 0) continue;
+    std::printf("  %-9s p50 %s ms  p99 %s ms  max %s ms\n", std::string(engine::PhaseName(p)).c_str(),
+                Ms(h.ValueAtPercentile(50)).c_str(), Ms(h.ValueAtPercentile(99)).c_str(), Ms(h.Max()).c_str());
+  }
+  for (const auto& [k, v] : r.outcomes.SortedByCount()) std::printf("  outcome %s: %lld\n", k.c_str(), (long long)v);
+  if (server) std::printf("embedded server: %s", server->ToString().c_str());
+  return r.failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int RunBench(const std::vector<std::string>& args) {
+  absl::StatusOr<Options> parsed = ParseOptions(args);
+  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
+  Options& o = *parsed;
+  engine::RunSpec& spec = o.spec;
+
+  BlockStopSignals();
+  std::unique_ptr<server::Server> embedded;
+  if (o.embedded) {
+    server::ServerOptions so;
+    so.listen.push_back(*net::SocketAddress::Parse("127.0.0.1:0"));
+    so.threads = o.embedded_threads;
+    so.max_connections = std::max(20000, spec.concurrency * 2);
+    absl::StatusOr<tls::Credential> cred = tls::GenerateSelfSigned(o.embedded_key, so.hostname);
+    if (!cred.ok()) {
+      std::fprintf(stderr, "mailshake bench: %s\n", std::string(cred.status().message()).c_str());
+      return 1;
+    }
+    so.tls.credentials.push_back(std::move(*cred));
+    absl::StatusOr<std::unique_ptr<server::Server>> s = server::Server::Start(std::move(so));
+    if (!s.ok()) {
+      std::fprintf(stderr, "mailshake bench: embedded server: %s\n",
+                   std::string(s.status().message()).c_str());
+      return 1;
+    }
+    embedded = std::move(*s);
+    spec.target.host = "127.0.0.1";
+    spec.target.address = embedded->starttls_addresses()[0];
+    spec.target.implicit_tls = false;
+    spec.smtp.implicit_tls = false;
+    std::fprintf(stderr,
+                 "no target given: benchmarking the embedded server at %s (self-signed %s, "
+                 "%d server threads, in this process)\n",
+                 spec.target.ToString().c_str(),
+                 std::string(tls::KeyTypeName(o.embedded_key)).c_str(), embedded->threads());
+  }
+  std::fprintf(stderr, "%s: %s, %d threads, %s, %s\n", spec.target.ToString().c_str(),
+               spec.rate > 0 ? absl::StrFormat("open loop at %.0f/s", spec.rate).c_str()
+                             : absl::StrFormat("closed loop, %d in flight", spec.concurrency).c_str(),
+               spec.threads,
+               spec.handshakes > 0 ? absl::StrCat(spec.handshakes, " handshakes").c_str()
+                                   : absl::FormatDuration(spec.duration).c_str(),
+               absl::GetFlag(FLAGS_tls).c_str());
+
+  absl::StatusOr<std::unique_ptr<engine::Engine>> engine = engine::Engine::Start(spec);
+  if (!engine.ok()) {
+    std::fprintf(stderr, "mailshake bench: %s\n", std::string(engine.status().message()).c_str());
+    return 1;
+  }
+  bool tty = o.progress == "auto" ? isatty(STDERR_FILENO) : false;
+  bool show = o.progress != "off";
+  int signals = 0;
+  int64_t last_ok = 0;
+  absl::Time last = absl::Now();
+  while (!(*engine)->Wait(absl::ZeroDuration())) {
+    int sig = WaitForStopSignal(absl::Seconds(1));
+    if (sig != 0) {
+      ++signals;
+      std::fprintf(stderr, "\n%s: %s\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
+                   signals == 1 ? "stopping; sessions in flight get a short grace "
+                                  "(again to abort them)"
+                                : "aborting sessions in flight");
+      (*engine)->Stop(/*abort=*/signals > 1);
+    }
+    if (show) {
+      engine::Progress p = (*engine)->GetProgress();
+      absl::Time now = absl::Now();
+      double rate = (p.succeeded - last_ok) / absl::ToDoubleSeconds(now - last);
+      last_ok = p.succeeded;
+      last = now;
+      DrawProgress(p, tty, rate);
+    }
+  }
+  if (show && tty) std::fprintf(stderr, "\n");
+  engine::RunResult result = (*engine)->TakeResult();
+  std::optional<server::ServerStats> server_stats;
+  if (embedded != nullptr) {
+    embedded->Stop();
+    server_stats = embedded->Stats();
+  }
+  return WriteBenchResult(spec, result, server_stats, o.json_path, o.csv_path);
+}
+
+}  // namespace mailshake::cli
