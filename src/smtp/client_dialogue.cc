@@ -23,7 +23,8 @@ std::string BuildMessage(const ClientOptions& options) {
                    ">\r\nSubject: mailshake\r\n\r\n");
   if (header.size() <= size && header.size() < 1000) message = header;
   static constexpr absl::string_view kFiller =
-      "mailshake-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+      "mailshake-0123456789-abcdefghijklmnopqrstuvwxyz-"
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
   while (message.size() < size) {
     const size_t remaining = size - message.size();
     // Lines of up to 78 octets of text; never leave a single octet behind,
@@ -160,8 +161,9 @@ Step ClientDialogue::OnReply(const Reply& reply) {
       return Send(ehlo_, Phase::kEhlo, Awaiting::kEhlo);
     case Awaiting::kEhlo:
       if (code != 250) {
-        return Fail(phase_ == Phase::kPostTls ? FailureKind::kPostTlsEhloRejected
-                                              : FailureKind::kEhloRejected,
+        return Fail(phase_ == Phase::kPostTls
+                        ? FailureKind::kPostTlsEhloRejected
+                        : FailureKind::kEhloRejected,
                     code);
       }
       extensions_ = ParseEhlo(reply);

@@ -98,7 +98,8 @@ TEST(ClientDialogueTest, AfterTlsMailSendsOneMessage) {
   ExpectSend(client.OnTlsEstablished(), "EHLO mailshake.invalid\r\n");
   ExpectSend(client.OnReply(Ehlo(false)),
              "MAIL FROM:<a@b.example> SIZE=500\r\n");
-  ExpectSend(client.OnReply(R("250 2.1.0 ok\r\n")), "RCPT TO:<c@d.example>\r\n");
+  ExpectSend(client.OnReply(R("250 2.1.0 ok\r\n")),
+             "RCPT TO:<c@d.example>\r\n");
   ExpectSend(client.OnReply(R("251 2.1.5 forwarded\r\n")), "DATA\r\n");
   const Step body = client.OnReply(R("354 go\r\n"));
   ASSERT_EQ(body.kind, Step::kSend);
@@ -120,8 +121,8 @@ TEST(ClientDialogueTest, OmitsSizeParameterWhenServerDoesNotAdvertiseSize) {
 }
 
 TEST(ClientDialogueTest, MessageHasExactSizeAndSafeLines) {
-  for (size_t size : {0, 1, 2, 3, 50, 79, 80, 81, 82, 83, 160, 161, 1000,
-                      4097, 100000}) {
+  for (size_t size :
+       {0, 1, 2, 3, 50, 79, 80, 81, 82, 83, 160, 161, 1000, 4097, 100000}) {
     ClientOptions options;
     options.after_tls = ClientOptions::kMail;
     options.message_size = size;
@@ -202,10 +203,8 @@ TEST(ClientDialogueTest, PostTlsRejectionsAreTyped) {
     int replies_before;  // Positive replies after the post-TLS EHLO is sent.
     FailureKind kind;
   } cases[] = {
-      {0, FailureKind::kPostTlsEhloRejected},
-      {1, FailureKind::kMailRejected},
-      {2, FailureKind::kRcptRejected},
-      {3, FailureKind::kDataRejected},
+      {0, FailureKind::kPostTlsEhloRejected}, {1, FailureKind::kMailRejected},
+      {2, FailureKind::kRcptRejected},        {3, FailureKind::kDataRejected},
       {4, FailureKind::kDataRejected},
   };
   const Reply positive[] = {Ehlo(false), R("250 ok\r\n"), R("250 ok\r\n"),
@@ -330,9 +329,9 @@ LoopResult RunAgainstServer(ClientOptions client_options,
 TEST(ClientServerLoopTest, StartTlsQuit) {
   const LoopResult r = RunAgainstServer(ClientOptions(), ServerOptions());
   EXPECT_EQ(r.last.kind, Step::kDone);
-  EXPECT_THAT(r.phases, ElementsAre(Phase::kBanner, Phase::kEhlo,
-                                    Phase::kStartTls, Phase::kTls,
-                                    Phase::kQuit, Phase::kQuit));
+  EXPECT_THAT(r.phases,
+              ElementsAre(Phase::kBanner, Phase::kEhlo, Phase::kStartTls,
+                          Phase::kTls, Phase::kQuit, Phase::kQuit));
 }
 
 TEST(ClientServerLoopTest, StartTlsMailDeliversTheExactSize) {

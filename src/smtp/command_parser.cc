@@ -13,12 +13,14 @@ namespace mailshake {
 namespace smtp {
 namespace {
 
-constexpr size_t kMaxLocalPart = 64;   // RFC 5321 section 4.5.3.1.1
-constexpr size_t kMaxDomain = 255;     // RFC 5321 section 4.5.3.1.2
-constexpr size_t kMaxPath = 256;       // RFC 5321 section 4.5.3.1.3
-constexpr size_t kMaxLabel = 63;       // RFC 1035 section 2.3.4
+constexpr size_t kMaxLocalPart = 64;  // RFC 5321 section 4.5.3.1.1
+constexpr size_t kMaxDomain = 255;    // RFC 5321 section 4.5.3.1.2
+constexpr size_t kMaxPath = 256;      // RFC 5321 section 4.5.3.1.3
+constexpr size_t kMaxLabel = 63;      // RFC 1035 section 2.3.4
 
-bool IsAlnum(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); }
+bool IsAlnum(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c));
+}
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsHigh(char c) { return static_cast<unsigned char>(c) >= 0x80; }
 
@@ -178,12 +180,10 @@ struct VerbEntry {
 };
 
 constexpr VerbEntry kVerbs[] = {
-    {"EHLO", Verb::kEhlo}, {"HELO", Verb::kHelo},
-    {"MAIL", Verb::kMail}, {"RCPT", Verb::kRcpt},
-    {"DATA", Verb::kData}, {"RSET", Verb::kRset},
-    {"NOOP", Verb::kNoop}, {"QUIT", Verb::kQuit},
-    {"STARTTLS", Verb::kStartTls}, {"VRFY", Verb::kVrfy},
-    {"HELP", Verb::kHelp},
+    {"EHLO", Verb::kEhlo}, {"HELO", Verb::kHelo}, {"MAIL", Verb::kMail},
+    {"RCPT", Verb::kRcpt}, {"DATA", Verb::kData}, {"RSET", Verb::kRset},
+    {"NOOP", Verb::kNoop}, {"QUIT", Verb::kQuit}, {"STARTTLS", Verb::kStartTls},
+    {"VRFY", Verb::kVrfy}, {"HELP", Verb::kHelp},
 };
 
 // Commands from the SMTP family that this server knows of but does not
@@ -273,8 +273,8 @@ class PathReader {
     } else {
       // Dot-string = Atom *("." Atom), atext extended with UTF-8 (RFC 6531).
       do {
-        absl::string_view atom = TakeWhile(
-            s_, [](char c) { return IsAtext(c) || IsHigh(c); });
+        absl::string_view atom =
+            TakeWhile(s_, [](char c) { return IsAtext(c) || IsHigh(c); });
         if (atom.empty()) return false;
         if (HasHigh(atom)) out_->non_ascii = true;
       } while (ConsumeChar(s_, '.'));
@@ -325,8 +325,8 @@ bool ParseParameters(absl::string_view s, bool is_mail, Command* command,
         has_value ? param.substr(eq + 1) : absl::string_view();
     // esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")
     if (keyword.empty() || !IsAlnum(keyword[0]) ||
-        keyword.find_first_not_of(
-            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") !=
+        keyword.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR"
+                                  "STUVWXYZ0123456789-") !=
             absl::string_view::npos) {
       return Fail(error, 501, "5.5.4", "Bad parameter syntax");
     }

@@ -81,7 +81,7 @@ struct Command {
   Path path;
   // The MAIL parameters the server implements. Any other parameter, and any
   // RCPT parameter, makes the command fail with 555.
-  std::optional<uint64_t> size;  // SIZE=n (RFC 1870)
+  std::optional<uint64_t> size;    // SIZE=n (RFC 1870)
   Body body = Body::kUnspecified;  // BODY=7BIT / BODY=8BITMIME (RFC 6152)
   bool smtputf8 = false;           // SMTPUTF8 (RFC 6531)
 };

@@ -31,12 +31,12 @@ TEST(CommandParserTest, RecognizesEveryVerbCaseInsensitively) {
     absl::string_view line;
     Verb verb;
   } cases[] = {
-      {"EHLO a.example", Verb::kEhlo},   {"ehlo a.example", Verb::kEhlo},
-      {"HeLo a.example", Verb::kHelo},   {"MAIL FROM:<>", Verb::kMail},
-      {"rcpt to:<a@b>", Verb::kRcpt},    {"DATA", Verb::kData},
-      {"rset", Verb::kRset},             {"NOOP", Verb::kNoop},
-      {"QuIt", Verb::kQuit},             {"starttls", Verb::kStartTls},
-      {"VRFY someone", Verb::kVrfy},     {"help", Verb::kHelp},
+      {"EHLO a.example", Verb::kEhlo}, {"ehlo a.example", Verb::kEhlo},
+      {"HeLo a.example", Verb::kHelo}, {"MAIL FROM:<>", Verb::kMail},
+      {"rcpt to:<a@b>", Verb::kRcpt},  {"DATA", Verb::kData},
+      {"rset", Verb::kRset},           {"NOOP", Verb::kNoop},
+      {"QuIt", Verb::kQuit},           {"starttls", Verb::kStartTls},
+      {"VRFY someone", Verb::kVrfy},   {"help", Verb::kHelp},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(MustParse(c.line).verb, c.verb) << c.line;
@@ -141,8 +141,8 @@ TEST(CommandParserTest, RejectsMalformedPaths) {
        {"MAIL FROM:a@b.c", "MAIL FROM:<a@b.c", "MAIL FROM:<a@>",
         "MAIL FROM:<@b.c>", "MAIL FROM:<a..b@c.d>", "MAIL FROM:<.a@c.d>",
         "MAIL FROM:<a.@c.d>", "MAIL FROM:<a b@c.d>", "MAIL FROM:<a@b@c.d>",
-        "MAIL FROM:<a@-b.c>", "MAIL FROM:<(comment)a@b.c>", "MAIL FROM:",
-        "MAIL FROM:<a@b.c>>"}) {
+        "MAIL FROM:<a@-b.c>", "MAIL FROM:<(comment)a@b.c>",
+        "MAIL FROM:", "MAIL FROM:<a@b.c>>"}) {
     const std::string error = ErrorOf(bad);
     EXPECT_TRUE(error == "501 5.1.7" || error == "501 5.5.4")
         << bad << " -> " << error;
@@ -166,8 +166,8 @@ TEST(CommandParserTest, EnforcesPathLengthLimits) {
 }
 
 TEST(CommandParserTest, ParsesMailParameters) {
-  const Command c = MustParse(
-      "MAIL FROM:<a@b.c> SIZE=12345 BODY=8BITMIME SMTPUTF8");
+  const Command c =
+      MustParse("MAIL FROM:<a@b.c> SIZE=12345 BODY=8BITMIME SMTPUTF8");
   EXPECT_EQ(c.size, 12345u);
   EXPECT_EQ(c.body, Body::k8BitMime);
   EXPECT_TRUE(c.smtputf8);
@@ -205,11 +205,15 @@ TEST(CommandParserTest, UnsupportedParametersAre555) {
 }
 
 TEST(CommandParserTest, NonAsciiAddressNeedsSmtpUtf8) {
-  const std::string from = "MAIL FROM:<j\xc3\xb6rg@b\xc3\xbc" "cher.de>";
+  const std::string from =
+      "MAIL FROM:<j\xc3\xb6rg@b\xc3\xbc"
+      "cher.de>";
   EXPECT_EQ(ErrorOf(from), "553 5.6.7");
   const Command c = MustParse(from + " SMTPUTF8");
   EXPECT_TRUE(c.path.non_ascii);
-  EXPECT_EQ(c.path.domain, "b\xc3\xbc" "cher.de");
+  EXPECT_EQ(c.path.domain,
+            "b\xc3\xbc"
+            "cher.de");
   // RCPT cannot know about MAIL's SMTPUTF8: it reports, the dialogue judges.
   EXPECT_TRUE(MustParse("RCPT TO:<\xc3\xa9@x.org>").path.non_ascii);
   EXPECT_FALSE(MustParse("RCPT TO:<e@x.org>").path.non_ascii);
@@ -276,14 +280,31 @@ TEST(AddressLiteralTest, AcceptsValidLiterals) {
 }
 
 TEST(AddressLiteralTest, RejectsInvalidLiterals) {
-  for (absl::string_view bad :
-       {"[]", "[1.2.3]", "[1.2.3.4.5]", "[256.1.1.1]", "[1.2.3.04444]",
-        "[1..2.3]", "1.2.3.4", "[1.2.3.4", "[IPv6:]", "[IPv6:1:2:3:4:5:6:7]",
-        "[IPv6:1:2:3:4:5:6:7:8:9]", "[IPv6:1::2::3]", "[IPv6:1:2:3:4:5:6:7::]",
-        "[IPv6::::]", "[IPv6:12345::]", "[IPv6:g::]", "[IPv6:1.2.3.4::]",
-        "[IPv6:1:2:3:4:5:1.2.3.4]", "[IPv6:1:2:3:4:5::1.2.3.4]",
-        "[IPv6::1]", "[IPv6:1:]", "[tag-:x]", "[tag:]",
-        "[tag:a b]", "[tag:a[b]"}) {
+  for (absl::string_view bad : {"[]",
+                                "[1.2.3]",
+                                "[1.2.3.4.5]",
+                                "[256.1.1.1]",
+                                "[1.2.3.04444]",
+                                "[1..2.3]",
+                                "1.2.3.4",
+                                "[1.2.3.4",
+                                "[IPv6:]",
+                                "[IPv6:1:2:3:4:5:6:7]",
+                                "[IPv6:1:2:3:4:5:6:7:8:9]",
+                                "[IPv6:1::2::3]",
+                                "[IPv6:1:2:3:4:5:6:7::]",
+                                "[IPv6::::]",
+                                "[IPv6:12345::]",
+                                "[IPv6:g::]",
+                                "[IPv6:1.2.3.4::]",
+                                "[IPv6:1:2:3:4:5:1.2.3.4]",
+                                "[IPv6:1:2:3:4:5::1.2.3.4]",
+                                "[IPv6::1]",
+                                "[IPv6:1:]",
+                                "[tag-:x]",
+                                "[tag:]",
+                                "[tag:a b]",
+                                "[tag:a[b]"}) {
     EXPECT_FALSE(IsValidAddressLiteral(bad)) << bad;
   }
 }
@@ -293,9 +314,18 @@ TEST(DomainTest, ChecksLdhLabelsAndLength) {
   EXPECT_TRUE(IsValidDomain("xn--bcher-kva.example", false));
   EXPECT_TRUE(IsValidDomain("1.2.3.4", false));
   EXPECT_FALSE(IsValidDomain("", false));
-  EXPECT_FALSE(IsValidDomain("b\xc3\xbc" "cher.de", false));
-  EXPECT_TRUE(IsValidDomain("b\xc3\xbc" "cher.de", true));
-  EXPECT_FALSE(IsValidDomain("b\xc3" "cher.de", true));
+  EXPECT_FALSE(
+      IsValidDomain("b\xc3\xbc"
+                    "cher.de",
+                    false));
+  EXPECT_TRUE(
+      IsValidDomain("b\xc3\xbc"
+                    "cher.de",
+                    true));
+  EXPECT_FALSE(
+      IsValidDomain("b\xc3"
+                    "cher.de",
+                    true));
   std::string long_domain;
   while (long_domain.size() < 256) long_domain += "abcdefghi.";
   long_domain.resize(256);
@@ -309,9 +339,9 @@ TEST(CommandParserTest, SurvivesHostileBytes) {
   // errors. Lines are built from SMTP-looking fragments and random bytes.
   std::mt19937 rng(12345);
   const absl::string_view fragments[] = {
-      "MAIL FROM:", "RCPT TO:", "EHLO ", "<", ">", "@", "\"", "\\", "[",
-      "]",          "IPv6:",    ":",     ".", ",", " ", "=", "SIZE=",
-      "\xc3",       "\xff",     "\0",    "a", "9", "::"};
+      "MAIL FROM:", "RCPT TO:", "EHLO ", "<",  ">", "@", "\"", "\\",
+      "[",          "]",        "IPv6:", ":",  ".", ",", " ",  "=",
+      "SIZE=",      "\xc3",     "\xff",  "\0", "a", "9", "::"};
   for (int i = 0; i < 20000; ++i) {
     std::string line;
     const int n = rng() % 20;
@@ -330,9 +360,8 @@ TEST(CommandParserTest, SurvivesHostileBytes) {
     Command command;
     CommandError error;
     if (!ParseCommand(line, &command, &error)) {
-      EXPECT_TRUE(error.code == 500 || error.code == 501 ||
-                  error.code == 502 || error.code == 553 ||
-                  error.code == 555)
+      EXPECT_TRUE(error.code == 500 || error.code == 501 || error.code == 502 ||
+                  error.code == 553 || error.code == 555)
           << error.code;
       EXPECT_FALSE(error.text.empty());
     }

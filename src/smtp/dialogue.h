@@ -114,9 +114,9 @@ class ServerDialogue {
 
  private:
   enum class State {
-    kCommand,   // Reading command lines.
-    kData,      // Reading message text after 354.
-    kTlsWait,   // STARTTLS accepted, waiting for OnTlsEstablished().
+    kCommand,  // Reading command lines.
+    kData,     // Reading message text after 354.
+    kTlsWait,  // STARTTLS accepted, waiting for OnTlsEstablished().
     kClosed,
   };
 
@@ -125,22 +125,22 @@ class ServerDialogue {
   ServerAction OnDataLine(std::string* out);
   ServerAction Execute(const Command& command, std::string* out);
   void ResetTransaction();
-  // Reply appends "<code> <enhanced> <text>\r\n" and tracks errors in a row.
+  // Respond appends "<code> <enhanced> <text>\r\n" and tracks errors in a row.
   // Returns kClose if this error was one too many (421 appended as well).
-  ServerAction Reply(int code, absl::string_view enhanced,
-                     absl::string_view text, std::string* out);
+  ServerAction Respond(int code, absl::string_view enhanced,
+                       absl::string_view text, std::string* out);
   void AppendEhloReply(std::string* out) const;
 
   const ServerOptions options_;
   State state_ = State::kCommand;
   internal::LineAssembler line_;
   bool tls_active_;
-  bool greeted_ = false;       // EHLO or HELO accepted.
-  bool extended_ = false;      // It was EHLO.
+  bool greeted_ = false;         // EHLO or HELO accepted.
+  bool extended_ = false;        // It was EHLO.
   bool in_transaction_ = false;  // MAIL accepted.
-  bool smtputf8_ = false;      // MAIL had SMTPUTF8.
-  size_t recipients_ = 0;      // RCPT accepted in this transaction.
-  size_t rcpt_attempts_ = 0;   // RCPT commands in this transaction.
+  bool smtputf8_ = false;        // MAIL had SMTPUTF8.
+  size_t recipients_ = 0;        // RCPT accepted in this transaction.
+  size_t rcpt_attempts_ = 0;     // RCPT commands in this transaction.
   // DATA state: octets of the unstuffed message, and what went wrong.
   uint64_t message_size_ = 0;
   bool message_line_too_long_ = false;
@@ -184,17 +184,17 @@ absl::string_view PhaseName(Phase phase);
 
 enum class FailureKind {
   kNone,
-  kBannerRejected,        // Greeting was not 220 (e.g. 554, 421).
-  kEhloRejected,          // EHLO refused (no fallback to HELO: a benchmark
-                          // needs ESMTP).
-  kStartTlsNotOffered,    // EHLO reply lacks STARTTLS.
-  kStartTlsRefused,       // STARTTLS got something else than 220.
-  kPostTlsEhloRejected,   // EHLO over TLS refused.
-  kMailRejected,          // MAIL FROM refused.
-  kRcptRejected,          // RCPT TO refused.
-  kDataRejected,          // DATA, or the message at end of data, refused.
-  kUnexpectedReply,       // A reply when none was due, or a non-221 to QUIT.
-  kConnectionClosed,      // The server closed before the session ended.
+  kBannerRejected,       // Greeting was not 220 (e.g. 554, 421).
+  kEhloRejected,         // EHLO refused (no fallback to HELO: a benchmark
+                         // needs ESMTP).
+  kStartTlsNotOffered,   // EHLO reply lacks STARTTLS.
+  kStartTlsRefused,      // STARTTLS got something else than 220.
+  kPostTlsEhloRejected,  // EHLO over TLS refused.
+  kMailRejected,         // MAIL FROM refused.
+  kRcptRejected,         // RCPT TO refused.
+  kDataRejected,         // DATA, or the message at end of data, refused.
+  kUnexpectedReply,      // A reply when none was due, or a non-221 to QUIT.
+  kConnectionClosed,     // The server closed before the session ended.
 };
 
 absl::string_view FailureKindName(FailureKind kind);
@@ -246,8 +246,17 @@ class ClientDialogue {
   const EhloExtensions& extensions() const { return extensions_; }
 
  private:
-  enum class Awaiting { kNothing, kBanner, kEhlo, kStartTls, kMail, kRcpt,
-                        kData, kMessage, kQuit };
+  enum class Awaiting {
+    kNothing,
+    kBanner,
+    kEhlo,
+    kStartTls,
+    kMail,
+    kRcpt,
+    kData,
+    kMessage,
+    kQuit
+  };
 
   Step Send(absl::string_view bytes, Phase phase, Awaiting awaiting);
   Step Fail(FailureKind kind, int code);

@@ -150,9 +150,8 @@ absl::Status ReplyParser::status() const {
       return absl::DataLossError(absl::StrCat("SMTP reply has more than ",
                                               limits_.max_lines, " lines"));
     case ReplyError::kReplyTooLarge:
-      return absl::DataLossError(absl::StrCat("SMTP reply is larger than ",
-                                              limits_.max_reply_size,
-                                              " octets"));
+      return absl::DataLossError(absl::StrCat(
+          "SMTP reply is larger than ", limits_.max_reply_size, " octets"));
     case ReplyError::kBadCode:
       what = "does not start with a reply code 200-559";
       break;
@@ -275,8 +274,7 @@ EhloExtensions ParseEhlo(const Reply& reply) {
       out.smtputf8 = true;
     } else if (absl::EqualsIgnoreCase(keyword, "CHUNKING") && bare) {
       out.chunking = true;
-    } else if (absl::EqualsIgnoreCase(keyword, "ENHANCEDSTATUSCODES") &&
-               bare) {
+    } else if (absl::EqualsIgnoreCase(keyword, "ENHANCEDSTATUSCODES") && bare) {
       out.enhancedstatuscodes = true;
     } else if (absl::EqualsIgnoreCase(keyword, "DSN") && bare) {
       out.dsn = true;

@@ -160,9 +160,9 @@ class ReplyParser {
 struct EhloExtensions {
   // domain is the first word of the first line (the server's name).
   std::string domain;
-  bool starttls = false;             // RFC 3207
-  bool pipelining = false;           // RFC 2920
-  bool size = false;                 // RFC 1870
+  bool starttls = false;    // RFC 3207
+  bool pipelining = false;  // RFC 2920
+  bool size = false;        // RFC 1870
   // size_limit is SIZE's parameter when present and nonzero; SIZE without a
   // parameter, or SIZE 0, advertises no fixed limit.
   std::optional<uint64_t> size_limit;

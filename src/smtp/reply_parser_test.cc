@@ -12,9 +12,9 @@ namespace mailshake {
 namespace smtp {
 namespace {
 
-using ::testing::ElementsAre;
 using testing::CheckSameForAllSplits;
 using testing::Chunks;
+using ::testing::ElementsAre;
 
 std::string Describe(const Reply& reply) {
   return absl::StrCat(reply.code, "{",
@@ -136,10 +136,9 @@ TEST(ReplyParserTest, KeepsEightBitText) {
 
 TEST(ReplyParserTest, RejectsMalformedCodes) {
   for (absl::string_view bad :
-       {"099 x\r\n", "199 x\r\n", "600 x\r\n", "260 x\r\n", "25\r\n",
-        "\r\n", "abc\r\n", "25a x\r\n", " 250 x\r\n", "-250 x\r\n"}) {
-    EXPECT_EQ(Whole(bad), absl::StrCat("error:bad_code@", bad.size()))
-        << bad;
+       {"099 x\r\n", "199 x\r\n", "600 x\r\n", "260 x\r\n", "25\r\n", "\r\n",
+        "abc\r\n", "25a x\r\n", " 250 x\r\n", "-250 x\r\n"}) {
+    EXPECT_EQ(Whole(bad), absl::StrCat("error:bad_code@", bad.size())) << bad;
   }
 }
 
@@ -216,7 +215,8 @@ TEST(ReplyParserTest, DefaultLimitStopsA64KiBReply) {
 }
 
 TEST(ReplyParserTest, ParsesEnhancedStatusMatchingTheReplyClass) {
-  const Reply reply = ParseOne("550-5.7.1 Relaying denied\r\n550 5.7.1 see\r\n");
+  const Reply reply =
+      ParseOne("550-5.7.1 Relaying denied\r\n550 5.7.1 see\r\n");
   ASSERT_TRUE(reply.enhanced.has_value());
   EXPECT_EQ(*reply.enhanced, (EnhancedStatus{5, 7, 1}));
   EXPECT_EQ(reply.lines[0], "5.7.1 Relaying denied");
@@ -277,10 +277,8 @@ TEST(ReplyParserTest, EverySplitGivesTheSameResult) {
       "\xff\xfe\r\n",
   };
   for (absl::string_view input : inputs) {
-    EXPECT_EQ(CheckSameForAllSplits(input,
-                                    [](const Chunks& c) {
-                                      return Transcript(c);
-                                    }),
+    EXPECT_EQ(CheckSameForAllSplits(
+                  input, [](const Chunks& c) { return Transcript(c); }),
               "")
         << input;
   }
@@ -318,9 +316,9 @@ TEST(ParseEhloTest, RecognizesEveryKeywordCaseInsensitively) {
 TEST(ParseEhloTest, NothingAdvertisedMeansAllFalse) {
   const EhloExtensions ext = ParseEhlo(ParseOne("250 mx.example.com\r\n"));
   EXPECT_EQ(ext.domain, "mx.example.com");
-  EXPECT_FALSE(ext.starttls || ext.pipelining || ext.size ||
-               ext.eightbitmime || ext.smtputf8 || ext.chunking ||
-               ext.enhancedstatuscodes || ext.dsn || ext.auth);
+  EXPECT_FALSE(ext.starttls || ext.pipelining || ext.size || ext.eightbitmime ||
+               ext.smtputf8 || ext.chunking || ext.enhancedstatuscodes ||
+               ext.dsn || ext.auth);
   EXPECT_TRUE(ext.unknown.empty());
 }
 
@@ -333,9 +331,9 @@ TEST(ParseEhloTest, SizeWithoutOrWithZeroParameterHasNoLimit) {
 }
 
 TEST(ParseEhloTest, MalformedParametersGoToUnknown) {
-  const EhloExtensions ext = ParseEhlo(ParseOne(
-      "250-x\r\n250-SIZE big\r\n250-SIZE 99999999999999999999999\r\n"
-      "250-STARTTLS now\r\n250-PIPELINING x\r\n250-_bad\r\n250 \r\n"));
+  const EhloExtensions ext = ParseEhlo(
+      ParseOne("250-x\r\n250-SIZE big\r\n250-SIZE 99999999999999999999999\r\n"
+               "250-STARTTLS now\r\n250-PIPELINING x\r\n250-_bad\r\n250 \r\n"));
   EXPECT_FALSE(ext.size);
   EXPECT_FALSE(ext.starttls);
   EXPECT_FALSE(ext.pipelining);

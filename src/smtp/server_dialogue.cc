@@ -83,8 +83,8 @@ ServerAction ServerDialogue::Consume(absl::string_view in, std::string* out) {
   return ServerAction::kContinue;
 }
 
-ServerAction ServerDialogue::Reply(int code, absl::string_view enhanced,
-                                   absl::string_view text, std::string* out) {
+ServerAction ServerDialogue::Respond(int code, absl::string_view enhanced,
+                                     absl::string_view text, std::string* out) {
   absl::StrAppend(out, code, " ");
   if (!enhanced.empty()) absl::StrAppend(out, enhanced, " ");
   absl::StrAppend(out, text, "\r\n");
@@ -104,11 +104,11 @@ ServerAction ServerDialogue::Reply(int code, absl::string_view enhanced,
 
 ServerAction ServerDialogue::OnCommandLine(std::string* out) {
   ++counters_.commands;
-  if (line_.overflowed()) return Reply(500, "5.5.2", "Line too long", out);
+  if (line_.overflowed()) return Respond(500, "5.5.2", "Line too long", out);
   Command command;
   CommandError error;
   if (!ParseCommand(line_.line(), &command, &error)) {
-    return Reply(error.code, error.enhanced, error.text, out);
+    return Respond(error.code, error.enhanced, error.text, out);
   }
   return Execute(command, out);
 }
@@ -117,8 +117,8 @@ void ServerDialogue::AppendEhloReply(std::string* out) const {
   const std::string size = absl::StrCat("SIZE ", options_.max_message_size);
   const bool starttls = options_.starttls_offered && !tls_active_;
   const absl::string_view lines[] = {
-      options_.hostname, "PIPELINING", size, "8BITMIME", "SMTPUTF8",
-      "ENHANCEDSTATUSCODES", "STARTTLS",
+      options_.hostname, "PIPELINING",          size,       "8BITMIME",
+      "SMTPUTF8",        "ENHANCEDSTATUSCODES", "STARTTLS",
   };
   const size_t count = starttls ? 7 : 6;
   for (size_t i = 0; i < count; ++i) {
@@ -126,8 +126,7 @@ void ServerDialogue::AppendEhloReply(std::string* out) const {
   }
 }
 
-ServerAction ServerDialogue::Execute(const Command& command,
-                                     std::string* out) {
+ServerAction ServerDialogue::Execute(const Command& command, std::string* out) {
   switch (command.verb) {
     case Verb::kEhlo:
     case Verb::kHelo:
@@ -144,58 +143,60 @@ ServerAction ServerDialogue::Execute(const Command& command,
       return ServerAction::kContinue;
 
     case Verb::kMail:
-      if (!greeted_) return Reply(503, "5.5.1", "Send EHLO/HELO first", out);
+      if (!greeted_) return Respond(503, "5.5.1", "Send EHLO/HELO first", out);
       if (in_transaction_) {
-        return Reply(503, "5.5.1", "Nested MAIL command", out);
+        return Respond(503, "5.5.1", "Nested MAIL command", out);
       }
-      if (!extended_ && (command.size.has_value() ||
-                         command.body != Body::kUnspecified ||
-                         command.smtputf8)) {
-        return Reply(555, "5.5.4", "MAIL parameters need EHLO", out);
+      if (!extended_ &&
+          (command.size.has_value() || command.body != Body::kUnspecified ||
+           command.smtputf8)) {
+        return Respond(555, "5.5.4", "MAIL parameters need EHLO", out);
       }
       if (command.size.has_value() &&
           *command.size > options_.max_message_size) {
-        return Reply(552, "5.3.4", "Message size exceeds fixed limit", out);
+        return Respond(552, "5.3.4", "Message size exceeds fixed limit", out);
       }
       in_transaction_ = true;
       smtputf8_ = command.smtputf8;
-      return Reply(250, "2.1.0", "Sender OK", out);
+      return Respond(250, "2.1.0", "Sender OK", out);
 
     case Verb::kRcpt:
-      if (!in_transaction_) return Reply(503, "5.5.1", "Need MAIL first", out);
+      if (!in_transaction_)
+        return Respond(503, "5.5.1", "Need MAIL first", out);
       ++rcpt_attempts_;
       if (command.path.non_ascii && !smtputf8_) {
-        return Reply(553, "5.6.7",
-                     "Non-ASCII address requires SMTPUTF8 on MAIL", out);
+        return Respond(553, "5.6.7",
+                       "Non-ASCII address requires SMTPUTF8 on MAIL", out);
       }
       if (recipients_ >= options_.max_recipients) {
-        return Reply(452, "4.5.3", "Too many recipients", out);
+        return Respond(452, "4.5.3", "Too many recipients", out);
       }
       ++recipients_;
-      return Reply(250, "2.1.5", "Recipient OK", out);
+      return Respond(250, "2.1.5", "Recipient OK", out);
 
     case Verb::kData:
-      if (!in_transaction_) return Reply(503, "5.5.1", "Need MAIL first", out);
+      if (!in_transaction_)
+        return Respond(503, "5.5.1", "Need MAIL first", out);
       if (recipients_ == 0) {
         // RFC 5321 section 3.3: 503 when no RCPT was given, 554 when every
         // RCPT was refused.
         if (rcpt_attempts_ == 0) {
-          return Reply(503, "5.5.1", "Need RCPT first", out);
+          return Respond(503, "5.5.1", "Need RCPT first", out);
         }
-        return Reply(554, "5.5.1", "No valid recipients", out);
+        return Respond(554, "5.5.1", "No valid recipients", out);
       }
       state_ = State::kData;
       line_.set_max_content(kMaxTextLine - 2);
       message_size_ = 0;
       message_line_too_long_ = false;
-      return Reply(354, "", "End data with <CR><LF>.<CR><LF>", out);
+      return Respond(354, "", "End data with <CR><LF>.<CR><LF>", out);
 
     case Verb::kRset:
       ResetTransaction();
-      return Reply(250, "2.0.0", "OK", out);
+      return Respond(250, "2.0.0", "OK", out);
 
     case Verb::kNoop:
-      return Reply(250, "2.0.0", "OK", out);
+      return Respond(250, "2.0.0", "OK", out);
 
     case Verb::kQuit:
       absl::StrAppend(out, "221 2.0.0 ", options_.hostname,
@@ -207,26 +208,26 @@ ServerAction ServerDialogue::Execute(const Command& command,
       // RFC 3207 does not say what to answer once TLS is up; STARTTLS is
       // then no longer advertised, so it is a command out of sequence (503),
       // as for the client that has not sent EHLO/HELO yet.
-      if (tls_active_) return Reply(503, "5.5.1", "TLS already active", out);
+      if (tls_active_) return Respond(503, "5.5.1", "TLS already active", out);
       if (!options_.starttls_offered) {
-        return Reply(502, "5.5.1", "STARTTLS not available", out);
+        return Respond(502, "5.5.1", "STARTTLS not available", out);
       }
-      if (!greeted_) return Reply(503, "5.5.1", "Send EHLO first", out);
+      if (!greeted_) return Respond(503, "5.5.1", "Send EHLO first", out);
       errors_in_a_row_ = 0;
       out->append("220 2.0.0 Ready to start TLS\r\n");
       return ServerAction::kStartTls;
 
     case Verb::kVrfy:
-      return Reply(252, "2.5.0",
-                   "Cannot VRFY user, but will accept message", out);
+      return Respond(252, "2.5.0", "Cannot VRFY user, but will accept message",
+                     out);
 
     case Verb::kHelp:
-      return Reply(214, "2.0.0",
-                   "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT "
-                   "STARTTLS VRFY HELP",
-                   out);
+      return Respond(214, "2.0.0",
+                     "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT "
+                     "STARTTLS VRFY HELP",
+                     out);
   }
-  return Reply(500, "5.5.2", "Command not recognized", out);
+  return Respond(500, "5.5.2", "Command not recognized", out);
 }
 
 ServerAction ServerDialogue::OnDataLine(std::string* out) {
@@ -237,15 +238,15 @@ ServerAction ServerDialogue::OnDataLine(std::string* out) {
     ResetTransaction();
     if (message_line_too_long_) {
       ++counters_.messages_rejected;
-      return Reply(500, "5.5.2", "Message text line too long", out);
+      return Respond(500, "5.5.2", "Message text line too long", out);
     }
     if (message_size_ > options_.max_message_size) {
       ++counters_.messages_rejected;
-      return Reply(552, "5.3.4", "Message size exceeds fixed limit", out);
+      return Respond(552, "5.3.4", "Message size exceeds fixed limit", out);
     }
     ++counters_.messages_accepted;
     counters_.message_octets += message_size_;
-    return Reply(250, "2.0.0", "Message accepted and discarded", out);
+    return Respond(250, "2.0.0", "Message accepted and discarded", out);
   }
   if (line_.overflowed()) message_line_too_long_ = true;
   for (char c : line) {

@@ -13,10 +13,10 @@ namespace mailshake {
 namespace smtp {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using testing::CheckSameForAllSplits;
 using testing::Chunks;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 ServerOptions TestOptions() {
   ServerOptions options;
@@ -67,13 +67,12 @@ std::string Transcript(const Chunks& chunks,
   ServerAction action = ServerAction::kContinue;
   for (absl::string_view chunk : chunks) action = dialogue.Consume(chunk, &out);
   const ServerCounters& c = dialogue.counters();
-  return absl::StrCat(out, "| action=", ActionName(action),
-                      " commands=", c.commands, " errors=", c.errors,
-                      " accepted=", c.messages_accepted,
-                      " octets=", c.message_octets,
-                      " rejected=", c.messages_rejected,
-                      " discarded=", c.discarded_after_starttls,
-                      " bare=", c.bare_line_ends_in_data);
+  return absl::StrCat(
+      out, "| action=", ActionName(action), " commands=", c.commands,
+      " errors=", c.errors, " accepted=", c.messages_accepted,
+      " octets=", c.message_octets, " rejected=", c.messages_rejected,
+      " discarded=", c.discarded_after_starttls,
+      " bare=", c.bare_line_ends_in_data);
 }
 
 constexpr absl::string_view kEhloReply =
@@ -178,7 +177,8 @@ TEST(ServerDialogueTest, ForgetsEhloAfterTlsAndStopsOfferingStartTls) {
   Session s;
   s.Send("EHLO c\r\nSTARTTLS\r\n");
   s.dialogue().OnTlsEstablished();
-  EXPECT_EQ(s.Send("MAIL FROM:<a@b.c>\r\n"), "503 5.5.1 Send EHLO/HELO first\r\n");
+  EXPECT_EQ(s.Send("MAIL FROM:<a@b.c>\r\n"),
+            "503 5.5.1 Send EHLO/HELO first\r\n");
   EXPECT_EQ(s.Send("EHLO c\r\n"), kEhloReplyNoTls);
   EXPECT_EQ(s.Send("STARTTLS\r\n"), "503 5.5.1 TLS already active\r\n");
   EXPECT_EQ(s.last_action(), ServerAction::kContinue);
@@ -192,7 +192,8 @@ TEST(ServerDialogueTest, EnforcesCommandSequence) {
   EXPECT_EQ(s.Send("RCPT TO:<a@b.c>\r\n"), "503 5.5.1 Need MAIL first\r\n");
   EXPECT_EQ(s.Send("DATA\r\n"), "503 5.5.1 Need MAIL first\r\n");
   EXPECT_EQ(s.Send("MAIL FROM:<a@b.c>\r\n"), "250 2.1.0 Sender OK\r\n");
-  EXPECT_EQ(s.Send("MAIL FROM:<a@b.c>\r\n"), "503 5.5.1 Nested MAIL command\r\n");
+  EXPECT_EQ(s.Send("MAIL FROM:<a@b.c>\r\n"),
+            "503 5.5.1 Nested MAIL command\r\n");
   EXPECT_EQ(s.Send("DATA\r\n"), "503 5.5.1 Need RCPT first\r\n");
 }
 
@@ -211,8 +212,9 @@ TEST(ServerDialogueTest, LimitsRecipientsPerTransaction) {
   EXPECT_EQ(s.Send("RCPT TO:<a@b.c>\r\nRCPT TO:<d@b.c>\r\nRCPT TO:<e@b.c>\r\n"),
             "250 2.1.5 Recipient OK\r\n250 2.1.5 Recipient OK\r\n"
             "452 4.5.3 Too many recipients\r\n");
-  EXPECT_EQ(s.Send("RSET\r\nMAIL FROM:<>\r\nRCPT TO:<a@b.c>\r\n"),
-            "250 2.0.0 OK\r\n250 2.1.0 Sender OK\r\n250 2.1.5 Recipient OK\r\n");
+  EXPECT_EQ(
+      s.Send("RSET\r\nMAIL FROM:<>\r\nRCPT TO:<a@b.c>\r\n"),
+      "250 2.0.0 OK\r\n250 2.1.0 Sender OK\r\n250 2.1.5 Recipient OK\r\n");
 }
 
 TEST(ServerDialogueTest, NonAsciiRecipientNeedsSmtpUtf8OnMail) {
@@ -221,7 +223,8 @@ TEST(ServerDialogueTest, NonAsciiRecipientNeedsSmtpUtf8OnMail) {
   EXPECT_EQ(s.Send("RCPT TO:<\xc3\xa9@x.org>\r\n"),
             "553 5.6.7 Non-ASCII address requires SMTPUTF8 on MAIL\r\n");
   s.Send("RSET\r\nMAIL FROM:<a@b.c> SMTPUTF8\r\n");
-  EXPECT_EQ(s.Send("RCPT TO:<\xc3\xa9@x.org>\r\n"), "250 2.1.5 Recipient OK\r\n");
+  EXPECT_EQ(s.Send("RCPT TO:<\xc3\xa9@x.org>\r\n"),
+            "250 2.1.5 Recipient OK\r\n");
 }
 
 TEST(ServerDialogueTest, AcceptsMessageCountingUnstuffedOctets) {
@@ -347,7 +350,8 @@ TEST(ServerDialogueTest, SimpleCommands) {
 
 TEST(ServerDialogueTest, QuitClosesAndLaterInputIsIgnored) {
   Session s;
-  EXPECT_EQ(s.Send("QUIT\r\nNOOP\r\n"), "221 2.0.0 mx.test closing connection\r\n");
+  EXPECT_EQ(s.Send("QUIT\r\nNOOP\r\n"),
+            "221 2.0.0 mx.test closing connection\r\n");
   EXPECT_EQ(s.last_action(), ServerAction::kClose);
   EXPECT_TRUE(s.dialogue().closed());
   EXPECT_EQ(s.Send("NOOP\r\n"), "");
@@ -437,11 +441,18 @@ TEST(ServerDialogueTest, EverySplitGivesTheSameTranscript) {
 
 TEST(ServerDialogueTest, HostileInputAlwaysGetsWellFormedReplies) {
   std::mt19937 rng(4242);
-  const absl::string_view fragments[] = {
-      "EHLO c\r\n", "MAIL FROM:<a@b.c>\r\n", "RCPT TO:<d@e.f>\r\n",
-      "DATA\r\n",   ".\r\n",                 "\r\n",
-      "\n",         "\r",                    "STARTTLS\r\n",
-      "RSET\r\n",   "..",                    "\xff\x00\x80"};
+  const absl::string_view fragments[] = {"EHLO c\r\n",
+                                         "MAIL FROM:<a@b.c>\r\n",
+                                         "RCPT TO:<d@e.f>\r\n",
+                                         "DATA\r\n",
+                                         ".\r\n",
+                                         "\r\n",
+                                         "\n",
+                                         "\r",
+                                         "STARTTLS\r\n",
+                                         "RSET\r\n",
+                                         "..",
+                                         "\xff\x00\x80"};
   for (int round = 0; round < 300; ++round) {
     ServerDialogue dialogue(TestOptions());
     std::string out;

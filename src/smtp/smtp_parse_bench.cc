@@ -54,8 +54,9 @@ int ParseAll(ReplyParser* parser, absl::string_view wire, size_t chunk) {
 // Reply parsing of the 10-line EHLO reply, delivered in chunks of range(0)
 // octets (0 = all at once).
 void BM_ParseEhloReply(benchmark::State& state) {
-  const size_t chunk =
-      state.range(0) == 0 ? kEhloReply.size() : static_cast<size_t>(state.range(0));
+  const size_t chunk = state.range(0) == 0
+                           ? kEhloReply.size()
+                           : static_cast<size_t>(state.range(0));
   ReplyParser parser;
   int64_t replies = 0;
   for (auto _ : state) {
@@ -65,9 +66,8 @@ void BM_ParseEhloReply(benchmark::State& state) {
   }
   state.SetBytesProcessed(state.iterations() *
                           static_cast<int64_t>(kEhloReply.size()));
-  state.counters["replies"] =
-      benchmark::Counter(static_cast<double>(replies),
-                         benchmark::Counter::kIsRate);
+  state.counters["replies"] = benchmark::Counter(static_cast<double>(replies),
+                                                 benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ParseEhloReply)->ArgName("chunk")->Arg(0)->Arg(64)->Arg(1);
 
@@ -84,9 +84,8 @@ void BM_ParseShortReplies(benchmark::State& state) {
   }
   state.SetBytesProcessed(state.iterations() *
                           static_cast<int64_t>(wire.size()));
-  state.counters["replies"] =
-      benchmark::Counter(static_cast<double>(replies),
-                         benchmark::Counter::kIsRate);
+  state.counters["replies"] = benchmark::Counter(static_cast<double>(replies),
+                                                 benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ParseShortReplies);
 
@@ -128,9 +127,9 @@ void BM_ParseCommand(benchmark::State& state) {
     }
   }
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(bytes));
-  state.counters["commands"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * lines.size()),
-      benchmark::Counter::kIsRate);
+  state.counters["commands"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * lines.size()),
+                         benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ParseCommand);
 
@@ -163,7 +162,11 @@ void BM_ServerSession(benchmark::State& state) {
   state.counters["sessions"] = benchmark::Counter(
       static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_ServerSession)->ArgName("message")->Arg(0)->Arg(4096)->Arg(1 << 20);
+BENCHMARK(BM_ServerSession)
+    ->ArgName("message")
+    ->Arg(0)
+    ->Arg(4096)
+    ->Arg(1 << 20);
 
 }  // namespace
 }  // namespace smtp
