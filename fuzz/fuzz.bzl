@@ -1,0 +1,63 @@
+"""mailshake_fuzzer: one libFuzzer harness, replayed as an ordinary test.
+
+Every harness defines `extern "C" int LLVMFuzzerTestOneInput(const uint8_t*,
+size_t)`. The macro makes:
+
+  <name>_replay  cc_test: the harness linked with //fuzz:replay_main, run over
+                 every file of corpora/<name>/ and regressions/<name>/, so a
+                 plain `bazel test` (gcc, no libFuzzer) exercises each corpus.
+  <name>         cc_binary: under --config=fuzz (--define=fuzzing=libfuzzer)
+                 linked with -fsanitize=fuzzer; otherwise the replay build, so
+                 it still runs on a list of files or directories.
+  <name>_corpus  filegroup of the seed corpus and regressions.
+
+Fuzz with, e.g.:
+  bazel build --config=fuzz //fuzz:x509_fuzzer
+  bazel-bin/fuzz/x509_fuzzer -dict=fuzz/dicts/x509.dict -max_total_time=60 \
+      fuzz/corpora/x509_fuzzer
+"""
+
+def mailshake_fuzzer(name, srcs, deps = [], dict = None, **kwargs):
+    """Declares a fuzz harness and its corpus replay test.
+
+    Args:
+      name: harness name; its seeds live in corpora/<name>/ and crash
+        reproducers worth keeping in regressions/<name>/.
+      srcs: the harness sources (one defines LLVMFuzzerTestOneInput).
+      deps: libraries the harness uses.
+      dict: optional libFuzzer dictionary file, carried as data.
+      **kwargs: passed to both the binary and the test (e.g. copts).
+    """
+    corpus = native.glob(
+        ["corpora/%s/**" % name, "regressions/%s/**" % name],
+        allow_empty = True,
+    )
+    native.filegroup(
+        name = name + "_corpus",
+        srcs = corpus,
+    )
+    data = [":%s_corpus" % name] + ([dict] if dict else [])
+
+    native.cc_test(
+        name = name + "_replay",
+        srcs = srcs,
+        deps = deps + ["//fuzz:replay_main"],
+        data = data,
+        args = ["$(locations :%s_corpus)" % name] if corpus else [],
+        **kwargs
+    )
+
+    native.cc_binary(
+        name = name,
+        srcs = srcs,
+        deps = deps + select({
+            "//fuzz:libfuzzer": [],
+            "//conditions:default": ["//fuzz:replay_main"],
+        }),
+        linkopts = select({
+            "//fuzz:libfuzzer": ["-fsanitize=fuzzer"],
+            "//conditions:default": [],
+        }),
+        data = data,
+        **kwargs
+    )

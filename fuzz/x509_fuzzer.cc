@@ -1,0 +1,164 @@
+// Fuzzes ParseCertificate. Every input must either be rejected with a
+// "<field> at offset N: <defect>" error whose offset lies inside the input,
+// or be accepted with every DER span inside its parent, the top-level spans
+// reassembling the input, and every consumer (summary, text, JSON, host-name
+// matching) working on the result.
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "fuzz/fuzz_check.h"
+#include "src/x509/summary.h"
+#include "src/x509/x509.h"
+
+namespace {
+
+using mailshake::x509::Certificate;
+
+bool Inside(absl::string_view child, absl::string_view parent) {
+  return child.data() >= parent.data() &&
+         child.data() + child.size() <= parent.data() + parent.size();
+}
+
+void CheckRejection(const absl::Status& status, size_t size) {
+  const absl::string_view message = status.message();
+  FUZZ_CHECK(status.code() == absl::StatusCode::kInvalidArgument, "%s",
+             std::string(message).c_str());
+  const size_t at = message.find(" at offset ");
+  FUZZ_CHECK(at != absl::string_view::npos && at > 0, "%s",
+             std::string(message).c_str());
+  absl::string_view rest = message.substr(at + 11);
+  const size_t colon = rest.find(':');
+  FUZZ_CHECK(colon != absl::string_view::npos, "%s",
+             std::string(message).c_str());
+  size_t offset = 0;
+  FUZZ_CHECK(absl::SimpleAtoi(rest.substr(0, colon), &offset), "%s",
+             std::string(message).c_str());
+  FUZZ_CHECK(offset <= size, "offset %zu beyond input of %zu bytes", offset,
+             size);
+}
+
+void CheckSpans(const Certificate& cert, absl::string_view input) {
+  FUZZ_CHECK(cert.der.data() == input.data() && cert.der.size() == input.size(),
+             "certificate span is not the input");
+  // tbs, signatureAlgorithm and signatureValue follow the outer header back
+  // to back and end exactly at the end of the input.
+  const size_t body = cert.tbs_der.size() + cert.signature_algorithm_der.size() +
+                      cert.signature_value_der.size();
+  FUZZ_CHECK(body < input.size(), "body larger than input");
+  const size_t header = input.size() - body;
+  FUZZ_CHECK(header >= 2 && header <= 6, "outer header of %zu bytes", header);
+  FUZZ_CHECK(cert.tbs_der.data() == input.data() + header, "tbs misplaced");
+  FUZZ_CHECK(cert.signature_algorithm_der.data() ==
+                 cert.tbs_der.data() + cert.tbs_der.size(),
+             "signatureAlgorithm does not follow tbs");
+  FUZZ_CHECK(cert.signature_value_der.data() ==
+                 cert.signature_algorithm_der.data() +
+                     cert.signature_algorithm_der.size(),
+             "signatureValue does not follow signatureAlgorithm");
+  FUZZ_CHECK(absl::StrCat(input.substr(0, header), cert.tbs_der,
+                          cert.signature_algorithm_der,
+                          cert.signature_value_der) == input,
+             "spans do not reassemble the input");
+  FUZZ_CHECK(Inside(cert.signature, cert.signature_value_der), "signature");
+  FUZZ_CHECK(cert.tbs_der[0] == 0x30 && cert.issuer.der[0] == 0x30 &&
+                 cert.subject.der[0] == 0x30 &&
+                 cert.public_key.spki_der[0] == 0x30,
+             "a SEQUENCE span does not start with a SEQUENCE tag");
+  FUZZ_CHECK(Inside(cert.issuer.der, cert.tbs_der), "issuer");
+  FUZZ_CHECK(Inside(cert.subject.der, cert.tbs_der), "subject");
+  FUZZ_CHECK(Inside(cert.public_key.spki_der, cert.tbs_der), "spki");
+  FUZZ_CHECK(Inside(cert.serial, cert.tbs_der) && !cert.serial.empty(),
+             "serial");
+  FUZZ_CHECK(cert.issuer.der.data() < cert.subject.der.data(),
+             "issuer after subject");
+  FUZZ_CHECK(cert.subject.der.data() + cert.subject.der.size() <=
+                 cert.public_key.spki_der.data(),
+             "subject overlaps spki");
+  FUZZ_CHECK(cert.extensions.size() <= mailshake::x509::kMaxExtensions,
+             "too many extensions");
+  FUZZ_CHECK(cert.subject_alt_names.size() <=
+                 mailshake::x509::kMaxSubjectAltNames,
+             "too many SANs");
+  const char* previous_end = cert.public_key.spki_der.data() +
+                             cert.public_key.spki_der.size();
+  for (size_t i = 0; i < cert.extensions.size(); ++i) {
+    const mailshake::x509::Extension& ext = cert.extensions[i];
+    FUZZ_CHECK(Inside(ext.der, cert.tbs_der), "extension %s", ext.oid.c_str());
+    FUZZ_CHECK(Inside(ext.value, ext.der), "extension value %s",
+               ext.oid.c_str());
+    FUZZ_CHECK(ext.der.data() >= previous_end, "extensions out of order");
+    previous_end = ext.der.data() + ext.der.size();
+    for (size_t k = 0; k < i; ++k) {
+      FUZZ_CHECK(cert.extensions[k].oid != ext.oid, "duplicate %s accepted",
+                 ext.oid.c_str());
+    }
+  }
+  if (cert.subject_key_id) {
+    FUZZ_CHECK(Inside(*cert.subject_key_id, cert.tbs_der), "ski");
+  }
+  if (cert.authority_key_id) {
+    FUZZ_CHECK(Inside(*cert.authority_key_id, cert.tbs_der), "aki");
+  }
+  FUZZ_CHECK(cert.version >= 1 && cert.version <= 3, "version %d",
+             cert.version);
+  FUZZ_CHECK(cert.extensions.empty() || cert.version == 3,
+             "extensions in a v%d certificate", cert.version);
+}
+
+void CheckConsumers(const Certificate& cert) {
+  mailshake::x509::SummaryOptions options;
+  options.now = absl::FromUnixSeconds(1800000000);
+  options.host_name = "mail.example.com";
+  const mailshake::x509::Summary summary =
+      mailshake::x509::Summarize(cert, options);
+  FUZZ_CHECK(!mailshake::x509::FormatText(summary).empty(), "empty text");
+  // dump() throws on invalid UTF-8; every string we produce must be valid.
+  FUZZ_CHECK(!mailshake::x509::ToJson(summary).dump().empty(), "empty JSON");
+
+  for (const mailshake::x509::GeneralName& name : cert.subject_alt_names) {
+    if (name.type == mailshake::x509::GeneralName::Type::kIp) {
+      FUZZ_CHECK(name.ip.size() == 4 || name.ip.size() == 16, "ip size");
+      const mailshake::x509::NameMatchResult r =
+          mailshake::x509::MatchHostName(cert, name.value);
+      FUZZ_CHECK(r.matched, "IP SAN %s does not match itself",
+                 name.value.c_str());
+      continue;
+    }
+    if (name.type != mailshake::x509::GeneralName::Type::kDns) continue;
+    // A presented name that is a valid reference matches itself.
+    if (mailshake::x509::MatchDnsPattern(name.value, name.value) &&
+        !mailshake::x509::ParseIpAddress(name.value).has_value()) {
+      FUZZ_CHECK(mailshake::x509::MatchHostName(cert, name.value).matched,
+                 "DNS SAN %s does not match itself", name.value.c_str());
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const absl::string_view input(reinterpret_cast<const char*>(data), size);
+  absl::StatusOr<Certificate> cert = mailshake::x509::ParseCertificate(input);
+  if (!cert.ok()) {
+    CheckRejection(cert.status(), size);
+    return 0;
+  }
+  CheckSpans(*cert, input);
+  CheckConsumers(*cert);
+  // Parsing is a pure function of the bytes, wherever they live.
+  const std::string copy(input);
+  absl::StatusOr<Certificate> again = mailshake::x509::ParseCertificate(copy);
+  FUZZ_CHECK(again.ok(), "second parse failed");
+  FUZZ_CHECK(again->subject.ToString() == cert->subject.ToString() &&
+                 again->issuer.ToString() == cert->issuer.ToString() &&
+                 again->subject_alt_names.size() ==
+                     cert->subject_alt_names.size(),
+             "second parse differs");
+  return 0;
+}
