@@ -1,7 +1,9 @@
 #include "src/smtp/reply_parser.h"
 
+#include <random>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
@@ -281,6 +283,34 @@ TEST(ReplyParserTest, EverySplitGivesTheSameResult) {
                   input, [](const Chunks& c) { return Transcript(c); }),
               "")
         << input;
+  }
+}
+
+TEST(ReplyParserTest, RandomHostileInputsGiveTheSameResultForEverySplit) {
+  std::mt19937 rng(777);
+  const absl::string_view fragments[] = {
+      "250", "251", "550", "-",  " ",    "ok",   "\r\n", "\n",
+      "\r", "2.0.0", "5.7.1", "\xff", "\x80", "1",   "999"};
+  ReplyLimits limits;
+  limits.max_line_length = 24;
+  limits.max_lines = 4;
+  limits.max_reply_size = 64;
+  for (int round = 0; round < 400; ++round) {
+    std::string input;
+    for (int k = rng() % 24; k > 0; --k) {
+      if (rng() % 8 == 0) {
+        input.push_back(static_cast<char>(rng() % 256));
+      } else {
+        const absl::string_view f = fragments[rng() % std::size(fragments)];
+        input.append(f.data(), f.size());
+      }
+    }
+    EXPECT_EQ(CheckSameForAllSplits(input,
+                                    [&limits](const Chunks& c) {
+                                      return Transcript(c, limits);
+                                    }),
+              "")
+        << absl::CEscape(input);
   }
 }
 

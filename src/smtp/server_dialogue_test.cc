@@ -439,6 +439,25 @@ TEST(ServerDialogueTest, EverySplitGivesTheSameTranscript) {
             "");
 }
 
+TEST(ServerDialogueTest, RandomSessionsGiveTheSameTranscriptForEverySplit) {
+  std::mt19937 rng(99);
+  const absl::string_view fragments[] = {
+      "EHLO c\r\n", "MAIL FROM:<a@b.c>\r\n", "RCPT TO:<d@e.f>\r\n",
+      "DATA\r\n",   ".\r\n",    "\r\n",     "\n",      "\r",
+      "STARTTLS\r\n", "..",     "x",        "\xff",    "NOOP\r\n"};
+  for (int round = 0; round < 150; ++round) {
+    std::string input;
+    for (int k = rng() % 12; k > 0; --k) {
+      const absl::string_view f = fragments[rng() % std::size(fragments)];
+      input.append(f.data(), f.size());
+    }
+    EXPECT_EQ(CheckSameForAllSplits(
+                  input, [](const Chunks& c) { return Transcript(c); }),
+              "")
+        << absl::CEscape(input);
+  }
+}
+
 TEST(ServerDialogueTest, HostileInputAlwaysGetsWellFormedReplies) {
   std::mt19937 rng(4242);
   const absl::string_view fragments[] = {"EHLO c\r\n",
