@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,10 +34,12 @@ const stats::HistogramConfig kHistogramConfig = {3, int64_t{3600} * kNanosPerSec
 
 int64_t Nanos(absl::Duration d) { return absl::ToInt64Nanoseconds(d); }
 
-int64_t ThreadCpuNanos() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * kNanosPerSecond + ts.tv_nsec;
+// User and system CPU of the calling thread.
+void ThreadCpu(int64_t* user_ns, int64_t* system_ns) {
+  rusage ru;
+  getrusage(RUSAGE_THREAD, &ru);
+  *user_ns = static_cast<int64_t>(ru.ru_utime.tv_sec) * kNanosPerSecond + ru.ru_utime.tv_usec * 1000;
+  *system_ns = static_cast<int64_t>(ru.ru_stime.tv_sec) * kNanosPerSecond + ru.ru_stime.tv_usec * 1000;
 }
 
 // The engine phase a dialogue phase is timed as.
@@ -126,7 +129,7 @@ struct Recorder {
   absl::flat_hash_map<uint16_t, int64_t> versions, cipher_suites, groups, sigalgs;
   int64_t full = 0, resumed = 0;
   absl::flat_hash_map<std::string, int64_t> peer_keys;
-  int64_t cpu_ns = 0;
+  int64_t cpu_user_ns = 0, cpu_system_ns = 0;
   int64_t last_outcome_ns = 0;  // monotonic time of the last recorded outcome
 };
 
@@ -147,7 +150,12 @@ class Engine::Worker {
 
   ~Worker() { Join(); }
 
-  void StartThread() { thread_ = std::thread([this] { Run(); }); }
+  void StartThread() {
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), absl::StrCat("ms-bench-", index_).c_str());
+      Run();
+    });
+  }
   void Join() {
     if (thread_.joinable()) thread_.join();
   }
@@ -700,7 +708,7 @@ void Engine::Worker::Run() {
     loop_->RunOnce(wait);
   }
   Publish();
-  rec_.cpu_ns = ThreadCpuNanos();
+  ThreadCpu(&rec_.cpu_user_ns, &rec_.cpu_system_ns);
   done_.store(true, std::memory_order_release);
 }
 
@@ -768,7 +776,7 @@ RunResult Engine::TakeResult() {
   r.start = wall_start_ + spec_.warmup;
   r.interrupted = interrupted_.load(std::memory_order_relaxed);
   int64_t end_ns = measure_start_ns_;
-  int64_t cpu_ns = 0;
+  int64_t user_ns = 0, system_ns = 0;
   absl::flat_hash_map<uint16_t, int64_t> versions, suites, groups, sigalgs;
   int64_t full = 0, resumed = 0;
   for (auto& w : workers_) {
@@ -789,7 +797,8 @@ RunResult Engine::TakeResult() {
     for (auto& [k, v] : rec.peer_keys) r.peer_keys.Add(k, v).IgnoreError();
     full += rec.full;
     resumed += rec.resumed;
-    cpu_ns += rec.cpu_ns;
+    user_ns += rec.cpu_user_ns;
+    system_ns += rec.cpu_system_ns;
     end_ns = std::max(end_ns, rec.last_outcome_ns);
   }
   r.measured = absl::Nanoseconds(end_ns - measure_start_ns_);
@@ -799,7 +808,9 @@ RunResult Engine::TakeResult() {
   for (auto& [k, v] : sigalgs) r.signature_algorithms.Add(tls::SigalgName(k), v).IgnoreError();
   if (full > 0) r.resumption.Add("full", full).IgnoreError();
   if (resumed > 0) r.resumption.Add("resumed", resumed).IgnoreError();
-  r.client_cpu_seconds = static_cast<double>(cpu_ns) / 1e9;
+  r.client_cpu_user_seconds = static_cast<double>(user_ns) / 1e9;
+  r.client_cpu_system_seconds = static_cast<double>(system_ns) / 1e9;
+  r.client_cpu_seconds = r.client_cpu_user_seconds + r.client_cpu_system_seconds;
   return r;
 }
 

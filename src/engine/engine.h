@@ -91,7 +91,12 @@ struct RunResult {
   // Negotiated facts of successful handshakes.
   stats::CounterMap versions, cipher_suites, groups, signature_algorithms, resumption,
       peer_keys;
-  double client_cpu_seconds = 0;     // CPU of the worker threads
+  // CPU of the worker threads: user (BoringSSL and the engine) plus system
+  // (the kernel's TCP work, which on loopback includes much of the peer's
+  // packet processing).
+  double client_cpu_seconds = 0;
+  double client_cpu_user_seconds = 0;
+  double client_cpu_system_seconds = 0;
 
   RunResult();
 };

@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +51,8 @@ void ServerStats::Merge(const ServerStats& other) {
   messages += other.messages;
   starttls_discarded_bytes += other.starttls_discarded_bytes;
   cpu_seconds += other.cpu_seconds;
+  cpu_user_seconds += other.cpu_user_seconds;
+  cpu_system_seconds += other.cpu_system_seconds;
   AddCounts(&closed, other.closed);
   AddCounts(&tls_failures, other.tls_failures);
   AddCounts(&versions, other.versions);
@@ -65,7 +68,11 @@ std::string ServerStats::ToString() const {
       "bytes\n  cpu %.3f s",
       connections, open, rejected_over_capacity, handshakes, resumed, messages,
       starttls_discarded_bytes, cpu_seconds);
-  if (handshakes > 0) {
+  if (cpu_user_seconds + cpu_system_seconds > 0) {
+    absl::StrAppendFormat(&out, " (user %.3f s, system %.3f s)", cpu_user_seconds,
+                          cpu_system_seconds);
+  }
+  if (handshakes > 0 && cpu_seconds > 0) {
     absl::StrAppendFormat(&out, ", %.1f us per handshake, %.0f handshakes per CPU-second",
                           cpu_seconds * 1e6 / handshakes, handshakes / cpu_seconds);
   }
@@ -110,7 +117,12 @@ class Server::Worker {
     return absl::OkStatus();
   }
 
-  void StartThread() { thread_ = std::thread([this] { Run(); }); }
+  void StartThread(int index) {
+    thread_ = std::thread([this, index] {
+      pthread_setname_np(pthread_self(), absl::StrCat("ms-serve-", index).c_str());
+      Run();
+    });
+  }
 
   void RequestStop() {
     stop_.store(true, std::memory_order_relaxed);
@@ -128,6 +140,10 @@ class Server::Worker {
       out = stats_;
     }
     out.cpu_seconds = static_cast<double>(CpuNanos()) / 1e9;
+    if (finished_.load(std::memory_order_acquire)) {
+      out.cpu_user_seconds = static_cast<double>(final_user_ns_) / 1e9;
+      out.cpu_system_seconds = static_cast<double>(final_system_ns_) / 1e9;
+    }
     return out;
   }
 
@@ -183,6 +199,9 @@ class Server::Worker {
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{false};
   std::atomic<int64_t> final_cpu_ns_{0};
+  // Written by the thread before |finished_| is set, read only after.
+  int64_t final_user_ns_ = 0;
+  int64_t final_system_ns_ = 0;
   std::thread thread_;
 
   mutable absl::Mutex mu_;
@@ -493,6 +512,10 @@ void Server::Worker::Run() {
   retired_.clear();
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  rusage ru;
+  getrusage(RUSAGE_THREAD, &ru);
+  final_user_ns_ = static_cast<int64_t>(ru.ru_utime.tv_sec) * 1000000000 + ru.ru_utime.tv_usec * 1000;
+  final_system_ns_ = static_cast<int64_t>(ru.ru_stime.tv_sec) * 1000000000 + ru.ru_stime.tv_usec * 1000;
   final_cpu_ns_.store(static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec,
                       std::memory_order_release);
   finished_.store(true, std::memory_order_release);
@@ -587,7 +610,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   if (absl::Status s = bind_all(opts.listen_implicit, true, &server->implicit_); !s.ok()) {
     return s;
   }
-  for (auto& worker : server->workers_) worker->StartThread();
+  for (size_t i = 0; i < server->workers_.size(); ++i) server->workers_[i]->StartThread(i);
   return server;
 }
 

@@ -63,6 +63,10 @@ struct ServerStats {
   uint64_t messages = 0;               // accepted and discarded
   uint64_t starttls_discarded_bytes = 0;  // pipelined plaintext thrown away
   double cpu_seconds = 0;              // CPU time of the worker threads
+  // The same split into user and system time; known once the server stopped
+  // (0 before).
+  double cpu_user_seconds = 0;
+  double cpu_system_seconds = 0;
   // How connections ended: "quit", "after_tls_close", "client_closed",
   // "reset", "timeout_tls", "timeout_command", "timeout_data",
   // "tls_failed", "too_many_errors", "io_error", "shutdown".
