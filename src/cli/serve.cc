@@ -38,6 +38,12 @@ ABSL_FLAG(absl::Duration, command_timeout, absl::Seconds(60),
           "deadline for each command line, from the previous reply (slow clients included)");
 ABSL_FLAG(absl::Duration, data_timeout, absl::Seconds(120), "deadline for a whole DATA body");
 ABSL_FLAG(int64_t, max_message_size, 10 << 20, "largest message accepted, in octets (SIZE)");
+ABSL_FLAG(absl::Duration, stall_after, absl::ZeroDuration(),
+          "test aid: connections accepted from this long after the start ...");
+ABSL_FLAG(absl::Duration, stall_for, absl::ZeroDuration(),
+          "... and for this long get their banner --stall-delay late (to check that open-loop "
+          "latency has no coordinated omission)");
+ABSL_FLAG(absl::Duration, stall_delay, absl::ZeroDuration(), "how late the stalled banners are");
 ABSL_FLAG(absl::Duration, stats_interval, absl::ZeroDuration(),
           "print counters this often (e.g. 10s); 0: only at exit");
 
@@ -155,6 +161,13 @@ int RunServe(const std::vector<std::string>& args) {
   int64_t max_message = absl::GetFlag(FLAGS_max_message_size);
   if (max_message < 1) return UsageError(kName, "--max-message-size must be positive");
   options.max_message_size = static_cast<size_t>(max_message);
+  options.stall_after = absl::GetFlag(FLAGS_stall_after);
+  options.stall_for = absl::GetFlag(FLAGS_stall_for);
+  options.stall_delay = absl::GetFlag(FLAGS_stall_delay);
+  if (options.stall_after < absl::ZeroDuration() || options.stall_for < absl::ZeroDuration() ||
+      options.stall_delay < absl::ZeroDuration()) {
+    return UsageError(kName, "--stall-after, --stall-for and --stall-delay must be >= 0");
+  }
   absl::Duration interval = absl::GetFlag(FLAGS_stats_interval);
   if (interval < absl::ZeroDuration()) return UsageError(kName, "--stats-interval must be >= 0");
 

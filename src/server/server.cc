@@ -117,7 +117,8 @@ class Server::Worker {
     return absl::OkStatus();
   }
 
-  void StartThread(int index) {
+  void StartThread(int index, int64_t start_ns) {
+    start_ns_ = start_ns;
     thread_ = std::thread([this, index] {
       pthread_setname_np(pthread_self(), absl::StrCat("ms-serve-", index).c_str());
       Run();
@@ -176,6 +177,12 @@ class Server::Worker {
   void Run();
   void AcceptAll(Listener* listener);
   void Retire(Connection* c);
+  bool InStallWindow() const {
+    if (options_.stall_delay <= absl::ZeroDuration()) return false;
+    int64_t since = loop_->now() - start_ns_;
+    return since >= Nanos(options_.stall_after) &&
+           since < Nanos(options_.stall_after + options_.stall_for);
+  }
 
   template <typename F>
   void Update(F&& f) {
@@ -196,6 +203,7 @@ class Server::Worker {
   // Closed during this dispatch round: reusable only after it, because later
   // events of the same round may still name them.
   std::vector<Connection*> retired_;
+  int64_t start_ns_ = 0;  // the server's start, for the stall window
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{false};
   std::atomic<int64_t> final_cpu_ns_{0};
@@ -238,6 +246,19 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
       BeginTls();
       return;
     }
+    if (worker_->InStallWindow()) {
+      // Test aid: hold the banner back, as an overloaded server would.
+      state_ = State::kStalled;
+      SetInterest(0);  // hang-ups are still reported
+      worker_->loop_->timers().Arm(this, worker_->loop_->now(),
+                                   Nanos(worker_->options_.stall_delay));
+      return;
+    }
+    Greet();
+  }
+
+  void Greet() {
+    state_ = State::kPlain;
     dialogue_->Greet(&out_);
     ArmCommandTimer();
     Flush();
@@ -245,6 +266,10 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
 
   void OnEvents(uint32_t events) override {
     if (state_ == State::kDead) return;
+    if (state_ == State::kStalled) {
+      if (events & (EPOLLHUP | EPOLLERR)) Close("client_closed");
+      return;
+    }
     if (state_ == State::kHandshake) {
       ContinueHandshake();
       return;
@@ -255,6 +280,11 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
 
   void OnTimerExpired() override {
     if (state_ == State::kDead) return;
+    if (state_ == State::kStalled) {
+      SetInterest(EPOLLIN);
+      Greet();
+      return;
+    }
     if (state_ == State::kHandshake) {
       Close("timeout_tls");
       return;
@@ -286,7 +316,7 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
   bool dead() const { return state_ == State::kDead; }
 
  private:
-  enum class State { kPlain, kHandshake, kTls, kDead };
+  enum class State { kStalled, kPlain, kHandshake, kTls, kDead };
 
   void ArmCommandTimer() {
     absl::Duration d = dialogue_->receiving_data() ? worker_->options_.data_timeout
@@ -610,7 +640,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   if (absl::Status s = bind_all(opts.listen_implicit, true, &server->implicit_); !s.ok()) {
     return s;
   }
-  for (size_t i = 0; i < server->workers_.size(); ++i) server->workers_[i]->StartThread(i);
+  int64_t start_ns = net::MonotonicNanos();
+  for (size_t i = 0; i < server->workers_.size(); ++i) server->workers_[i]->StartThread(i, start_ns);
   return server;
 }
 

@@ -50,6 +50,12 @@ struct ServerOptions {
   enum class AfterTls { kAccept, kClose };
   AfterTls after_tls = AfterTls::kAccept;
   size_t max_message_size = 10 << 20;
+  // Test aid for open-loop measurements: connections accepted from
+  // |stall_after| to |stall_after| + |stall_for| after the start get their
+  // banner |stall_delay| late (0: never). Implicit-TLS listeners are exempt.
+  absl::Duration stall_after = absl::ZeroDuration();
+  absl::Duration stall_for = absl::ZeroDuration();
+  absl::Duration stall_delay = absl::ZeroDuration();
 };
 
 // Counts since start. Every accepted connection ends in exactly one of the

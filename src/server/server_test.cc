@@ -352,6 +352,20 @@ TEST_F(ServerTest, StopClosesOpenConnections) {
   EXPECT_EQ(server_->Stats().closed["shutdown"], 1u);
 }
 
+TEST_F(ServerTest, StallWindowDelaysTheBannerOfConnectionsAcceptedInIt) {
+  ServerOptions options = Options();
+  options.stall_after = absl::ZeroDuration();
+  options.stall_for = absl::Seconds(30);
+  options.stall_delay = absl::Milliseconds(300);
+  StartServer(std::move(options));
+  absl::Time start = absl::Now();
+  TestClient c(plain());
+  EXPECT_EQ(c.ReadReply().code, 220);
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(290));
+  c.Send("QUIT\r\n");
+  EXPECT_EQ(c.ReadReply().code, 221);
+}
+
 TEST(ServerOptionsTest, RejectsMissingListenersAndCredentials) {
   ServerOptions options;
   EXPECT_FALSE(Server::Start(options).ok());
