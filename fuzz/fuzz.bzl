@@ -38,12 +38,20 @@ def mailshake_fuzzer(name, srcs, deps = [], dict = None, **kwargs):
     )
     data = [":%s_corpus" % name] + ([dict] if dict else [])
 
+    # Bazel links with the C driver, which leaves out UBSan's C++ runtime
+    # (e.g. __ubsan_handle_function_type_mismatch_v1); ask for it.
+    sanitizer_runtime = select({
+        "//fuzz:libfuzzer": ["-fsanitize-link-c++-runtime"],
+        "//conditions:default": [],
+    })
+
     native.cc_test(
         name = name + "_replay",
         srcs = srcs,
         deps = deps + ["//fuzz:replay_main"],
         data = data,
         args = ["$(locations :%s_corpus)" % name] if corpus else [],
+        linkopts = sanitizer_runtime,
         **kwargs
     )
 
@@ -54,7 +62,7 @@ def mailshake_fuzzer(name, srcs, deps = [], dict = None, **kwargs):
             "//fuzz:libfuzzer": [],
             "//conditions:default": ["//fuzz:replay_main"],
         }),
-        linkopts = select({
+        linkopts = sanitizer_runtime + select({
             "//fuzz:libfuzzer": ["-fsanitize=fuzzer"],
             "//conditions:default": [],
         }),

@@ -26,7 +26,8 @@
 //   - key-syntax:       SPKI checks (RSA NULL parameters, EC namedCurve only,
 //                       point length, EdDSA key length, zero/negative RSA
 //                       integers) that d2i_X509 defers to X509_get_pubkey.
-//   - algorithm:        signature parameters that must be NULL/absent.
+//   - algorithm:        signature parameters that must be NULL/absent;
+//                       parameters that are not exactly one element.
 //   - bounds:           our size and count limits.
 //   - names:            empty RDNs, RDN/attribute counts.
 //   - unique-ids:       issuer/subjectUniqueID in a v1 certificate.
@@ -41,6 +42,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
 #include <openssl/bytestring.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/mem.h>
 #include <openssl/obj.h>
@@ -262,6 +264,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t* p = data;
   bssl::UniquePtr<X509> theirs(d2i_X509(nullptr, &p, static_cast<long>(size)));
   const bool theirs_ok = theirs != nullptr && p == data + size;
+  // d2i failures leave entries on the thread's error queue; drop them so
+  // runs stay independent.
+  ERR_clear_error();
 
   if (!ours.ok()) {
     if (theirs_ok) {
@@ -289,5 +294,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(SecondsSinceEpoch(X509_get0_notAfter(theirs.get())) ==
                  absl::ToUnixSeconds(ours->not_after),
              "notAfter differs");
+  ERR_clear_error();
   return 0;
 }

@@ -321,20 +321,13 @@ absl::Status Parser::ParseAlgorithm(Cursor* in, absl::string_view field,
   if (!oid.ok()) return oid.status();
   out->oid = *std::move(oid);
   const size_t params_offset = seq.Offset();
-  out->parameters = seq.view();
   const std::string params_field = absl::StrCat(field, ".parameters");
-  if (!seq.empty()) {
-    // Exactly one element of any type.
-    CBS copy = seq.cbs, element;
-    if (!CBS_get_any_asn1_element(&copy, &element, nullptr, nullptr)) {
-      Cursor unused;
-      return ReadElement(&seq, 0, params_field, &unused);
-    }
-    if (CBS_len(&copy) != 0) {
-      return Error(params_field, params_offset,
-                   "trailing bytes after the parameters");
-    }
-  }
+  Cursor params_element;
+  MAILSHAKE_X509_RETURN_IF_ERROR(
+      der::ReadOptionalParameters(&seq, params_field, &params_element));
+  out->parameters = params_element.view();
+  // |seq| is consumed; PSS parameters are re-read from the element.
+  seq = params_element;
   for (const SignatureOid& entry : kSignatureOids) {
     if (entry.oid != out->oid) continue;
     out->algorithm = entry.alg;
@@ -561,7 +554,9 @@ absl::Status Parser::ParsePublicKey(Cursor* in, PublicKey* out) {
   absl::StatusOr<std::string> oid = der::ReadOid(&alg, alg_field);
   if (!oid.ok()) return oid.status();
   out->algorithm_oid = *oid;
-  Cursor params = alg;  // whatever follows the OID
+  Cursor params;  // the parameters element, empty when absent
+  MAILSHAKE_X509_RETURN_IF_ERROR(der::ReadOptionalParameters(
+      &alg, absl::StrCat(alg_field, ".parameters"), &params));
 
   const std::string key_field = absl::StrCat(kField, ".subjectPublicKey");
   Cursor bits;

@@ -656,6 +656,22 @@ TEST_F(EditedCertificateTest, RejectsNegativeModulus) {
   ExpectError("INTEGER is negative");
 }
 
+// Found by x509_differential_fuzzer: BoringSSL rejects an end-of-contents
+// element as AlgorithmIdentifier parameters, and so must we.
+TEST_F(EditedCertificateTest, RejectsEndOfContentsAsKeyParameters) {
+  DerNode& alg = TbsField(6).children[0];
+  alg.children[0].contents = std::string("\x2a\x86\x48\x08\x00", 5);
+  alg.children[1] = Primitive(0, "");
+  ExpectError("subjectPublicKeyInfo.algorithm.parameters at offset");
+  ExpectError("end-of-contents");
+}
+
+TEST_F(EditedCertificateTest, RejectsTwoParameterElements) {
+  DerNode& alg = TbsField(6).children[0];
+  alg.children.push_back(Primitive(CBS_ASN1_NULL, ""));
+  ExpectError("trailing bytes after the parameters");
+}
+
 TEST(CertificateParseTest, RejectsEmptyAndGarbageInput) {
   absl::StatusOr<Certificate> cert = ParseCertificate("");
   ASSERT_FALSE(cert.ok());

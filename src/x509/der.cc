@@ -18,6 +18,9 @@ std::string DescribeBadHeader(const CBS& cbs) {
   CBS copy = cbs;
   uint8_t first;
   if (!CBS_get_u8(&copy, &first)) return "element is missing";
+  if ((first & 0xdf) == 0) {  // universal 0, primitive or constructed
+    return "tag 0 (end-of-contents) is not an element in DER";
+  }
   if ((first & 0x1f) == 0x1f) {
     // High tag number form: base-128, minimal, fits in 29 bits, >= 31.
     uint64_t number = 0;
@@ -131,6 +134,23 @@ absl::Status ReadElement(Cursor* in, unsigned tag, absl::string_view field,
     return Error(field, offset, "internal error: header longer than element");
   }
   *contents = Cursor{elem, in->base};
+  return absl::OkStatus();
+}
+
+absl::Status ReadOptionalParameters(Cursor* in, absl::string_view field,
+                                    Cursor* element) {
+  *element = *in;
+  if (in->empty()) return absl::OkStatus();
+  const size_t offset = in->Offset();
+  CBS copy = in->cbs, elem;
+  if (!CBS_get_any_asn1_element(&copy, &elem, nullptr, nullptr)) {
+    return Error(field, offset, DescribeBadHeader(in->cbs));
+  }
+  if (CBS_len(&copy) != 0) {
+    return Error(field, offset, "trailing bytes after the parameters");
+  }
+  in->cbs = copy;
+  element->cbs = elem;
   return absl::OkStatus();
 }
 
@@ -426,7 +446,7 @@ absl::StatusOr<absl::Time> ParseTime(unsigned tag, absl::string_view s) {
         utc ? "YYMMDDHHMMSSZ" : "YYYYMMDDHHMMSSZ", digits + 1, s.size()));
   }
   size_t pos = 0;
-  int year, month, day, hour, minute, second;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   bool ok;
   if (utc) {
     ok = Digits(s, &pos, 2, &year);

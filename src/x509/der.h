@@ -55,6 +55,13 @@ absl::Status Error(absl::string_view field, size_t offset,
 absl::Status ReadElement(Cursor* in, unsigned tag, absl::string_view field,
                          Cursor* contents, Cursor* element = nullptr);
 
+// ReadOptionalParameters checks that |in|, the rest of an
+// AlgorithmIdentifier after its OID, is empty or exactly one well-formed
+// element (CBS also refuses the BER end-of-contents tag 0). On success it sets
+// |*element| to that element (empty when absent) and consumes |in|.
+absl::Status ReadOptionalParameters(Cursor* in, absl::string_view field,
+                                    Cursor* element);
+
 // PeekTag reports whether the next element of |in| has tag |tag|.
 bool PeekTag(const Cursor& in, unsigned tag);
 

@@ -42,6 +42,8 @@ TEST(ReadElementTest, NamesEachLengthDefect) {
                         "bytes left)"));
   EXPECT_THAT(ReadError(std::string("\x02\x01\x05", 3), CBS_ASN1_SEQUENCE),
               HasSubstr("expected SEQUENCE, found INTEGER"));
+  EXPECT_THAT(ReadError(std::string("\x00\x00", 2), CBS_ASN1_SEQUENCE),
+              HasSubstr("tag 0 (end-of-contents)"));
   EXPECT_THAT(ReadError(std::string("\x1f\x05\x00", 3), CBS_ASN1_SEQUENCE),
               HasSubstr("high tag number form used for a low tag"));
 }
