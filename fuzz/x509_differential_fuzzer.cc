@@ -264,8 +264,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t* p = data;
   bssl::UniquePtr<X509> theirs(d2i_X509(nullptr, &p, static_cast<long>(size)));
   const bool theirs_ok = theirs != nullptr && p == data + size;
-  // d2i failures leave entries on the thread's error queue; drop them so
-  // runs stay independent.
+  // d2i failures leave entries on the thread's error queue; keep the first
+  // for the report and drop them so runs stay independent.
+  char their_error[256] = "trailing data";
+  if (const uint32_t err = ERR_peek_error()) {
+    ERR_error_string_n(err, their_error, sizeof(their_error));
+  }
   ERR_clear_error();
 
   if (!ours.ok()) {
@@ -279,7 +283,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   // Framing the size limit aside, everything we accept BoringSSL accepts.
-  FUZZ_CHECK(theirs_ok, "we accept what BoringSSL rejects");
+  FUZZ_CHECK(theirs_ok, "we accept what BoringSSL rejects: %s", their_error);
 
   FUZZ_CHECK(X509_get_version(theirs.get()) + 1 == ours->version,
              "version %d vs %ld", ours->version,

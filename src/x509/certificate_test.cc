@@ -666,6 +666,15 @@ TEST_F(EditedCertificateTest, RejectsEndOfContentsAsKeyParameters) {
   ExpectError("end-of-contents");
 }
 
+// Also found by the differential fuzzer: parameters of an unknown key type
+// must still be valid DER for their universal type.
+TEST_F(EditedCertificateTest, RejectsMalformedBooleanAsKeyParameters) {
+  DerNode& alg = TbsField(6).children[0];
+  alg.children[0].contents = std::string("\x2a\x86\x48\x08\x00", 5);
+  alg.children[1] = Primitive(CBS_ASN1_BOOLEAN, "\x05\x2b");
+  ExpectError("BOOLEAN must be one octet");
+}
+
 TEST_F(EditedCertificateTest, RejectsTwoParameterElements) {
   DerNode& alg = TbsField(6).children[0];
   alg.children.push_back(Primitive(CBS_ASN1_NULL, ""));

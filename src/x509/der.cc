@@ -143,8 +143,46 @@ absl::Status ReadOptionalParameters(Cursor* in, absl::string_view field,
   if (in->empty()) return absl::OkStatus();
   const size_t offset = in->Offset();
   CBS copy = in->cbs, elem;
-  if (!CBS_get_any_asn1_element(&copy, &elem, nullptr, nullptr)) {
+  unsigned tag;
+  size_t header_len;
+  if (!CBS_get_any_asn1_element(&copy, &elem, &tag, &header_len)) {
     return Error(field, offset, DescribeBadHeader(in->cbs));
+  }
+  // An ANY still has to be valid DER for its universal type. Only the simple
+  // types are checked (as BoringSSL's ASN1_TYPE decoder does); constructed
+  // values are opaque here.
+  CBS contents = elem;
+  CBS_skip(&contents, header_len);
+  const size_t len = CBS_len(&contents);
+  const uint8_t* bytes = CBS_data(&contents);
+  switch (tag) {
+    case CBS_ASN1_BOOLEAN:
+      if (len != 1 || (bytes[0] != 0x00 && bytes[0] != 0xff)) {
+        return Error(field, offset,
+                     "BOOLEAN must be one octet, 0x00 or 0xFF, in DER");
+      }
+      break;
+    case CBS_ASN1_NULL:
+      if (len != 0) return Error(field, offset, "NULL has contents");
+      break;
+    case CBS_ASN1_INTEGER:
+    case CBS_ASN1_ENUMERATED:
+      MAILSHAKE_X509_RETURN_IF_ERROR(ValidateInteger(
+          Cursor{contents, in->base}, field, /*require_non_negative=*/false));
+      break;
+    case CBS_ASN1_OBJECT: {
+      absl::StatusOr<std::string> oid = OidToText(
+          absl::string_view(reinterpret_cast<const char*>(bytes), len));
+      if (!oid.ok()) return Error(field, offset, oid.status().message());
+      break;
+    }
+    case CBS_ASN1_BITSTRING:
+      if (!CBS_is_valid_asn1_bitstring(&contents)) {
+        return Error(field, offset, "invalid BIT STRING");
+      }
+      break;
+    default:
+      break;
   }
   if (CBS_len(&copy) != 0) {
     return Error(field, offset, "trailing bytes after the parameters");
