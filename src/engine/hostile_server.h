@@ -21,13 +21,13 @@
 // destructor stops the server: it closes the listener, wakes every connection
 // and joins all threads, whatever the connections were doing.
 
+#include <openssl/ssl.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
-
-#include <openssl/ssl.h>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
