@@ -413,7 +413,11 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
       return absl::StrCat("closed_by_server:", PhaseName(phase_));
     }
     std::string out(smtp::FailureKindName(step.failure));
-    if (step.reply_code != 0) absl::StrAppend(&out, ":", step.reply_code);
+    // A missing STARTTLS comes with the EHLO reply's 250, which says nothing
+    // about the failure: the category stands alone.
+    if (step.reply_code != 0 && step.failure != smtp::FailureKind::kStartTlsNotOffered) {
+      absl::StrAppend(&out, ":", step.reply_code);
+    }
     return out;
   }
 
