@@ -675,6 +675,13 @@ TEST_F(EditedCertificateTest, RejectsMalformedBooleanAsKeyParameters) {
   ExpectError("BOOLEAN must be one octet");
 }
 
+TEST_F(EditedCertificateTest, RejectsConstructedPrimitiveTypeAsParameters) {
+  DerNode& alg = TbsField(6).children[0];
+  alg.children[0].contents = std::string("\x2a\x86\x48\x08\x00", 5);
+  alg.children[1] = Constructed(29, {});  // [UNIVERSAL 29] constructed
+  ExpectError("universal tag 29 must be primitive in DER");
+}
+
 TEST_F(EditedCertificateTest, RejectsTwoParameterElements) {
   DerNode& alg = TbsField(6).children[0];
   alg.children.push_back(Primitive(CBS_ASN1_NULL, ""));

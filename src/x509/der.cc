@@ -151,6 +151,18 @@ absl::Status ReadOptionalParameters(Cursor* in, absl::string_view field,
   // An ANY still has to be valid DER for its universal type. Only the simple
   // types are checked (as BoringSSL's ASN1_TYPE decoder does); constructed
   // values are opaque here.
+  if ((tag & CBS_ASN1_CLASS_MASK) == CBS_ASN1_UNIVERSAL) {
+    // DER: SEQUENCE and SET are constructed, every other universal type we
+    // could meet here is primitive.
+    const unsigned number = tag & CBS_ASN1_TAG_NUMBER_MASK;
+    const bool constructed = (tag & CBS_ASN1_CONSTRUCTED) != 0;
+    if (constructed != (number == 16 || number == 17)) {
+      return Error(field, offset,
+                   absl::StrCat("universal tag ", number, " must be ",
+                                constructed ? "primitive" : "constructed",
+                                " in DER"));
+    }
+  }
   CBS contents = elem;
   CBS_skip(&contents, header_len);
   const size_t len = CBS_len(&contents);
