@@ -40,7 +40,6 @@ ABSL_FLAG(std::string, sigalgs, "",
 ABSL_FLAG(std::string, resume, "off",
           "session resumption: off, ticket (RFC 5077 / TLS 1.3 PSK) or session-id (TLS 1.2)");
 ABSL_FLAG(double, resume_ratio, 1.0, "share of sessions that offer a saved session (0 to 1)");
-ABSL_FLAG(std::string, servername, "", "SNI to send (default: the target's host name)");
 ABSL_FLAG(std::string, verify, "none",
           "server certificate check: none, chain (to --ca) or name (chain and host name)");
 ABSL_FLAG(std::string, ca, "", "PEM file of trusted roots for --verify chain|name");
@@ -53,7 +52,6 @@ ABSL_FLAG(absl::Duration, phase_timeout, absl::Seconds(10),
           "deadline for each later phase (banner, EHLO, STARTTLS, handshake, ...)");
 ABSL_FLAG(std::string, close, "rst",
           "how the client closes: rst (SO_LINGER 0, no TIME_WAIT left behind) or fin");
-ABSL_FLAG(std::string, json, "", "write the result (mailshake.result/v1) to this file");
 ABSL_FLAG(std::string, csv, "", "write the per-second time series to this CSV file");
 ABSL_FLAG(std::string, progress, "auto",
           "progress once a second on stderr: auto (redrawn line on a terminal, plain lines "

@@ -25,6 +25,12 @@ ABSL_FLAG(std::string, after_tls, "",
           "messages are discarded) or close. bench: quit (default), ehlo (EHLO again, then "
           "QUIT) or mail (a small message through MAIL/RCPT/DATA, then QUIT)");
 
+ABSL_FLAG(std::string, servername, "",
+          "SNI to send (default: the target's host when it is a name, none for an address)");
+ABSL_FLAG(std::string, json, "",
+          "write JSON to this file ('-': standard output). bench: the result "
+          "(mailshake.result/v1); cert: the summary (a bare --json means standard output)");
+
 namespace mailshake::cli {
 
 void CombineRepeatedFlag(absl::string_view name, std::vector<char*>* args,

@@ -16,6 +16,8 @@ ABSL_DECLARE_FLAG(int, threads);
 ABSL_DECLARE_FLAG(std::string, ciphers);
 ABSL_DECLARE_FLAG(std::string, groups);
 ABSL_DECLARE_FLAG(std::string, after_tls);
+ABSL_DECLARE_FLAG(std::string, servername);
+ABSL_DECLARE_FLAG(std::string, json);
 
 namespace mailshake::cli {
 
@@ -44,6 +46,7 @@ int UsageError(absl::string_view subcommand, absl::string_view message);
 // Subcommands. |args| are the positional arguments after the flags.
 int RunServe(const std::vector<std::string>& args);
 int RunBench(const std::vector<std::string>& args);
+int RunCert(const std::vector<std::string>& args);
 
 }  // namespace mailshake::cli
 

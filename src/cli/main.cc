@@ -32,12 +32,17 @@ struct Subcommand {
   int (*run)(const std::vector<std::string>& args);
   // Flags (std::vector<std::string>) that may be given several times.
   std::vector<const char*> repeatable;
+  // Flags that may be given without a value, with the value they then take.
+  std::vector<std::pair<const char*, const char*>> bare = {};
 };
 
 const Subcommand kSubcommands[] = {
     {"bench", "src/cli/bench.cc",
      "measure STARTTLS and TLS handshakes against a mail server (default: the embedded one)",
      mailshake::cli::RunBench, {}},
+    {"cert", "src/cli/cert.cc",
+     "what operators check about a certificate, from a file or a live server",
+     mailshake::cli::RunCert, {}, {{"json", "-"}}},
     {"serve", "src/cli/serve.cc",
      "run the embedded SMTP server with STARTTLS and implicit TLS", mailshake::cli::RunServe,
      {"listen", "listen_implicit"}},
@@ -54,7 +59,9 @@ void PrintUsage(FILE* out) {
 // Prints the flags of |sub| (those defined in its own file) with their help.
 void PrintSubcommandHelp(const Subcommand& sub) {
   std::printf("usage: mailshake %s [FLAGS]%s\n\n%s.\n\nflags:\n", sub.name,
-              std::strcmp(sub.name, "bench") == 0 ? " [smtp://HOST:PORT | smtps://HOST:PORT]" : "",
+              std::strcmp(sub.name, "bench") == 0  ? " [smtp://HOST:PORT | smtps://HOST:PORT]"
+              : std::strcmp(sub.name, "cert") == 0 ? " FILE|smtp://HOST:PORT|smtps://HOST:PORT"
+                                                   : "",
               sub.summary);
   std::vector<std::pair<std::string, const absl::CommandLineFlag*>> flags;
   for (const auto& [name, flag] : absl::GetAllFlags()) {
@@ -127,7 +134,11 @@ int main(int argc, char** argv) {
     size_t eq = arg.find('=');
     std::string name(arg.substr(0, eq));
     std::replace(name.begin() + 2, name.end(), '-', '_');
-    normalized.push_back(absl::StrCat(name, eq == absl::string_view::npos ? "" : arg.substr(eq)));
+    std::string value(eq == absl::string_view::npos ? "" : arg.substr(eq));
+    for (const auto& [flag, bare_value] : sub->bare) {
+      if (value.empty() && name == absl::StrCat("--", flag)) value = absl::StrCat("=", bare_value);
+    }
+    normalized.push_back(absl::StrCat(name, value));
     args[i] = normalized.back().data();
   }
   // Flags that belong to another subcommand are refused, so that a flag
