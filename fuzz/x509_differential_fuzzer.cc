@@ -12,7 +12,7 @@
 //   - der-default:      DEFAULT values encoded (v1, critical FALSE, cA FALSE,
 //                       PSS defaults).
 //   - der-bitstring:    keyUsage with trailing zero bits or padding.
-//   - strings:          invalid UTF-8, PrintableString/IA5/Numeric/Visible
+//   - strings:          invalid UTF-8, PrintableString/IA5/Numeric
 //                       charset violations, NUL in any name string, odd
 //                       BMPString, bad UniversalString, unsupported string
 //                       types, countryName not 2-letter PrintableString,
@@ -84,7 +84,6 @@ constexpr Rule kStricterRules[] = {
     {"strings", "PrintableString"},
     {"strings", "IA5String"},
     {"strings", "NumericString"},
-    {"strings", "VisibleString"},
     {"strings", "TeletexString"},
     {"strings", "BMPString"},
     {"strings", "UniversalString"},

@@ -371,8 +371,7 @@ absl::StatusOr<std::string> DecodeString(unsigned tag, absl::string_view bytes) 
       return std::string(bytes);
     case CBS_ASN1_PRINTABLESTRING:
     case CBS_ASN1_IA5STRING:
-    case CBS_ASN1_NUMERICSTRING:
-    case CBS_ASN1_VISIBLESTRING: {
+    case CBS_ASN1_NUMERICSTRING: {
       for (size_t i = 0; i < bytes.size(); ++i) {
         const uint8_t c = static_cast<uint8_t>(bytes[i]);
         if (tag == CBS_ASN1_PRINTABLESTRING && !IsPrintableStringChar(c)) {
@@ -383,9 +382,6 @@ absl::StatusOr<std::string> DecodeString(unsigned tag, absl::string_view bytes) 
         }
         if (tag == CBS_ASN1_NUMERICSTRING && !(c == ' ' || (c >= '0' && c <= '9'))) {
           return BadChar("NumericString", i, c);
-        }
-        if (tag == CBS_ASN1_VISIBLESTRING && (c < 0x20 || c > 0x7e)) {
-          return BadChar("VisibleString", i, c);
         }
       }
       return std::string(bytes);

@@ -90,10 +90,11 @@ absl::Status ValidateInteger(const Cursor& contents, absl::string_view field,
 
 // DecodeDirectoryString converts the contents of an ASN.1 character string
 // with universal tag |tag| into UTF-8: UTF8String (validated), PrintableString
-// (X.680 charset), IA5String (7-bit), NumericString, VisibleString,
-// TeletexString (read as Latin-1, as browsers do), BMPString (UCS-2, no
-// surrogates) and UniversalString (UCS-4). NUL characters are rejected in all
-// of them because they truncate names in C consumers. Other tags are rejected.
+// (X.680 charset), IA5String (7-bit), NumericString, TeletexString (read as
+// Latin-1, as browsers do), BMPString (UCS-2, no surrogates) and
+// UniversalString (UCS-4). NUL characters are rejected in all of them because
+// they truncate names in C consumers. Other tags, VisibleString included
+// (not a DirectoryString; BoringSSL's X509_NAME refuses it too), are rejected.
 // Errors are plain descriptions without field or offset.
 absl::StatusOr<std::string> DecodeString(unsigned tag, absl::string_view bytes);
 

@@ -124,6 +124,7 @@ TEST(StringTest, RejectsInvalidContents) {
       DecodeString(CBS_ASN1_UNIVERSALSTRING, std::string("\x00\x11\x00\x00", 4))
           .ok());
   EXPECT_FALSE(DecodeString(CBS_ASN1_NUMERICSTRING, "12a").ok());
+  EXPECT_FALSE(DecodeString(CBS_ASN1_VISIBLESTRING, "example").ok());
   EXPECT_THAT(DecodeString(CBS_ASN1_OCTETSTRING, "x").status().message(),
               HasSubstr("unsupported string type"));
 }

@@ -1,0 +1,85 @@
+// SplitInput reads a fuzz input as a few control octets followed by the byte
+// stream under test, so that libFuzzer mutates where the stream is cut into
+// reads (and a harness's options) along with the stream itself. The SMTP
+// harnesses use it to check that their parsers give the same result however
+// the network delivers the bytes.
+//
+// Layout:
+//   octet 0       flags, for the harness to interpret (options, limits)
+//   octet 1       n: the low three bits give the number (0 to 7) of size
+//                 octets that follow
+//   n octets      chunk sizes, used in turn and cyclically: octet b gives a
+//                 chunk of 1 + (b & 0x7f) stream octets, marked if b & 0x80
+//   the rest      the stream
+// With no size octets the stream is one chunk. A missing header octet reads
+// as zero, so every input is valid.
+
+#ifndef MAILSHAKE_FUZZ_SPLIT_INPUT_H_
+#define MAILSHAKE_FUZZ_SPLIT_INPUT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace mailshake {
+namespace fuzz {
+
+struct Chunk {
+  absl::string_view bytes;
+  // marked carries the size octet's top bit: a harness event that happens
+  // before this chunk is delivered (e.g. the TLS handshake completing).
+  bool marked = false;
+};
+
+class SplitInput {
+ public:
+  SplitInput(const uint8_t* data, size_t size) {
+    absl::string_view in(reinterpret_cast<const char*>(data), size);
+    flags_ = TakeOctet(&in);
+    const size_t count = TakeOctet(&in) & 7;
+    for (size_t i = 0; i < count && !in.empty(); ++i) {
+      sizes_.push_back(TakeOctet(&in));
+    }
+    stream_ = in;
+  }
+
+  uint8_t flags() const { return flags_; }
+  absl::string_view stream() const { return stream_; }
+
+  // Chunks returns the stream cut as the header says. The chunks are
+  // non-empty and concatenate back to stream().
+  std::vector<Chunk> Chunks() const {
+    std::vector<Chunk> out;
+    absl::string_view rest = stream_;
+    if (sizes_.empty()) {
+      if (!rest.empty()) out.push_back({rest, false});
+      return out;
+    }
+    for (size_t i = 0; !rest.empty(); ++i) {
+      const uint8_t octet = sizes_[i % sizes_.size()];
+      const size_t size = 1 + (octet & 0x7f);
+      out.push_back({rest.substr(0, size), (octet & 0x80) != 0});
+      rest.remove_prefix(out.back().bytes.size());
+    }
+    return out;
+  }
+
+ private:
+  static uint8_t TakeOctet(absl::string_view* in) {
+    if (in->empty()) return 0;
+    const uint8_t octet = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    return octet;
+  }
+
+  uint8_t flags_ = 0;
+  std::vector<uint8_t> sizes_;
+  absl::string_view stream_;
+};
+
+}  // namespace fuzz
+}  // namespace mailshake
+
+#endif  // MAILSHAKE_FUZZ_SPLIT_INPUT_H_
