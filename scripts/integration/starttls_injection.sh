@@ -3,7 +3,10 @@
 source "$(dirname "$0")/lib.bash"
 start_server --self-signed p256 --tls-timeout 2s
 exec 3<>"/dev/tcp/127.0.0.1/$smtp_port"
-printf 'EHLO client.test\r\nSTARTTLS\r\nNOOP\r\n' >&3
+# One write() for all three commands (dd writes each block it reads at once;
+# a shell's printf may flush line by line).
+printf 'EHLO client.test\r\nSTARTTLS\r\nNOOP\r\n' >"$work/payload"
+dd bs=4096 status=none <"$work/payload" >&3
 timeout 4 cat <&3 >"$work/replies.txt" || true
 exec 3>&-
 expect_line "$work/replies.txt" "^220 .*ESMTP"
