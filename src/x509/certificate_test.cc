@@ -682,6 +682,13 @@ TEST_F(EditedCertificateTest, RejectsConstructedPrimitiveTypeAsParameters) {
   ExpectError("universal tag 29 must be primitive in DER");
 }
 
+TEST_F(EditedCertificateTest, RejectsOddBmpStringAsParameters) {
+  DerNode& alg = TbsField(6).children[0];
+  alg.children[0].contents = std::string("\x2a\x86\x48\x08\x00", 5);
+  alg.children[1] = Primitive(CBS_ASN1_BMPSTRING, "abc");
+  ExpectError("BMPString has an odd length");
+}
+
 TEST_F(EditedCertificateTest, RejectsTwoParameterElements) {
   DerNode& alg = TbsField(6).children[0];
   alg.children.push_back(Primitive(CBS_ASN1_NULL, ""));

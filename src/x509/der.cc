@@ -193,6 +193,20 @@ absl::Status ReadOptionalParameters(Cursor* in, absl::string_view field,
         return Error(field, offset, "invalid BIT STRING");
       }
       break;
+    case CBS_ASN1_UTF8STRING:
+    case CBS_ASN1_PRINTABLESTRING:
+    case CBS_ASN1_IA5STRING:
+    case CBS_ASN1_NUMERICSTRING:
+    case CBS_ASN1_T61STRING:
+    case CBS_ASN1_BMPSTRING:
+    case CBS_ASN1_UNIVERSALSTRING: {
+      absl::StatusOr<std::string> decoded = DecodeString(
+          tag, absl::string_view(reinterpret_cast<const char*>(bytes), len));
+      if (!decoded.ok()) {
+        return Error(field, offset, decoded.status().message());
+      }
+      break;
+    }
     default:
       break;
   }

@@ -59,7 +59,8 @@ absl::Status ReadElement(Cursor* in, unsigned tag, absl::string_view field,
 // AlgorithmIdentifier after its OID, is empty or exactly one well-formed
 // element (CBS also refuses the BER end-of-contents tag 0) whose contents are
 // valid for its type when it is a BOOLEAN, NULL, INTEGER, ENUMERATED, OBJECT
-// IDENTIFIER or BIT STRING. On success it sets
+// IDENTIFIER, BIT STRING or a character string DecodeString knows. On success
+// it sets
 // |*element| to that element (empty when absent) and consumes |in|.
 absl::Status ReadOptionalParameters(Cursor* in, absl::string_view field,
                                     Cursor* element);
