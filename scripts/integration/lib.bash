@@ -57,3 +57,21 @@ stop_server() {
 expect_line() {
   grep -Eq "$2" "$1" || { echo "--- $1:" >&2; cat "$1" >&2; fail "expected /$2/ in $1"; }
 }
+
+# jq_py FILE EXPR: evaluates a Python expression over the JSON document d in
+# FILE and prints the result (integration checks of result files).
+jq_py() {
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+  [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}
+
+# bench_run OUT.json ARGS...: a short `mailshake bench` writing its result
+bench_run() {
+  local out="$1"; shift
+  "$MAILSHAKE_BIN" bench --progress off --json "$out" "$@" >"$out.txt" 2>&1 || true
+  [ -s "$out" ] || { cat "$out.txt" >&2; fail "bench wrote no result: mailshake bench $*"; }
+}
