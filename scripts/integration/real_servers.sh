@@ -48,7 +48,7 @@ for server in postfix exim; do
   check_clean "$work/$server-12r.json" "$server TLS 1.2 RSA"
   expect_eq "$server TLS 1.2 RSA key" \
     "$(jq_py "$work/$server-12r.json" "list(d['scenarios'][0]['negotiated']['peer_keys'])")" \
-    "['RSA 2048']"
+    "['RSA-2048']"
 
   bench_run "$work/$server-465.json" "smtps://$smtps" --handshakes 40 --concurrency 4 --threads 1
   check_clean "$work/$server-465.json" "$server implicit TLS"
