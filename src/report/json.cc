@@ -1,0 +1,612 @@
+// The mailshake.result/v1 JSON form: writer, validating reader and files.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "src/report/file_io.h"
+#include "src/report/report.h"
+#include "src/report/status_macros.h"
+#include "src/stats/stats.h"
+
+namespace mailshake {
+namespace report {
+namespace {
+
+using nlohmann::json;
+
+constexpr absl::string_view kSchemaPrefix = "mailshake.result/v";
+constexpr size_t kMaxFileBytes = size_t{256} << 20;
+constexpr int kMaxNestingDepth = 64;
+// RFC 3339 in UTC with "Z" and as many fractional digits as needed.
+constexpr char kStartTimeFormat[] = "%Y-%m-%d%ET%H:%M:%E*SZ";
+// Derived figures must agree with what they derive from to this relative
+// precision: exact for files this code wrote, tolerant of other writers'
+// rounding.
+constexpr double kDerivedTolerance = 1e-9;
+
+const char* TypeName(const json& value) {
+  if (value.is_number_float()) return "a floating-point number";
+  if (value.is_number_integer()) return "an integer";
+  return value.type_name();
+}
+
+// ObjectReader reads typed fields of one JSON object; every error names the
+// object's |context| (e.g. `scenarios[2] "TLSv1.3 ..."`) and the field.
+class ObjectReader {
+ public:
+  static absl::StatusOr<ObjectReader> Create(const json& object,
+                                             std::string context) {
+    if (!object.is_object()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          context, ": expected a JSON object, found ", TypeName(object)));
+    }
+    return ObjectReader(object, std::move(context));
+  }
+
+  const std::string& context() const { return context_; }
+
+  // What names field |key| in messages.
+  std::string What(absl::string_view key) const {
+    return absl::StrCat(context_, ": field \"", key, "\"");
+  }
+
+  bool Has(absl::string_view key) const {
+    return object_.contains(std::string(key));
+  }
+
+  absl::StatusOr<const json*> Field(absl::string_view key) const {
+    auto it = object_.find(std::string(key));
+    if (it == object_.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(context_, ": missing field \"", key, "\""));
+    }
+    return &*it;
+  }
+
+  absl::StatusOr<const json*> Object(absl::string_view key) const {
+    REPORT_ASSIGN_OR_RETURN(const json* value, Field(key));
+    if (!value->is_object()) return WrongType(key, "an object", *value);
+    return value;
+  }
+
+  absl::StatusOr<const json*> Array(absl::string_view key) const {
+    REPORT_ASSIGN_OR_RETURN(const json* value, Field(key));
+    if (!value->is_array()) return WrongType(key, "an array", *value);
+    return value;
+  }
+
+  absl::StatusOr<std::string> String(absl::string_view key) const {
+    REPORT_ASSIGN_OR_RETURN(const json* value, Field(key));
+    if (!value->is_string()) return WrongType(key, "a string", *value);
+    return value->get<std::string>();
+  }
+
+  absl::StatusOr<bool> Bool(absl::string_view key) const {
+    REPORT_ASSIGN_OR_RETURN(const json* value, Field(key));
+    if (!value->is_boolean()) return WrongType(key, "true or false", *value);
+    return value->get<bool>();
+  }
+
+  // Count reads an integer in [0, 2^63).
+  absl::StatusOr<int64_t> Count(absl::string_view key) const {
+    REPORT_ASSIGN_OR_RETURN(const json* value, Field(key));
+    if (value->is_number_unsigned()) {
+      const uint64_t v = value->get<uint64_t>();
+      if (v <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        return static_cast<int64_t>(v);
+      }
+    } else if (value->is_number_integer()) {
+      const int64_t v = value->get<int64_t>();
+      if (v >= 0) return v;
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s is %d; it must not be negative", What(key), v));
+    }
+    return WrongType(key, "an integer from 0 to 2^63-1", *value);
+  }
+
+  // SmallCount reads an integer in [0, 2^31).
+  absl::StatusOr<int> SmallCount(absl::string_view key) const {
+    REPORT_ASSIGN_OR_RETURN(int64_t v, Count(key));
+    if (v > std::numeric_limits<int>::max()) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s is %d, which is out of range", What(key), v));
+    }
+    return static_cast<int>(v);
+  }
+
+  // NonNegativeNumber reads a finite number >= 0 (integer or not).
+  absl::StatusOr<double> NonNegativeNumber(absl::string_view key) const {
+    REPORT_ASSIGN_OR_RETURN(const json* value, Field(key));
+    if (value->is_number()) {
+      const double v = value->get<double>();
+      if (std::isfinite(v) && v >= 0) return v;
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s is %g; it must be zero or more", What(key), v));
+    }
+    return WrongType(key, "a number", *value);
+  }
+
+  // CheckDerived checks that field |key| holds |expected|, within
+  // kDerivedTolerance, or null when |expected| is nullopt.
+  absl::Status CheckDerived(absl::string_view key,
+                            std::optional<double> expected,
+                            absl::string_view from) const {
+    REPORT_ASSIGN_OR_RETURN(const json* value, Field(key));
+    if (!expected.has_value()) {
+      if (value->is_null()) return absl::OkStatus();
+      return absl::InvalidArgumentError(absl::StrCat(
+          What(key), " must be null, since ", from, " is undefined"));
+    }
+    if (!value->is_number()) return WrongType(key, "a number", *value);
+    const double v = value->get<double>();
+    if (std::abs(v - *expected) <= kDerivedTolerance * std::abs(*expected)) {
+      return absl::OkStatus();
+    }
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s is %g but %s is %g", What(key), v, from,
+                        *expected));
+  }
+
+ private:
+  ObjectReader(const json& object, std::string context)
+      : object_(object), context_(std::move(context)) {}
+
+  absl::Status WrongType(absl::string_view key, absl::string_view expected,
+                         const json& value) const {
+    return absl::InvalidArgumentError(absl::StrCat(
+        What(key), " must be ", expected, ", found ", TypeName(value)));
+  }
+
+  const json& object_;
+  std::string context_;
+};
+
+// Prefix returns |status| with its message prefixed by |context|.
+absl::Status Prefix(absl::string_view context, const absl::Status& status) {
+  return absl::Status(status.code(),
+                      absl::StrCat(context, ": ", status.message()));
+}
+
+json Optional(std::optional<double> value) {
+  return value.has_value() ? json(*value) : json(nullptr);
+}
+
+// --- Latency summaries ---------------------------------------------------
+
+struct PercentileField {
+  const char* key;
+  double percentile;
+};
+constexpr PercentileField kPercentileFields[] = {
+    {"p50_ns", 50.0},
+    {"p90_ns", 90.0},
+    {"p99_ns", 99.0},
+    {"p99_9_ns", 99.9},
+};
+
+// LatencyToJson writes a histogram with its summary next to it.
+json LatencyToJson(const stats::LatencyHistogram& h) {
+  json out = json::object();
+  out["count"] = h.Count();
+  out["mean_ns"] = h.Mean();
+  for (const PercentileField& p : kPercentileFields) {
+    out[p.key] = h.ValueAtPercentile(p.percentile);
+  }
+  out["max_ns"] = h.Max();
+  out["histogram"] = h.ToJson();
+  return out;
+}
+
+// LatencyFromJson rebuilds the histogram and checks the summary against it:
+// counts and max exactly, percentiles for type and order (the histogram is
+// authoritative; readers recompute percentiles from it).
+absl::StatusOr<stats::LatencyHistogram> LatencyFromJson(
+    const ObjectReader& in) {
+  REPORT_ASSIGN_OR_RETURN(const json* histogram_json, in.Field("histogram"));
+  absl::StatusOr<stats::LatencyHistogram> histogram =
+      stats::LatencyHistogram::FromJson(*histogram_json);
+  if (!histogram.ok()) {
+    return Prefix(in.What("histogram"), histogram.status());
+  }
+  REPORT_ASSIGN_OR_RETURN(int64_t count, in.Count("count"));
+  if (count != histogram->Count()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s is %d but the histogram holds %d values", in.What("count"), count,
+        histogram->Count()));
+  }
+  REPORT_ASSIGN_OR_RETURN(int64_t max, in.Count("max_ns"));
+  if (max != histogram->Max()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s is %d but the histogram's maximum is %d", in.What("max_ns"), max,
+        histogram->Max()));
+  }
+  REPORT_ASSIGN_OR_RETURN(double mean, in.NonNegativeNumber("mean_ns"));
+  if (mean > static_cast<double>(max)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s is %g, above max_ns (%d)", in.What("mean_ns"), mean, max));
+  }
+  int64_t previous = 0;
+  for (const PercentileField& p : kPercentileFields) {
+    REPORT_ASSIGN_OR_RETURN(int64_t value, in.Count(p.key));
+    if (value < previous || value > max) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s is %d; percentiles must not decrease and must not exceed "
+          "max_ns (%d)",
+          in.What(p.key), value, max));
+    }
+    previous = value;
+  }
+  return histogram;
+}
+
+// --- Environment -----------------------------------------------------------
+
+json EnvironmentToJson(const Environment& env) {
+  json out = json::object();
+  out["tool_version"] = env.tool_version;
+  out["git_revision"] = env.git_revision;
+  out["boringssl_api_version"] = env.boringssl_api_version;
+  out["cpu_model"] = env.cpu_model;
+  out["cores"] = env.cores;
+  out["kernel"] = env.kernel;
+  out["hostname"] = env.hostname;
+  out["start"] =
+      absl::FormatTime(kStartTimeFormat, env.start, absl::UTCTimeZone());
+  return out;
+}
+
+absl::StatusOr<Environment> EnvironmentFromJson(const json& value) {
+  REPORT_ASSIGN_OR_RETURN(ObjectReader in,
+                          ObjectReader::Create(value, "environment"));
+  Environment env;
+  REPORT_ASSIGN_OR_RETURN(env.tool_version, in.String("tool_version"));
+  REPORT_ASSIGN_OR_RETURN(env.git_revision, in.String("git_revision"));
+  REPORT_ASSIGN_OR_RETURN(env.boringssl_api_version,
+                          in.SmallCount("boringssl_api_version"));
+  REPORT_ASSIGN_OR_RETURN(env.cpu_model, in.String("cpu_model"));
+  REPORT_ASSIGN_OR_RETURN(env.cores, in.SmallCount("cores"));
+  REPORT_ASSIGN_OR_RETURN(env.kernel, in.String("kernel"));
+  REPORT_ASSIGN_OR_RETURN(env.hostname, in.String("hostname"));
+  REPORT_ASSIGN_OR_RETURN(std::string start, in.String("start"));
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, start, &env.start, &error)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s is \"%s\", not an RFC 3339 time (%s)", in.What("start"), start,
+        error));
+  }
+  return env;
+}
+
+// --- Scenario --------------------------------------------------------------
+
+json ServerToJson(const ServerSide& server) {
+  json out = json::object();
+  out["connections"] = server.connections;
+  out["handshakes"] = server.handshakes;
+  out["resumed"] = server.resumed;
+  out["cpu_seconds"] = server.cpu_seconds;
+  out["cpu_us_per_handshake"] =
+      Optional(server.handshakes > 0
+                   ? std::optional<double>(server.cpu_seconds * 1e6 /
+                                           static_cast<double>(
+                                               server.handshakes))
+                   : std::nullopt);
+  return out;
+}
+
+absl::StatusOr<ServerSide> ServerFromJson(const json& value,
+                                          const std::string& context) {
+  REPORT_ASSIGN_OR_RETURN(ObjectReader in,
+                          ObjectReader::Create(value, context));
+  ServerSide server;
+  REPORT_ASSIGN_OR_RETURN(server.connections, in.Count("connections"));
+  REPORT_ASSIGN_OR_RETURN(server.handshakes, in.Count("handshakes"));
+  REPORT_ASSIGN_OR_RETURN(server.resumed, in.Count("resumed"));
+  REPORT_ASSIGN_OR_RETURN(server.cpu_seconds,
+                          in.NonNegativeNumber("cpu_seconds"));
+  REPORT_RETURN_IF_ERROR(in.CheckDerived(
+      "cpu_us_per_handshake",
+      server.handshakes > 0
+          ? std::optional<double>(server.cpu_seconds * 1e6 /
+                                  static_cast<double>(server.handshakes))
+          : std::nullopt,
+      "cpu_seconds * 1e6 / handshakes"));
+  return server;
+}
+
+json ScenarioToJson(const Scenario& s) {
+  json out = json::object();
+  out["name"] = s.name;
+  out["parameters"] = s.parameters;
+  out["trial"] = s.trial;
+  out["attempted"] = s.attempted;
+  out["succeeded"] = s.succeeded;
+  out["failed"] = s.failed;
+  out["warmup_attempts"] = s.warmup_attempts;
+  out["interrupted"] = s.interrupted;
+  out["measured_seconds"] = s.measured_seconds;
+  out["client_cpu_seconds"] = s.client_cpu_seconds;
+  out["target_rate"] = s.target_rate;
+  out["handshake_rate"] = Optional(HandshakeRate(s));
+  out["attempt_rate"] = Optional(AttemptRate(s));
+  out["handshakes_per_client_cpu_second"] =
+      Optional(HandshakesPerClientCpuSecond(s));
+  out["outcomes"] = s.outcomes.ToJson();
+  json phases = json::array();
+  for (const PhaseLatency& phase : s.phases) {
+    json entry = LatencyToJson(phase.latency);
+    entry["name"] = phase.name;
+    phases.push_back(std::move(entry));
+  }
+  out["phases"] = std::move(phases);
+  out["series"] = s.series.ToJson();
+  out["schedule_lag"] = LatencyToJson(s.schedule_lag);
+  json negotiated = json::object();
+  for (const auto& [category, counters] : s.negotiated) {
+    negotiated[category] = counters.ToJson();
+  }
+  out["negotiated"] = std::move(negotiated);
+  if (s.server.has_value()) out["server"] = ServerToJson(*s.server);
+  return out;
+}
+
+absl::StatusOr<stats::CounterMap> CountersFromJson(const ObjectReader& in,
+                                                   absl::string_view key) {
+  REPORT_ASSIGN_OR_RETURN(const json* value, in.Object(key));
+  absl::StatusOr<stats::CounterMap> counters =
+      stats::CounterMap::FromJson(*value);
+  if (!counters.ok()) return Prefix(in.What(key), counters.status());
+  return counters;
+}
+
+absl::StatusOr<Scenario> ScenarioFromJson(const json& value, size_t index) {
+  // The name is read first so that every later message can carry it.
+  std::string context = absl::StrFormat("scenarios[%d]", index);
+  if (value.is_object() && value.contains("name") &&
+      value["name"].is_string()) {
+    context = absl::StrFormat("%s \"%s\"", context,
+                              value["name"].get<std::string>());
+  }
+  REPORT_ASSIGN_OR_RETURN(ObjectReader in,
+                          ObjectReader::Create(value, context));
+  Scenario s;
+  REPORT_ASSIGN_OR_RETURN(s.name, in.String("name"));
+  REPORT_ASSIGN_OR_RETURN(const json* parameters, in.Object("parameters"));
+  for (auto it = parameters->begin(); it != parameters->end(); ++it) {
+    if (!it.value().is_string()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: parameter \"%s\" must be a string, found %s", context,
+          it.key(), TypeName(it.value())));
+    }
+    s.parameters.emplace(it.key(), it.value().get<std::string>());
+  }
+  REPORT_ASSIGN_OR_RETURN(s.trial, in.SmallCount("trial"));
+  REPORT_ASSIGN_OR_RETURN(s.attempted, in.Count("attempted"));
+  REPORT_ASSIGN_OR_RETURN(s.succeeded, in.Count("succeeded"));
+  REPORT_ASSIGN_OR_RETURN(s.failed, in.Count("failed"));
+  REPORT_ASSIGN_OR_RETURN(s.warmup_attempts, in.Count("warmup_attempts"));
+  REPORT_ASSIGN_OR_RETURN(s.interrupted, in.Bool("interrupted"));
+  REPORT_ASSIGN_OR_RETURN(s.measured_seconds,
+                          in.NonNegativeNumber("measured_seconds"));
+  REPORT_ASSIGN_OR_RETURN(s.client_cpu_seconds,
+                          in.NonNegativeNumber("client_cpu_seconds"));
+  REPORT_ASSIGN_OR_RETURN(s.target_rate, in.NonNegativeNumber("target_rate"));
+  REPORT_ASSIGN_OR_RETURN(s.outcomes, CountersFromJson(in, "outcomes"));
+
+  REPORT_ASSIGN_OR_RETURN(const json* phases, in.Array("phases"));
+  for (size_t i = 0; i < phases->size(); ++i) {
+    REPORT_ASSIGN_OR_RETURN(
+        ObjectReader phase_in,
+        ObjectReader::Create((*phases)[i],
+                             absl::StrFormat("%s: phases[%d]", context, i)));
+    PhaseLatency phase;
+    REPORT_ASSIGN_OR_RETURN(phase.name, phase_in.String("name"));
+    REPORT_ASSIGN_OR_RETURN(phase.latency, LatencyFromJson(phase_in));
+    s.phases.push_back(std::move(phase));
+  }
+
+  REPORT_ASSIGN_OR_RETURN(const json* series, in.Object("series"));
+  absl::StatusOr<stats::TimeSeries> parsed_series =
+      stats::TimeSeries::FromJson(*series);
+  if (!parsed_series.ok()) {
+    return Prefix(in.What("series"), parsed_series.status());
+  }
+  s.series = *std::move(parsed_series);
+
+  REPORT_ASSIGN_OR_RETURN(const json* lag, in.Field("schedule_lag"));
+  REPORT_ASSIGN_OR_RETURN(
+      ObjectReader lag_in,
+      ObjectReader::Create(*lag, absl::StrCat(context, ": schedule_lag")));
+  REPORT_ASSIGN_OR_RETURN(s.schedule_lag, LatencyFromJson(lag_in));
+
+  REPORT_ASSIGN_OR_RETURN(const json* negotiated, in.Object("negotiated"));
+  REPORT_ASSIGN_OR_RETURN(
+      ObjectReader negotiated_in,
+      ObjectReader::Create(*negotiated,
+                           absl::StrCat(context, ": negotiated")));
+  for (auto it = negotiated->begin(); it != negotiated->end(); ++it) {
+    REPORT_ASSIGN_OR_RETURN(s.negotiated[it.key()],
+                            CountersFromJson(negotiated_in, it.key()));
+  }
+
+  if (in.Has("server")) {
+    REPORT_ASSIGN_OR_RETURN(const json* server, in.Field("server"));
+    REPORT_ASSIGN_OR_RETURN(
+        s.server, ServerFromJson(*server, absl::StrCat(context, ": server")));
+  }
+
+  // The counts must reconcile before the figures derived from them are
+  // worth checking.
+  absl::Status valid = Validate(s);
+  if (!valid.ok()) return Prefix(absl::StrFormat("scenarios[%d]", index), valid);
+  REPORT_RETURN_IF_ERROR(in.CheckDerived("handshake_rate", HandshakeRate(s),
+                                         "succeeded / measured_seconds"));
+  REPORT_RETURN_IF_ERROR(in.CheckDerived("attempt_rate", AttemptRate(s),
+                                         "attempted / measured_seconds"));
+  REPORT_RETURN_IF_ERROR(in.CheckDerived("handshakes_per_client_cpu_second",
+                                         HandshakesPerClientCpuSecond(s),
+                                         "succeeded / client_cpu_seconds"));
+  return s;
+}
+
+// CheckSchema accepts "mailshake.result/v1" and "mailshake.result/v1.<n>".
+absl::Status CheckSchema(const ObjectReader& in) {
+  absl::StatusOr<std::string> schema = in.String("schema");
+  if (!schema.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "not a mailshake result: ", schema.status().message()));
+  }
+  absl::string_view version(*schema);
+  if (!absl::ConsumePrefix(&version, kSchemaPrefix)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "not a mailshake result: field \"schema\" is \"%s\", expected \"%s\"",
+        absl::CHexEscape(*schema), kSchema));
+  }
+  absl::string_view major = version.substr(0, version.find('.'));
+  absl::string_view minor = version.substr(major.size());
+  const bool minor_ok =
+      minor.empty() ||
+      (minor.size() > 1 &&
+       std::all_of(minor.begin() + 1, minor.end(), absl::ascii_isdigit));
+  int major_number = 0;
+  if (major.empty() ||
+      !std::all_of(major.begin(), major.end(), absl::ascii_isdigit) ||
+      !absl::SimpleAtoi(major, &major_number) || !minor_ok) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "malformed result schema \"%s\"; expected \"%s\"",
+        absl::CHexEscape(*schema), kSchema));
+  }
+  if (major_number != kSchemaMajor) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("unsupported result schema %s (this mailshake reads "
+                        "v%d)",
+                        *schema, kSchemaMajor));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+json ToJson(const Result& result) {
+  json out = json::object();
+  out["schema"] = std::string(kSchema);
+  out["environment"] = EnvironmentToJson(result.environment);
+  out["target"] = result.target;
+  out["spec"] = result.spec;
+  json scenarios = json::array();
+  for (const Scenario& s : result.scenarios) {
+    scenarios.push_back(ScenarioToJson(s));
+  }
+  out["scenarios"] = std::move(scenarios);
+  return out;
+}
+
+absl::StatusOr<Result> FromJson(const json& value) {
+  REPORT_ASSIGN_OR_RETURN(ObjectReader in,
+                          ObjectReader::Create(value, "result"));
+  REPORT_RETURN_IF_ERROR(CheckSchema(in));
+  Result result;
+  REPORT_ASSIGN_OR_RETURN(const json* environment, in.Field("environment"));
+  REPORT_ASSIGN_OR_RETURN(result.environment,
+                          EnvironmentFromJson(*environment));
+  REPORT_ASSIGN_OR_RETURN(result.target, in.String("target"));
+  REPORT_ASSIGN_OR_RETURN(const json* spec, in.Object("spec"));
+  result.spec = *spec;
+  REPORT_ASSIGN_OR_RETURN(const json* scenarios, in.Array("scenarios"));
+  using Key = std::tuple<std::string, std::map<std::string, std::string>, int>;
+  std::map<Key, size_t> seen;
+  for (size_t i = 0; i < scenarios->size(); ++i) {
+    REPORT_ASSIGN_OR_RETURN(Scenario s, ScenarioFromJson((*scenarios)[i], i));
+    auto [it, inserted] =
+        seen.emplace(Key(s.name, s.parameters, s.trial), i);
+    if (!inserted) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "scenarios[%d] repeats scenarios[%d] (\"%s\" trial %d with the "
+          "same parameters); merge them instead",
+          i, it->second, s.name, s.trial));
+    }
+    result.scenarios.push_back(std::move(s));
+  }
+  return result;
+}
+
+absl::Status WriteJsonFile(const Result& result, const std::string& path) {
+  for (const Scenario& s : result.scenarios) {
+    absl::Status valid = Validate(s);
+    if (!valid.ok()) {
+      return Prefix(absl::StrCat("not writing ", path), valid);
+    }
+  }
+  if (!result.spec.is_object()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "not writing ", path, ": the run spec must be a JSON object"));
+  }
+  // Compact: a file holds thousands of histogram buckets, and indenting
+  // each [value, count] pair would triple its size (`jq .` pretty-prints).
+  // Invalid UTF-8 in a string (a server's banner, say) is replaced rather
+  // than aborting the write.
+  const std::string text =
+      ToJson(result).dump(-1, ' ', /*ensure_ascii=*/false,
+                          json::error_handler_t::replace) +
+      "\n";
+  return internal::WriteFileAtomically(path, text);
+}
+
+absl::StatusOr<Result> ReadJsonFile(const std::string& path) {
+  REPORT_ASSIGN_OR_RETURN(std::string text,
+                          internal::ReadFileBounded(path, kMaxFileBytes));
+  bool too_deep = false;
+  const json::parser_callback_t limit_depth =
+      [&too_deep](int depth, json::parse_event_t event, json&) {
+        if (depth > kMaxNestingDepth &&
+            (event == json::parse_event_t::object_start ||
+             event == json::parse_event_t::array_start)) {
+          too_deep = true;
+        }
+        return !too_deep;
+      };
+  json value = json::parse(text, limit_depth, /*allow_exceptions=*/false);
+  if (too_deep) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: JSON nested more than %d levels deep", path, kMaxNestingDepth));
+  }
+  if (value.is_discarded()) {
+    // Parse again with exceptions for the position of the error.
+    try {
+      const json reparsed = json::parse(text);
+      static_cast<void>(reparsed);
+    } catch (const json::parse_error& e) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": not valid JSON: ", e.what()));
+    }
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not valid JSON"));
+  }
+  absl::StatusOr<Result> result = FromJson(value);
+  if (!result.ok()) return Prefix(path, result.status());
+  return result;
+}
+
+}  // namespace report
+}  // namespace mailshake

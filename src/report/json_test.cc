@@ -1,0 +1,422 @@
+#include <dirent.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "src/report/report.h"
+#include "src/report/test_util.h"
+
+namespace mailshake {
+namespace report {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
+}
+
+std::vector<std::string> ListDir(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return names;
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  closedir(d);
+  return names;
+}
+
+void WriteText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+// Reject expects FromJson(|doc|) to fail with InvalidArgument and a message
+// containing every one of |parts|.
+void ExpectRejected(const json& doc, const std::vector<std::string>& parts) {
+  absl::StatusOr<Result> result = FromJson(doc);
+  ASSERT_FALSE(result.ok()) << "accepted: " << doc.dump().substr(0, 200);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  for (const std::string& part : parts) {
+    EXPECT_THAT(std::string(result.status().message()), HasSubstr(part));
+  }
+}
+
+class JsonTest : public ::testing::Test {
+ protected:
+  JsonTest() : result_(testing::SyntheticResult()), doc_(ToJson(result_)) {}
+
+  json& ScenarioJson(int i) { return doc_["scenarios"][i]; }
+
+  Result result_;
+  json doc_;
+};
+
+TEST_F(JsonTest, WritesSchemaStringAndEveryScenario) {
+  EXPECT_EQ(doc_["schema"], "mailshake.result/v1");
+  ASSERT_EQ(doc_["scenarios"].size(), 2u);
+  EXPECT_EQ(ScenarioJson(0)["name"], result_.scenarios[0].name);
+  EXPECT_EQ(ScenarioJson(0)["attempted"], 2000);
+  EXPECT_EQ(doc_["environment"]["start"], "2023-11-14T22:13:20.123456789Z");
+}
+
+TEST_F(JsonTest, RoundTripPreservesEverything) {
+  absl::StatusOr<Result> back = FromJson(doc_);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->environment, result_.environment);
+  EXPECT_EQ(back->target, result_.target);
+  EXPECT_EQ(back->spec, result_.spec);
+  ASSERT_EQ(back->scenarios.size(), result_.scenarios.size());
+  for (size_t i = 0; i < result_.scenarios.size(); ++i) {
+    const Scenario& a = result_.scenarios[i];
+    const Scenario& b = back->scenarios[i];
+    EXPECT_EQ(b.name, a.name);
+    EXPECT_EQ(b.parameters, a.parameters);
+    EXPECT_EQ(b.trial, a.trial);
+    EXPECT_EQ(b.attempted, a.attempted);
+    EXPECT_EQ(b.failed, a.failed);
+    EXPECT_EQ(b.interrupted, a.interrupted);
+    EXPECT_EQ(b.measured_seconds, a.measured_seconds);
+    EXPECT_EQ(b.client_cpu_seconds, a.client_cpu_seconds);
+    EXPECT_EQ(b.target_rate, a.target_rate);
+    EXPECT_EQ(b.outcomes.SortedByCount(), a.outcomes.SortedByCount());
+    ASSERT_EQ(b.phases.size(), a.phases.size());
+    for (size_t p = 0; p < a.phases.size(); ++p) {
+      EXPECT_EQ(b.phases[p].name, a.phases[p].name);
+      EXPECT_EQ(b.phases[p].latency.Buckets(), a.phases[p].latency.Buckets());
+      EXPECT_EQ(b.phases[p].latency.ValueAtPercentile(99.9),
+                a.phases[p].latency.ValueAtPercentile(99.9));
+    }
+    EXPECT_EQ(b.schedule_lag.Buckets(), a.schedule_lag.Buckets());
+    EXPECT_EQ(b.series.seconds().size(), a.series.seconds().size());
+    EXPECT_EQ(b.negotiated.size(), a.negotiated.size());
+    EXPECT_EQ(b.server.has_value(), a.server.has_value());
+  }
+  // And everything else, field by field, through the serialized form.
+  EXPECT_EQ(ToJson(*back), doc_);
+}
+
+TEST_F(JsonTest, FileRoundTripIsAtomicAndLeavesNoTemporaryFile) {
+  const std::string dir = TempPath("file_round_trip");
+  ASSERT_EQ(system(absl::StrCat("mkdir -p ", dir).c_str()), 0);
+  const std::string path = dir + "/result.json";
+  ASSERT_TRUE(WriteJsonFile(result_, path).ok());
+  ASSERT_TRUE(WriteJsonFile(result_, path).ok());  // Replaces the file.
+  EXPECT_THAT(ListDir(dir), ::testing::ElementsAre("result.json"));
+  absl::StatusOr<Result> back = ReadJsonFile(path);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(ToJson(*back), doc_);
+}
+
+TEST_F(JsonTest, WriteRefusesInvalidResultAndKeepsTheOldFile) {
+  const std::string path = TempPath("keep_old.json");
+  WriteText(path, "old contents");
+  result_.scenarios[0].failed += 1;
+  absl::Status status = WriteJsonFile(result_, path);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr(path));
+  std::ifstream in(path);
+  std::stringstream contents;
+  contents << in.rdbuf();
+  EXPECT_EQ(contents.str(), "old contents");
+}
+
+TEST_F(JsonTest, WriteIntoMissingDirectoryNamesThePath) {
+  absl::Status status =
+      WriteJsonFile(result_, TempPath("no/such/dir/result.json"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("no/such/dir"));
+}
+
+TEST_F(JsonTest, RejectsWrongSchemaString) {
+  doc_["schema"] = "foo";
+  ExpectRejected(doc_, {"not a mailshake result", "\"foo\"",
+                        "mailshake.result/v1"});
+  doc_.erase("schema");
+  ExpectRejected(doc_, {"not a mailshake result", "missing field \"schema\""});
+  doc_["schema"] = 1;
+  ExpectRejected(doc_, {"\"schema\" must be a string"});
+  for (const char* malformed :
+       {"mailshake.result/v", "mailshake.result/vX", "mailshake.result/v1.",
+        "mailshake.result/v1.x", "mailshake.result/v-1", "mailshake.result/v1 "}) {
+    doc_["schema"] = malformed;
+    ExpectRejected(doc_, {"malformed result schema"});
+  }
+}
+
+TEST_F(JsonTest, RejectsUnknownMajorVersionWithClearMessage) {
+  doc_["schema"] = "mailshake.result/v2";
+  absl::StatusOr<Result> result = FromJson(doc_);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().message(),
+            "unsupported result schema mailshake.result/v2 (this mailshake "
+            "reads v1)");
+  doc_["schema"] = "mailshake.result/v0";
+  ExpectRejected(doc_, {"unsupported result schema mailshake.result/v0"});
+  doc_["schema"] = "mailshake.result/v10.3";
+  ExpectRejected(doc_, {"unsupported result schema mailshake.result/v10.3"});
+}
+
+TEST_F(JsonTest, AcceptsMinorVersionAndIgnoresUnknownFields) {
+  doc_["schema"] = "mailshake.result/v1.7";
+  doc_["added_in_v1_7"] = {{"anything", 1}};
+  ScenarioJson(0)["new_scenario_field"] = "x";
+  ScenarioJson(0)["phases"][0]["p99_99_ns"] = 5;
+  doc_["environment"]["numa_nodes"] = 1;
+  absl::StatusOr<Result> result = FromJson(doc_);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->scenarios.size(), 2u);
+}
+
+TEST_F(JsonTest, RejectsMissingTopLevelAndEnvironmentFields) {
+  for (const char* key : {"environment", "target", "spec", "scenarios"}) {
+    json doc = doc_;
+    doc.erase(key);
+    ExpectRejected(doc, {absl::StrCat("missing field \"", key, "\"")});
+  }
+  for (const auto& item : doc_["environment"].items()) {
+    json doc = doc_;
+    doc["environment"].erase(item.key());
+    ExpectRejected(doc, {"environment",
+                         absl::StrCat("missing field \"", item.key(), "\"")});
+  }
+}
+
+TEST_F(JsonTest, RejectsMissingScenarioFieldsNamingTheScenario) {
+  for (const auto& item : ScenarioJson(1).items()) {
+    if (item.key() == "server" || item.key() == "name") continue;
+    json doc = doc_;
+    doc["scenarios"][1].erase(item.key());
+    ExpectRejected(doc, {"scenarios[1]", result_.scenarios[1].name,
+                         absl::StrCat("missing field \"", item.key(), "\"")});
+  }
+  json doc = doc_;
+  doc["scenarios"][1].erase("name");
+  ExpectRejected(doc, {"scenarios[1]", "missing field \"name\""});
+  for (const auto& item : ScenarioJson(1)["server"].items()) {
+    json doc = doc_;
+    doc["scenarios"][1]["server"].erase(item.key());
+    ExpectRejected(doc, {"server",
+                         absl::StrCat("missing field \"", item.key(), "\"")});
+  }
+  for (const auto& item : ScenarioJson(0)["phases"][2].items()) {
+    json doc = doc_;
+    doc["scenarios"][0]["phases"][2].erase(item.key());
+    ExpectRejected(doc, {"phases[2]",
+                         absl::StrCat("missing field \"", item.key(), "\"")});
+  }
+}
+
+TEST_F(JsonTest, RejectsNegativeCounts) {
+  for (const char* key : {"attempted", "succeeded", "failed", "warmup_attempts",
+                          "trial"}) {
+    json doc = doc_;
+    doc["scenarios"][0][key] = -1;
+    ExpectRejected(doc, {absl::StrCat("\"", key, "\" is -1"), "negative"});
+  }
+  json doc = doc_;
+  doc["scenarios"][0]["outcomes"]["ok"] = -5;
+  ExpectRejected(doc, {"outcomes", "negative"});
+  doc = doc_;
+  doc["scenarios"][0]["measured_seconds"] = -0.5;
+  ExpectRejected(doc, {"measured_seconds", "zero or more"});
+  doc = doc_;
+  doc["scenarios"][1]["server"]["handshakes"] = -3;
+  ExpectRejected(doc, {"handshakes", "negative"});
+}
+
+TEST_F(JsonTest, RejectsCountsOfTheWrongType) {
+  json doc = doc_;
+  doc["scenarios"][0]["attempted"] = 2000.0;
+  ExpectRejected(doc, {"\"attempted\" must be an integer",
+                       "floating-point number"});
+  doc = doc_;
+  doc["scenarios"][0]["succeeded"] = "1900";
+  ExpectRejected(doc, {"\"succeeded\" must be an integer", "string"});
+  doc = doc_;
+  doc["scenarios"][0]["interrupted"] = 0;
+  ExpectRejected(doc, {"\"interrupted\" must be true or false"});
+  doc = doc_;
+  doc["scenarios"][0]["parameters"]["group"] = 25;
+  ExpectRejected(doc, {"parameter \"group\" must be a string"});
+  doc = doc_;
+  doc["scenarios"] = json::object();
+  ExpectRejected(doc, {"\"scenarios\" must be an array"});
+}
+
+TEST_F(JsonTest, RejectsAttemptedThatIsNotSucceededPlusFailed) {
+  const std::string name = result_.scenarios[0].name;
+  const int64_t attempted = ScenarioJson(0)["attempted"];
+  ScenarioJson(0)["attempted"] = attempted + 1;
+  ExpectRejected(doc_, {"scenarios[0]", name,
+                        "must equal succeeded", "+ failed"});
+}
+
+TEST_F(JsonTest, RejectsOutcomesThatDoNotSumToAttempted) {
+  ScenarioJson(1)["outcomes"]["connect_refused"] =
+      ScenarioJson(1)["outcomes"]["connect_refused"].get<int64_t>() + 1;
+  ExpectRejected(doc_, {"scenarios[1]", result_.scenarios[1].name,
+                        "outcome counts add up to"});
+}
+
+TEST_F(JsonTest, RejectsSuccessOutcomeThatDiffersFromSucceeded) {
+  // Move one count from "ok" to a failure category: the sum still matches.
+  ScenarioJson(0)["outcomes"]["ok"] =
+      ScenarioJson(0)["outcomes"]["ok"].get<int64_t>() - 1;
+  ScenarioJson(0)["outcomes"]["timeout:tls"] =
+      ScenarioJson(0)["outcomes"]["timeout:tls"].get<int64_t>() + 1;
+  ExpectRejected(doc_, {"outcome \"ok\" counts"});
+}
+
+TEST_F(JsonTest, RejectsSeriesThatDoesNotReconcile) {
+  json& second = ScenarioJson(0)["series"]["seconds"][0];
+  second["failures"] = second["failures"].get<int64_t>() + 1;
+  ExpectRejected(doc_, {"per-second series counts"});
+}
+
+TEST_F(JsonTest, RejectsNegotiatedFactsBeyondSuccesses) {
+  ScenarioJson(0)["negotiated"]["versions"]["TLSv1.0"] = 1;
+  ExpectRejected(doc_, {"negotiated \"versions\" counts"});
+}
+
+TEST_F(JsonTest, RejectsScheduleLagThatDoesNotMatchTheLoop) {
+  // Closed loop with lag values: take the open-loop scenario's lag.
+  ScenarioJson(0)["schedule_lag"] = ScenarioJson(1)["schedule_lag"];
+  ExpectRejected(doc_, {"closed loop", "schedule lag"});
+  doc_ = ToJson(result_);
+  ScenarioJson(1)["target_rate"] = 0;
+  ExpectRejected(doc_, {"closed loop", "schedule lag"});
+}
+
+TEST_F(JsonTest, RejectsBadHistograms) {
+  json doc = doc_;
+  doc["scenarios"][0]["phases"][1]["histogram"]["buckets"][0][0] = 1000000007;
+  ExpectRejected(doc, {"phases[1]", "histogram"});
+  doc = doc_;
+  doc["scenarios"][0]["phases"][1]["histogram"]["buckets"] = "none";
+  ExpectRejected(doc, {"phases[1]", "histogram", "buckets"});
+  doc = doc_;
+  doc["scenarios"][0]["phases"][0]["count"] = 1;
+  ExpectRejected(doc, {"phases[0]", "\"count\"", "histogram holds"});
+  doc = doc_;
+  doc["scenarios"][0]["phases"][0]["max_ns"] = 1;
+  ExpectRejected(doc, {"phases[0]", "max_ns"});
+  doc = doc_;
+  doc["scenarios"][0]["phases"][0]["p90_ns"] =
+      doc["scenarios"][0]["phases"][0]["p50_ns"].get<int64_t>() - 1;
+  ExpectRejected(doc, {"phases[0]", "p90_ns", "must not decrease"});
+  doc = doc_;
+  doc["scenarios"][1]["schedule_lag"]["histogram"]["significant_digits"] = 9;
+  ExpectRejected(doc, {"schedule_lag", "significant_digits"});
+  doc = doc_;
+  doc["scenarios"][0]["series"]["seconds"][0]["latency"]["count"] = 0;
+  ExpectRejected(doc, {"series"});
+  // Phases of one scenario must share a config.
+  doc = doc_;
+  json& phase = doc["scenarios"][0]["phases"][3];
+  absl::StatusOr<stats::LatencyHistogram> other =
+      stats::LatencyHistogram::Create(stats::HistogramConfig{2, 1'000'000});
+  ASSERT_TRUE(other.ok());
+  phase["histogram"] = other->ToJson();
+  phase["count"] = 0;
+  phase["max_ns"] = 0;
+  phase["mean_ns"] = 0;
+  phase["p50_ns"] = phase["p90_ns"] = phase["p99_ns"] = phase["p99_9_ns"] = 0;
+  ExpectRejected(doc, {"different histogram config"});
+}
+
+TEST_F(JsonTest, RejectsDerivedFiguresThatDisagreeWithCounts) {
+  json doc = doc_;
+  doc["scenarios"][0]["handshake_rate"] =
+      doc["scenarios"][0]["handshake_rate"].get<double>() * 1.01;
+  ExpectRejected(doc, {"handshake_rate", "succeeded / measured_seconds"});
+  doc = doc_;
+  doc["scenarios"][0]["measured_seconds"] = 0;
+  ExpectRejected(doc, {"must be null"});
+  doc = doc_;
+  doc["scenarios"][1]["server"]["cpu_us_per_handshake"] = 1;
+  ExpectRejected(doc, {"cpu_us_per_handshake"});
+}
+
+TEST_F(JsonTest, NullDerivedFiguresWhenNothingWasMeasured) {
+  result_.scenarios[0].measured_seconds = 0;
+  result_.scenarios[0].client_cpu_seconds = 0;
+  json doc = ToJson(result_);
+  EXPECT_TRUE(doc["scenarios"][0]["handshake_rate"].is_null());
+  EXPECT_TRUE(doc["scenarios"][0]["handshakes_per_client_cpu_second"].is_null());
+  EXPECT_TRUE(FromJson(doc).ok());
+}
+
+TEST_F(JsonTest, RejectsRepeatedScenario) {
+  doc_["scenarios"].push_back(ScenarioJson(0));
+  ExpectRejected(doc_, {"scenarios[2] repeats scenarios[0]", "merge"});
+  // A different trial of the same scenario is fine.
+  doc_["scenarios"][2]["trial"] = 5;
+  EXPECT_TRUE(FromJson(doc_).ok());
+}
+
+TEST_F(JsonTest, RejectsEmptyScenarioNameAndBadStartTime) {
+  json doc = doc_;
+  doc["scenarios"][0]["name"] = "";
+  ExpectRejected(doc, {"empty name"});
+  doc = doc_;
+  doc["environment"]["start"] = "yesterday";
+  ExpectRejected(doc, {"\"start\"", "RFC 3339"});
+}
+
+TEST(ReadJsonFileTest, ReportsInvalidJsonWithPosition) {
+  const std::string path = TempPath("invalid.json");
+  WriteText(path, "{\"schema\": \"mailshake.result/v1\",\n \"target\": }");
+  absl::StatusOr<Result> result = ReadJsonFile(path);
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(std::string(result.status().message()),
+              HasSubstr("not valid JSON"));
+  EXPECT_THAT(std::string(result.status().message()), HasSubstr("line 2"));
+}
+
+TEST(ReadJsonFileTest, RejectsDeepNesting) {
+  const std::string path = TempPath("deep.json");
+  WriteText(path, std::string(100000, '[') + std::string(100000, ']'));
+  absl::StatusOr<Result> result = ReadJsonFile(path);
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(std::string(result.status().message()),
+              HasSubstr("nested more than 64 levels"));
+}
+
+TEST(ReadJsonFileTest, MissingFileIsNotFoundAndNamesThePath) {
+  const std::string path = TempPath("does-not-exist.json");
+  absl::StatusOr<Result> result = ReadJsonFile(path);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(result.status().message()), HasSubstr(path));
+}
+
+TEST(ReadJsonFileTest, ErrorsInContentNameTheFile) {
+  const std::string path = TempPath("v2.json");
+  WriteText(path, "{\"schema\": \"mailshake.result/v2\"}");
+  absl::StatusOr<Result> result = ReadJsonFile(path);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().message(),
+            absl::StrCat(path,
+                         ": unsupported result schema mailshake.result/v2 "
+                         "(this mailshake reads v1)"));
+}
+
+}  // namespace
+}  // namespace report
+}  // namespace mailshake

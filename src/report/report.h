@@ -1,0 +1,242 @@
+// The result of a mailshake run and its persistent form.
+//
+// A Result is what a run measured, per scenario (one combination of TLS
+// version, suite, group, signature algorithm and resumption mode, possibly
+// run for several trials), together with where and how it was measured. It
+// is written as `mailshake.result/v1` JSON (documented in
+// src/report/SCHEMA.md), as a per-second CSV and as a terminal summary.
+//
+// The JSON form keeps every histogram's raw buckets next to its percentiles,
+// so result files from several processes or machines can be read back and
+// merged without loss (MergeScenarios), and compared later.
+//
+// Example:
+//
+//   report::Result result;
+//   result.environment = report::DetectEnvironment("0.1", "abc123", 17);
+//   result.target = "smtp://mx.example.net:25";
+//   result.spec = SpecToJson(spec);
+//   result.scenarios.push_back(ScenarioFromEngine(run_result));
+//   absl::Status s = report::WriteJsonFile(result, "out.json");
+//   std::fputs(report::FormatTable(result).c_str(), stdout);
+//
+// Every count in a Result reconciles (see Validate); FromJson refuses files
+// where they do not.
+
+#ifndef MAILSHAKE_SRC_REPORT_REPORT_H_
+#define MAILSHAKE_SRC_REPORT_REPORT_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "src/stats/stats.h"
+
+namespace mailshake {
+namespace report {
+
+// kSchema is the schema string this code writes. Readers accept
+// "mailshake.result/v1" and "mailshake.result/v1.<minor>" (a later writer of
+// the same major that added fields) and refuse every other major.
+inline constexpr absl::string_view kSchema = "mailshake.result/v1";
+inline constexpr int kSchemaMajor = 1;
+
+// kSuccessOutcome is the outcome key that counts successful attempts; every
+// other key of Scenario::outcomes is a failure category.
+inline constexpr absl::string_view kSuccessOutcome = "ok";
+
+// Environment describes the machine and build that produced a result.
+struct Environment {
+  std::string tool_version;
+  std::string git_revision;
+  int boringssl_api_version = 0;
+  // The CPU's model name (empty when the kernel does not say).
+  std::string cpu_model;
+  // CPUs this process may run on.
+  int cores = 0;
+  // The kernel release (uname -r) and the host name (uname -n).
+  std::string kernel;
+  std::string hostname;
+  // Wall-clock start of the run.
+  absl::Time start = absl::UnixEpoch();
+
+  friend bool operator==(const Environment& a, const Environment& b);
+  friend bool operator!=(const Environment& a, const Environment& b) {
+    return !(a == b);
+  }
+};
+
+// DetectEnvironment returns the Environment of this process and machine, with
+// |start| set to now: the CPU model from /proc/cpuinfo, the CPUs in this
+// process's affinity mask, and the kernel release and host name from
+// uname(2). The version strings and |boringssl_api_version| are taken as
+// given, so that this package does not depend on the TLS library. Facts that
+// cannot be read are left empty (or 0 cores); it never fails.
+Environment DetectEnvironment(absl::string_view tool_version,
+                              absl::string_view git_revision,
+                              int boringssl_api_version);
+
+// PhaseLatency is the latency distribution of one phase of an attempt
+// ("connect", "banner", ..., "total"), over successful attempts, in
+// nanoseconds.
+struct PhaseLatency {
+  std::string name;
+  stats::LatencyHistogram latency;
+};
+
+// ServerSide is what the embedded server reported when it was the target:
+// enough to state the server's CPU cost per handshake.
+struct ServerSide {
+  int64_t connections = 0;  // accepted
+  int64_t handshakes = 0;   // completed TLS handshakes, warm-up included
+  int64_t resumed = 0;      // of which resumed
+  double cpu_seconds = 0;   // CPU time of the server's threads
+};
+
+// Scenario is one trial of one combination of TLS parameters.
+//
+// Its counts reconcile (Validate checks each of these):
+//   attempted == succeeded + failed;
+//   outcomes sum to attempted and outcomes[kSuccessOutcome] == succeeded;
+//   the series' successes sum to succeeded and its failures to failed;
+//   each phase holds at most |succeeded| values (phases time successes only);
+//   each negotiated counter sums to at most |succeeded|;
+//   open loop (target_rate > 0): schedule_lag holds one value per attempt;
+//   closed loop (target_rate == 0): schedule_lag is empty.
+struct Scenario {
+  // A human-readable name, e.g. "TLSv1.3 X25519 ecdsa_secp256r1_sha256 full".
+  std::string name;
+  // The parameters that define the scenario, as asked for: "version",
+  // "suite", "group", "sigalg", "resumption", ...
+  std::map<std::string, std::string> parameters;
+  // 0-based trial number among repeated runs of the same scenario.
+  int trial = 0;
+
+  int64_t attempted = 0;
+  int64_t succeeded = 0;
+  int64_t failed = 0;
+  // Attempts started during warm-up: run, not counted anywhere else.
+  int64_t warmup_attempts = 0;
+  // The user stopped the run before its planned end.
+  bool interrupted = false;
+
+  // Seconds from the end of warm-up to the last recorded outcome.
+  double measured_seconds = 0;
+  // CPU time of the client's load threads over the whole run.
+  double client_cpu_seconds = 0;
+  // Open loop: target attempts per second. 0 means closed loop.
+  double target_rate = 0;
+
+  // kSuccessOutcome and the failure categories ("connect_refused",
+  // "timeout:banner", "tls_alert:handshake_failure", ...), with counts.
+  stats::CounterMap outcomes;
+  // Per-phase latency of successful attempts, in phase order. All phases use
+  // one histogram config.
+  std::vector<PhaseLatency> phases;
+  // Per wall-clock second (Unix seconds): outcomes and total latency.
+  stats::TimeSeries series;
+  // Open loop: how late each attempt started against its schedule (ns).
+  stats::LatencyHistogram schedule_lag;
+  // Facts negotiated by successful handshakes, by category: "versions",
+  // "cipher_suites", "groups", "signature_algorithms", "resumption",
+  // "peer_keys".
+  std::map<std::string, stats::CounterMap> negotiated;
+  // Set when the target was the embedded server.
+  std::optional<ServerSide> server;
+};
+
+// HandshakeRate returns succeeded / measured_seconds, or nullopt when nothing
+// was measured. AttemptRate is the same for attempted, and
+// HandshakesPerClientCpuSecond divides succeeded by client_cpu_seconds.
+std::optional<double> HandshakeRate(const Scenario& scenario);
+std::optional<double> AttemptRate(const Scenario& scenario);
+std::optional<double> HandshakesPerClientCpuSecond(const Scenario& scenario);
+
+// Validate returns OK if |scenario| satisfies the invariants documented on
+// Scenario and its fields are in range (non-negative counts, finite
+// non-negative durations and rates, a non-empty name, distinct non-empty
+// phase names sharing one histogram config), and InvalidArgument naming the
+// scenario and the broken invariant otherwise.
+absl::Status Validate(const Scenario& scenario);
+
+// Result is everything one mailshake invocation measured.
+struct Result {
+  Environment environment;
+  // The target as the user named it ("smtp://mx.example.net:25").
+  std::string target;
+  // The run specification as the command line built it; opaque here, but it
+  // must be a JSON object.
+  nlohmann::json spec = nlohmann::json::object();
+  std::vector<Scenario> scenarios;
+};
+
+// ToJson returns the `mailshake.result/v1` form of |result|, as SCHEMA.md
+// describes it. It does not validate |result|; WriteJsonFile does.
+nlohmann::json ToJson(const Result& result);
+
+// FromJson parses a `mailshake.result/v1` document, validating every field
+// it reads, every histogram, the derived figures against the counts they
+// derive from, and each scenario with Validate; a scenario may not appear
+// twice with the same name, parameters and trial. Fields it does not know are
+// ignored. A schema of another major version is refused with
+// "unsupported result schema mailshake.result/v2 (this mailshake reads v1)".
+absl::StatusOr<Result> FromJson(const nlohmann::json& json);
+
+// WriteJsonFile validates |result| and writes its JSON form to |path|
+// atomically: to a temporary file in the same directory, flushed to disk,
+// then renamed over |path|. On error |path| is untouched.
+absl::Status WriteJsonFile(const Result& result, const std::string& path);
+
+// ReadJsonFile reads and parses the file at |path| (at most 256 MiB, JSON
+// nesting at most 64 deep) with FromJson. Errors name the file.
+absl::StatusOr<Result> ReadJsonFile(const std::string& path);
+
+// kCsvHeader is the first line WriteCsvFile writes, without its newline.
+inline constexpr absl::string_view kCsvHeader =
+    "scenario,trial,unix_second,successes,failures,p50_us,p90_us,p99_us,"
+    "max_us";
+
+// FormatCsv returns the per-second time series of every scenario as CSV
+// (RFC 4180, "\r\n" line ends): kCsvHeader, then one row per scenario and
+// recorded second, in scenario order and ascending seconds. Latencies are
+// those of the second's successes, in microseconds with three decimals;
+// they are empty when the second had no success in the histogram's range.
+std::string FormatCsv(const Result& result);
+
+// WriteCsvFile writes FormatCsv(|result|) to |path| atomically, as
+// WriteJsonFile does.
+absl::Status WriteCsvFile(const Result& result, const std::string& path);
+
+// FormatTable returns a terminal summary of |result|: for each scenario its
+// counts (attempted = succeeded + failed), handshake rate, handshakes per
+// client CPU-second, per-phase latency percentiles (p50, p90, p99, p99.9,
+// max) in milliseconds to three significant digits, failure categories by
+// descending count, the negotiated facts with their counts and, for open
+// loop, the target against the achieved rate and the schedule lag. Columns
+// are aligned with spaces; there are no terminal escapes.
+std::string FormatTable(const Result& result);
+
+// MergeScenarios returns the scenario that |a| and |b| make together when
+// they ran concurrently (in different processes or on different machines)
+// with the same name, parameters and trial: counts, outcomes, histograms,
+// series and negotiated facts add up exactly as if one recorder had seen
+// everything; CPU seconds and target rates add; the measured time is the
+// longer of the two; interrupted if either was. Server-side figures add up,
+// and must be present in both or neither. It returns InvalidArgument if the
+// two do not describe the same scenario (name, parameters, trial, phase
+// names, histogram configs, open against closed loop) or if either fails
+// Validate, and InvalidArgument or OutOfRange if a count would overflow.
+absl::StatusOr<Scenario> MergeScenarios(const Scenario& a, const Scenario& b);
+
+}  // namespace report
+}  // namespace mailshake
+
+#endif  // MAILSHAKE_SRC_REPORT_REPORT_H_

@@ -1,0 +1,364 @@
+// The result model: environment detection, derived rates, the reconciliation
+// invariants and merging.
+
+#include <sched.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "src/report/report.h"
+#include "src/report/status_macros.h"
+#include "src/stats/stats.h"
+
+namespace mailshake {
+namespace report {
+namespace {
+
+// ReadCpuModel returns the first "model name" of /proc/cpuinfo, or "".
+std::string ReadCpuModel() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  // The first processor's entry comes first; a few hundred lines at most
+  // are worth reading.
+  for (int i = 0; i < 1000 && std::getline(cpuinfo, line); ++i) {
+    absl::string_view view(line);
+    if (!absl::StartsWith(view, "model name")) continue;
+    const size_t colon = view.find(':');
+    if (colon == absl::string_view::npos) continue;
+    return std::string(absl::StripAsciiWhitespace(view.substr(colon + 1)));
+  }
+  return "";
+}
+
+int CountUsableCores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+  const long online = sysconf(_SC_NPROCESSORS_ONLN);
+  return online > 0 ? static_cast<int>(online) : 0;
+}
+
+std::optional<double> Ratio(int64_t count, double seconds) {
+  if (!(seconds > 0)) return std::nullopt;
+  return static_cast<double>(count) / seconds;
+}
+
+std::string Describe(const Scenario& s) {
+  return absl::StrFormat("scenario \"%s\" trial %d", s.name, s.trial);
+}
+
+// Recorded returns every value |h| was given: in range, overflow and
+// negative. Each is at most 2^63-1, so the sum saturates instead of wrapping.
+int64_t Recorded(const stats::LatencyHistogram& h) {
+  int64_t sum = h.Count();
+  if (__builtin_add_overflow(sum, h.OverflowCount(), &sum) ||
+      __builtin_add_overflow(sum, h.NegativeCount(), &sum)) {
+    return INT64_MAX;
+  }
+  return sum;
+}
+
+bool IsNonNegativeFinite(double v) { return std::isfinite(v) && v >= 0; }
+
+absl::Status CheckNonNegative(const Scenario& s, absl::string_view field,
+                              int64_t value) {
+  if (value >= 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "%s: %s is %d; it must not be negative", Describe(s), field, value));
+}
+
+absl::Status CheckSeconds(const Scenario& s, absl::string_view field,
+                          double value) {
+  if (IsNonNegativeFinite(value)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "%s: %s is %g; it must be a finite number, zero or more", Describe(s),
+      field, value));
+}
+
+absl::Status AddCount(const Scenario& s, absl::string_view field, int64_t a,
+                      int64_t b, int64_t* sum) {
+  if (__builtin_add_overflow(a, b, sum)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: %s would overflow a 64-bit count", Describe(s), field));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateServer(const Scenario& s, const ServerSide& server) {
+  REPORT_RETURN_IF_ERROR(
+      CheckNonNegative(s, "server connections", server.connections));
+  REPORT_RETURN_IF_ERROR(
+      CheckNonNegative(s, "server handshakes", server.handshakes));
+  REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "server resumed", server.resumed));
+  REPORT_RETURN_IF_ERROR(
+      CheckSeconds(s, "server cpu_seconds", server.cpu_seconds));
+  if (server.resumed > server.handshakes) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: the server resumed %d sessions but completed only %d handshakes",
+        Describe(s), server.resumed, server.handshakes));
+  }
+  return absl::OkStatus();
+}
+
+// MergeInto adds everything |b| counted to |*m|, which MergeScenarios has
+// checked to be the same scenario. On error |*m| is partly merged.
+absl::Status MergeInto(const Scenario& b, Scenario* m) {
+  REPORT_RETURN_IF_ERROR(
+      AddCount(*m, "attempted", m->attempted, b.attempted, &m->attempted));
+  REPORT_RETURN_IF_ERROR(
+      AddCount(*m, "succeeded", m->succeeded, b.succeeded, &m->succeeded));
+  REPORT_RETURN_IF_ERROR(AddCount(*m, "failed", m->failed, b.failed,
+                                  &m->failed));
+  REPORT_RETURN_IF_ERROR(AddCount(*m, "warmup_attempts", m->warmup_attempts,
+                                  b.warmup_attempts, &m->warmup_attempts));
+  REPORT_RETURN_IF_ERROR(m->outcomes.Merge(b.outcomes));
+  REPORT_RETURN_IF_ERROR(m->series.Merge(b.series));
+  REPORT_RETURN_IF_ERROR(m->schedule_lag.Merge(b.schedule_lag));
+  for (size_t i = 0; i < m->phases.size(); ++i) {
+    const absl::Status status = m->phases[i].latency.Merge(b.phases[i].latency);
+    if (!status.ok()) {
+      return absl::Status(status.code(),
+                          absl::StrCat("phase \"", m->phases[i].name, "\": ",
+                                       status.message()));
+    }
+  }
+  for (const auto& [category, counters] : b.negotiated) {
+    const absl::Status status = m->negotiated[category].Merge(counters);
+    if (!status.ok()) {
+      return absl::Status(status.code(),
+                          absl::StrCat("negotiated \"", category, "\": ",
+                                       status.message()));
+    }
+  }
+  if (m->server.has_value()) {
+    ServerSide& s = *m->server;
+    REPORT_RETURN_IF_ERROR(AddCount(*m, "server connections", s.connections,
+                                    b.server->connections, &s.connections));
+    REPORT_RETURN_IF_ERROR(AddCount(*m, "server handshakes", s.handshakes,
+                                    b.server->handshakes, &s.handshakes));
+    REPORT_RETURN_IF_ERROR(AddCount(*m, "server resumed", s.resumed,
+                                    b.server->resumed, &s.resumed));
+    s.cpu_seconds += b.server->cpu_seconds;
+  }
+  // The two ran side by side: the load lasted as long as the longer one,
+  // and both loads (and both processes' CPU) add up.
+  m->measured_seconds = std::max(m->measured_seconds, b.measured_seconds);
+  m->client_cpu_seconds += b.client_cpu_seconds;
+  m->target_rate += b.target_rate;
+  m->interrupted = m->interrupted || b.interrupted;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool operator==(const Environment& a, const Environment& b) {
+  return a.tool_version == b.tool_version &&
+         a.git_revision == b.git_revision &&
+         a.boringssl_api_version == b.boringssl_api_version &&
+         a.cpu_model == b.cpu_model && a.cores == b.cores &&
+         a.kernel == b.kernel && a.hostname == b.hostname &&
+         a.start == b.start;
+}
+
+Environment DetectEnvironment(absl::string_view tool_version,
+                              absl::string_view git_revision,
+                              int boringssl_api_version) {
+  Environment env;
+  env.tool_version = std::string(tool_version);
+  env.git_revision = std::string(git_revision);
+  env.boringssl_api_version = boringssl_api_version;
+  env.cpu_model = ReadCpuModel();
+  env.cores = CountUsableCores();
+  struct utsname names;
+  if (uname(&names) == 0) {
+    env.kernel = names.release;
+    env.hostname = names.nodename;
+  }
+  env.start = absl::Now();
+  return env;
+}
+
+std::optional<double> HandshakeRate(const Scenario& scenario) {
+  return Ratio(scenario.succeeded, scenario.measured_seconds);
+}
+
+std::optional<double> AttemptRate(const Scenario& scenario) {
+  return Ratio(scenario.attempted, scenario.measured_seconds);
+}
+
+std::optional<double> HandshakesPerClientCpuSecond(const Scenario& scenario) {
+  return Ratio(scenario.succeeded, scenario.client_cpu_seconds);
+}
+
+absl::Status Validate(const Scenario& s) {
+  if (s.name.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("scenario with trial %d has an empty name", s.trial));
+  }
+  if (s.trial < 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: the trial number must not be negative", Describe(s)));
+  }
+  REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "attempted", s.attempted));
+  REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "succeeded", s.succeeded));
+  REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "failed", s.failed));
+  REPORT_RETURN_IF_ERROR(
+      CheckNonNegative(s, "warmup_attempts", s.warmup_attempts));
+  REPORT_RETURN_IF_ERROR(
+      CheckSeconds(s, "measured_seconds", s.measured_seconds));
+  REPORT_RETURN_IF_ERROR(
+      CheckSeconds(s, "client_cpu_seconds", s.client_cpu_seconds));
+  REPORT_RETURN_IF_ERROR(CheckSeconds(s, "target_rate", s.target_rate));
+
+  int64_t sum = 0;
+  if (__builtin_add_overflow(s.succeeded, s.failed, &sum) ||
+      sum != s.attempted) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: attempted (%d) must equal succeeded (%d) + failed (%d)",
+        Describe(s), s.attempted, s.succeeded, s.failed));
+  }
+  if (s.outcomes.Total() != s.attempted) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: the outcome counts add up to %d but %d attempts were made",
+        Describe(s), s.outcomes.Total(), s.attempted));
+  }
+  if (s.outcomes.Get(kSuccessOutcome) != s.succeeded) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: outcome \"%s\" counts %d but %d attempts succeeded", Describe(s),
+        kSuccessOutcome, s.outcomes.Get(kSuccessOutcome), s.succeeded));
+  }
+
+  int64_t series_successes = 0;
+  int64_t series_failures = 0;
+  for (const auto& [second, stats] : s.series.seconds()) {
+    REPORT_RETURN_IF_ERROR(AddCount(s, "the series' successes",
+                                    series_successes, stats.successes,
+                                    &series_successes));
+    REPORT_RETURN_IF_ERROR(AddCount(s, "the series' failures", series_failures,
+                                    stats.failures, &series_failures));
+  }
+  if (series_successes != s.succeeded || series_failures != s.failed) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: the per-second series counts %d successes and %d failures but "
+        "the scenario counts %d and %d",
+        Describe(s), series_successes, series_failures, s.succeeded,
+        s.failed));
+  }
+
+  std::set<absl::string_view> phase_names;
+  for (size_t i = 0; i < s.phases.size(); ++i) {
+    const PhaseLatency& phase = s.phases[i];
+    if (phase.name.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s: phase %d has an empty name", Describe(s), i));
+    }
+    if (!phase_names.insert(phase.name).second) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: phase \"%s\" is listed twice", Describe(s), phase.name));
+    }
+    if (phase.latency.config() != s.phases.front().latency.config()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: phase \"%s\" has a different histogram config from phase "
+          "\"%s\"",
+          Describe(s), phase.name, s.phases.front().name));
+    }
+    if (Recorded(phase.latency) > s.succeeded) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: phase \"%s\" holds %d latencies but only %d attempts "
+          "succeeded (phases time successful attempts only)",
+          Describe(s), phase.name, Recorded(phase.latency), s.succeeded));
+    }
+  }
+
+  for (const auto& [category, counters] : s.negotiated) {
+    if (category.empty()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: a negotiated category has an empty name", Describe(s)));
+    }
+    if (counters.Total() > s.succeeded) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: negotiated \"%s\" counts %d handshakes but only %d attempts "
+          "succeeded",
+          Describe(s), category, counters.Total(), s.succeeded));
+    }
+  }
+
+  const int64_t lags = Recorded(s.schedule_lag);
+  if (s.target_rate > 0 && lags != s.attempted) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: open loop, so the schedule lag must hold one value per attempt, "
+        "but it holds %d for %d attempts",
+        Describe(s), lags, s.attempted));
+  }
+  if (s.target_rate == 0 && lags != 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: closed loop (target_rate 0), but the schedule lag holds %d "
+        "values",
+        Describe(s), lags));
+  }
+
+  if (s.server.has_value()) {
+    REPORT_RETURN_IF_ERROR(ValidateServer(s, *s.server));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Scenario> MergeScenarios(const Scenario& a, const Scenario& b) {
+  REPORT_RETURN_IF_ERROR(Validate(a));
+  REPORT_RETURN_IF_ERROR(Validate(b));
+  const std::string what =
+      absl::StrFormat("cannot merge %s into %s", Describe(b), Describe(a));
+  if (a.name != b.name || a.trial != b.trial) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": they are different scenarios"));
+  }
+  if (a.parameters != b.parameters) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": their parameters differ"));
+  }
+  bool same_phases = a.phases.size() == b.phases.size();
+  for (size_t i = 0; same_phases && i < a.phases.size(); ++i) {
+    same_phases = a.phases[i].name == b.phases[i].name;
+  }
+  if (!same_phases) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": they time different phases"));
+  }
+  if ((a.target_rate > 0) != (b.target_rate > 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": one ran open loop and the other closed loop"));
+  }
+  if (a.server.has_value() != b.server.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what,
+        ": only one has server-side figures, which would then cover part of "
+        "the load"));
+  }
+
+  Scenario m = a;
+  absl::Status status = MergeInto(b, &m);
+  if (!status.ok()) {
+    return absl::Status(status.code(),
+                        absl::StrCat(what, ": ", status.message()));
+  }
+  return m;
+}
+
+}  // namespace report
+}  // namespace mailshake
