@@ -287,6 +287,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(X509_get_version(theirs.get()) + 1 == ours->version,
              "version %d vs %ld", ours->version,
              X509_get_version(theirs.get()) + 1);
+  if (!ours->serial_negative) {
+    const ASN1_INTEGER* serial = X509_get0_serialNumber(theirs.get());
+    absl::string_view mine = ours->serial;
+    absl::string_view their(
+        reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)),
+        ASN1_STRING_length(serial));
+    while (!mine.empty() && mine.front() == 0) mine.remove_prefix(1);
+    while (!their.empty() && their.front() == 0) their.remove_prefix(1);
+    FUZZ_CHECK(mine == their, "serial differs");
+  }
   CompareNames(ours->subject, X509_get_subject_name(theirs.get()), "subject");
   CompareNames(ours->issuer, X509_get_issuer_name(theirs.get()), "issuer");
   CompareSans(*ours, theirs.get());

@@ -26,6 +26,30 @@ absl::string_view SourceName(NameMatchSource source) {
   return "none";
 }
 
+// Certificates come from untrusted servers: a name holding ESC or a newline
+// must not reach the terminal raw. C0 controls, DEL and C1 controls (UTF-8
+// C2 80..C2 9F) become \xNN / \u00NN; everything else passes (values are
+// valid UTF-8).
+std::string EscapeForTerminal(absl::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) {
+      absl::StrAppendFormat(&out, "\\x%02x", c);
+    } else if (c == 0xc2 && i + 1 < s.size() &&
+               static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      absl::StrAppendFormat(&out, "\\u%04x",
+                            static_cast<unsigned char>(s[i + 1]));
+      ++i;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::string_view ValidityStatusName(ValidityStatus status) {
@@ -149,7 +173,7 @@ std::string FormatText(const Summary& s) {
   std::string out;
   auto line = [&out](absl::string_view field, absl::string_view value) {
     absl::StrAppendFormat(&out, "%-22s %s\n", absl::StrCat(field, ":"),
-                          value);
+                          EscapeForTerminal(value));
   };
   line("Subject", s.subject);
   line("Common name", s.subject_common_name);

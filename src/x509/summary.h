@@ -87,7 +87,8 @@ Summary Summarize(absl::Span<const Certificate> chain,
 Summary Summarize(const Certificate& cert, const SummaryOptions& options);
 
 // FormatText renders |summary| as aligned "Field: value" lines for a
-// terminal.
+// terminal. Control characters in values (from untrusted certificates) are
+// escaped as \xNN, C1 controls as \u00NN.
 std::string FormatText(const Summary& summary);
 
 // FormatText summarises |cert| against the current time and renders it.

@@ -147,6 +147,17 @@ TEST(SummaryTest, TextAndJsonCarryTheSameFacts) {
             "CN=Mailshake Test Root CA,O=Mailshake Test,C=US");
 }
 
+TEST(SummaryTest, TextEscapesTerminalControlCharacters) {
+  Summary s;
+  s.subject = "CN=evil\x1b]0;pwned\x07\nWarning: none";
+  s.organization = "C1\xc2\x9b" "31m";
+  const std::string text = FormatText(s);
+  EXPECT_THAT(text, HasSubstr("CN=evil\\x1b]0;pwned\\x07\\x0aWarning: none"));
+  EXPECT_THAT(text, HasSubstr("C1\\u009b31m"));
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_EQ(text.find("\xc2\x9b"), std::string::npos);
+}
+
 TEST(SummaryTest, FormatTextOfACertificateUsesTheCurrentTime) {
   const CertificateChain chain = Load("expired.der");
   EXPECT_THAT(FormatText(chain.leaf()), HasSubstr("Validity:              expired"));
