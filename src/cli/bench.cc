@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -18,7 +19,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "src/cli/cli.h"
+#include <nlohmann/json.hpp>
+
 #include "src/engine/engine.h"
+#include "src/report/report.h"
 #include "src/server/server.h"
 #include "src/tls/tls.h"
 
@@ -233,6 +237,7 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
 
 std::string Ms(int64_t ns) { return absl::StrFormat("%.3g", ns / 1e6); }
 
+
 void DrawProgress(const engine::Progress& p, bool tty, double last_rate) {
   std::string line = absl::StrFormat(
       "%5.1fs %s%8.0f hs/s  ok %-9d err %-7d in flight %-6d p50 %s ms  p99 %s ms",
@@ -246,25 +251,128 @@ void DrawProgress(const engine::Progress& p, bool tty, double last_rate) {
   std::fflush(stderr);
 }
 
-int WriteBenchResult(const engine::RunSpec& spec, const engine::RunResult& r,
-                     const std::optional<server::ServerStats>& server,
-                     const std::string& json_path, const std::string& csv_path) {
-  double secs = absl::ToDoubleSeconds(r.measured);
-  std::printf("attempted %lld = succeeded %lld + failed %lld in %.2f s: %.0f handshakes/s, "
-              "client CPU %.3f s (%.1f us per handshake, %.0f per CPU-second)\n",
-              (long long)r.attempted, (long long)r.succeeded, (long long)r.failed, secs,
-              r.succeeded / secs, r.client_cpu_seconds,
-              r.client_cpu_seconds * 1e6 / std::max<int64_t>(1, r.succeeded),
-              r.succeeded / std::max(1e-9, r.client_cpu_seconds));
+// The run's specification as it goes into the result file.
+nlohmann::json SpecToJson(const Options& o) {
+  const engine::RunSpec& spec = o.spec;
+  auto verify = [&] {
+    switch (spec.tls.verify) {
+      case tls::ClientConfig::Verify::kNone: return "none";
+      case tls::ClientConfig::Verify::kChain: return "chain";
+      case tls::ClientConfig::Verify::kName: return "name";
+    }
+    return "none";
+  };
+  nlohmann::json j = {
+      {"threads", spec.threads},
+      {"concurrency", spec.concurrency},
+      {"duration_seconds", absl::ToDoubleSeconds(spec.duration)},
+      {"handshakes", spec.handshakes},
+      {"warmup_seconds", absl::ToDoubleSeconds(spec.warmup)},
+      {"rate", spec.rate},
+      {"arrivals", spec.arrivals == engine::RunSpec::Arrivals::kPoisson ? "poisson" : "constant"},
+      {"tls", absl::GetFlag(FLAGS_tls)},
+      {"ciphers", spec.tls.ciphers},
+      {"groups", spec.tls.groups},
+      {"sigalgs", spec.tls.sigalgs},
+      {"resume", absl::GetFlag(FLAGS_resume)},
+      {"resume_ratio", spec.resume_ratio},
+      {"servername", spec.tls.server_name},
+      {"verify", verify()},
+      {"ehlo", spec.smtp.ehlo_name},
+      {"after_tls", absl::GetFlag(FLAGS_after_tls).empty() ? "quit" : absl::GetFlag(FLAGS_after_tls)},
+      {"source_addresses", spec.sources.size()},
+      {"connect_timeout_seconds", absl::ToDoubleSeconds(spec.connect_timeout)},
+      {"phase_timeout_seconds", absl::ToDoubleSeconds(spec.phase_timeout)},
+      {"close", spec.close_with_rst ? "rst" : "fin"},
+      {"seed", spec.seed},
+      {"embedded_server", o.embedded},
+  };
+  if (o.embedded) j["embedded_cert"] = std::string(tls::KeyTypeName(o.embedded_key));
+  return j;
+}
+
+// One scenario from a run: the parameters as asked, the engine's recorders.
+report::Scenario ToScenario(const Options& o, const engine::RunResult& r,
+                            const std::optional<server::ServerStats>& server) {
+  report::Scenario s;
+  auto or_default = [](const std::string& v) { return v.empty() ? std::string("default") : v; };
+  s.parameters = {{"version", absl::GetFlag(FLAGS_tls)},
+                  {"suite", or_default(o.spec.tls.ciphers)},
+                  {"group", or_default(o.spec.tls.groups)},
+                  {"sigalg", or_default(o.spec.tls.sigalgs)},
+                  {"resumption", absl::GetFlag(FLAGS_resume)}};
+  s.name = absl::StrCat("TLS ", s.parameters["version"], " suites=", s.parameters["suite"],
+                        " groups=", s.parameters["group"], " sigalgs=", s.parameters["sigalg"],
+                        " resume=", s.parameters["resumption"]);
+  s.attempted = r.attempted;
+  s.succeeded = r.succeeded;
+  s.failed = r.failed;
+  s.warmup_attempts = r.warmup_attempts;
+  s.interrupted = r.interrupted;
+  s.measured_seconds = absl::ToDoubleSeconds(r.measured);
+  s.client_cpu_seconds = r.client_cpu_seconds;
+  s.target_rate = o.spec.rate;
+  s.outcomes = r.outcomes;
   for (int p = 0; p < engine::kPhaseCount; ++p) {
-    const auto& h = r.phases.phase(p);
-    if (h.Count() == 0) continue;
-    std::printf("  %-9s p50 %s ms  p99 %s ms  max %s ms\n", std::string(engine::PhaseName(p)).c_str(),
-                Ms(h.ValueAtPercentile(50)).c_str(), Ms(h.ValueAtPercentile(99)).c_str(), Ms(h.Max()).c_str());
+    s.phases.push_back({std::string(engine::PhaseName(p)), r.phases.phase(p)});
   }
-  for (const auto& [k, v] : r.outcomes.SortedByCount()) std::printf("  outcome %s: %lld\n", k.c_str(), (long long)v);
-  if (server) std::printf("embedded server: %s", server->ToString().c_str());
-  return r.failed == 0 ? 0 : 1;
+  s.series = r.series;
+  s.schedule_lag = r.schedule_lag;
+  s.negotiated = {{"versions", r.versions},
+                  {"cipher_suites", r.cipher_suites},
+                  {"groups", r.groups},
+                  {"signature_algorithms", r.signature_algorithms},
+                  {"resumption", r.resumption},
+                  {"peer_keys", r.peer_keys}};
+  if (server.has_value()) {
+    report::ServerSide side;
+    side.connections = static_cast<int64_t>(server->connections);
+    side.handshakes = static_cast<int64_t>(server->handshakes);
+    side.resumed = static_cast<int64_t>(server->resumed);
+    side.cpu_seconds = server->cpu_seconds;
+    s.server = side;
+  }
+  return s;
+}
+
+int WriteBenchResult(const Options& o, const engine::RunResult& r,
+                     const std::optional<server::ServerStats>& server) {
+  report::Result result;
+  const char* revision = std::getenv("MAILSHAKE_GIT_REVISION");
+  result.environment = report::DetectEnvironment(kMailshakeVersion, revision ? revision : "",
+                                                 BORINGSSL_API_VERSION);
+  result.environment.start = r.start;
+  result.target = o.spec.target.ToString();
+  result.spec = SpecToJson(o);
+  result.scenarios.push_back(ToScenario(o, r, server));
+  std::fputs(report::FormatTable(result).c_str(), stdout);
+  std::printf("client CPU: %.3f s user + %.3f s system over %lld handshakes\n",
+              r.client_cpu_user_seconds, r.client_cpu_system_seconds,
+              static_cast<long long>(r.succeeded));
+  if (server.has_value()) {
+    std::printf("server CPU: %.3f s user + %.3f s system (the system part is mostly loopback TCP)\n",
+                server->cpu_user_seconds, server->cpu_system_seconds);
+  }
+  int rc = 0;
+  if (!o.json_path.empty()) {
+    absl::Status s = o.json_path == "-" ? absl::OkStatus() : report::WriteJsonFile(result, o.json_path);
+    if (o.json_path == "-") std::printf("%s\n", report::ToJson(result).dump(2).c_str());
+    if (!s.ok()) {
+      std::fprintf(stderr, "mailshake bench: --json: %s\n", std::string(s.message()).c_str());
+      rc = 1;
+    }
+  }
+  if (!o.csv_path.empty()) {
+    absl::Status s = report::WriteCsvFile(result, o.csv_path);
+    if (!s.ok()) {
+      std::fprintf(stderr, "mailshake bench: --csv: %s\n", std::string(s.message()).c_str());
+      rc = 1;
+    }
+  }
+  // Exit status: 0 when every attempt succeeded, 3 when some failed (the
+  // result is complete either way), 1 when the result could not be written.
+  if (rc == 0 && r.failed > 0) rc = 3;
+  return rc;
 }
 
 }  // namespace
@@ -349,7 +457,7 @@ int RunBench(const std::vector<std::string>& args) {
     embedded->Stop();
     server_stats = embedded->Stats();
   }
-  return WriteBenchResult(spec, result, server_stats, o.json_path, o.csv_path);
+  return WriteBenchResult(o, result, server_stats);
 }
 
 }  // namespace mailshake::cli

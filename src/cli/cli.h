@@ -21,6 +21,9 @@ ABSL_DECLARE_FLAG(std::string, json);
 
 namespace mailshake::cli {
 
+// mailshake's version, written into every result.
+inline constexpr char kMailshakeVersion[] = "0.1.0";
+
 // The file that defines the flags every subcommand may take.
 inline constexpr char kCommonFlagsFile[] = "src/cli/cli.cc";
 
