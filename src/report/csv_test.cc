@@ -49,12 +49,11 @@ TEST(CsvTest, HeaderThenOneRowPerScenarioSecond) {
 
   EXPECT_THAT(
       Lines(FormatCsv(result)),
-      ElementsAre(
-          "scenario,trial,unix_second,successes,failures,p50_us,p90_us,"
-          "p99_us,max_us",
-          absl::StrCat("TLSv1.3 X25519,2,1700000000,100,1,", p50_us, ",",
-                       p50_us, ",", p50_us, ",1999.000"),
-          "TLSv1.3 X25519,2,1700000002,0,1,,,,"));
+      ElementsAre("scenario,trial,unix_second,successes,failures,p50_us,p90_us,"
+                  "p99_us,max_us",
+                  absl::StrCat("TLSv1.3 X25519,2,1700000000,100,1,", p50_us,
+                               ",", p50_us, ",", p50_us, ",1999.000"),
+                  "TLSv1.3 X25519,2,1700000002,0,1,,,,"));
 }
 
 TEST(CsvTest, QuotesNamesWithCommasAndQuotes) {
@@ -62,9 +61,9 @@ TEST(CsvTest, QuotesNamesWithCommasAndQuotes) {
   recorder.Failure(5, "reset");
   Result result;
   result.scenarios.push_back(recorder.scenario());
-  EXPECT_THAT(Lines(FormatCsv(result)),
-              ElementsAre(std::string(kCsvHeader),
-                          "\"a,b \"\"c\"\"\",0,5,0,1,,,,"));
+  EXPECT_THAT(
+      Lines(FormatCsv(result)),
+      ElementsAre(std::string(kCsvHeader), "\"a,b \"\"c\"\"\",0,5,0,1,,,,"));
 }
 
 TEST(CsvTest, ListsScenariosInOrderWithAllTheirSeconds) {

@@ -5,14 +5,13 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -120,8 +119,8 @@ class ObjectReader {
     } else if (value->is_number_integer()) {
       const int64_t v = value->get<int64_t>();
       if (v >= 0) return v;
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "%s is %d; it must not be negative", What(key), v));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s is %d; it must not be negative", What(key), v));
     }
     return WrongType(key, "an integer from 0 to 2^63-1", *value);
   }
@@ -142,8 +141,8 @@ class ObjectReader {
     if (value->is_number()) {
       const double v = value->get<double>();
       if (std::isfinite(v) && v >= 0) return v;
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "%s is %g; it must be zero or more", What(key), v));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s is %g; it must be zero or more", What(key), v));
     }
     return WrongType(key, "a number", *value);
   }
@@ -164,9 +163,8 @@ class ObjectReader {
     if (std::abs(v - *expected) <= kDerivedTolerance * std::abs(*expected)) {
       return absl::OkStatus();
     }
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%s is %g but %s is %g", What(key), v, from,
-                        *expected));
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s is %g but %s is %g", What(key), v, from, *expected));
   }
 
  private:
@@ -232,15 +230,15 @@ absl::StatusOr<stats::LatencyHistogram> LatencyFromJson(
   }
   REPORT_ASSIGN_OR_RETURN(int64_t count, in.Count("count"));
   if (count != histogram->Count()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s is %d but the histogram holds %d values", in.What("count"), count,
-        histogram->Count()));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s is %d but the histogram holds %d values",
+                        in.What("count"), count, histogram->Count()));
   }
   REPORT_ASSIGN_OR_RETURN(int64_t max, in.Count("max_ns"));
   if (max != histogram->Max()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s is %d but the histogram's maximum is %d", in.What("max_ns"), max,
-        histogram->Max()));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s is %d but the histogram's maximum is %d",
+                        in.What("max_ns"), max, histogram->Max()));
   }
   REPORT_ASSIGN_OR_RETURN(double mean, in.NonNegativeNumber("mean_ns"));
   if (mean > static_cast<double>(max)) {
@@ -292,9 +290,9 @@ absl::StatusOr<Environment> EnvironmentFromJson(const json& value) {
   REPORT_ASSIGN_OR_RETURN(std::string start, in.String("start"));
   std::string error;
   if (!absl::ParseTime(absl::RFC3339_full, start, &env.start, &error)) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s is \"%s\", not an RFC 3339 time (%s)", in.What("start"), start,
-        error));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s is \"%s\", not an RFC 3339 time (%s)",
+                        in.What("start"), start, error));
   }
   return env;
 }
@@ -307,12 +305,11 @@ json ServerToJson(const ServerSide& server) {
   out["handshakes"] = server.handshakes;
   out["resumed"] = server.resumed;
   out["cpu_seconds"] = server.cpu_seconds;
-  out["cpu_us_per_handshake"] =
-      Optional(server.handshakes > 0
-                   ? std::optional<double>(server.cpu_seconds * 1e6 /
-                                           static_cast<double>(
-                                               server.handshakes))
-                   : std::nullopt);
+  out["cpu_us_per_handshake"] = Optional(
+      server.handshakes > 0
+          ? std::optional<double>(server.cpu_seconds * 1e6 /
+                                  static_cast<double>(server.handshakes))
+          : std::nullopt);
   return out;
 }
 
@@ -386,8 +383,8 @@ absl::StatusOr<Scenario> ScenarioFromJson(const json& value, size_t index) {
   std::string context = absl::StrFormat("scenarios[%d]", index);
   if (value.is_object() && value.contains("name") &&
       value["name"].is_string()) {
-    context = absl::StrFormat("%s \"%s\"", context,
-                              value["name"].get<std::string>());
+    context =
+        absl::StrFormat("%s \"%s\"", context, value["name"].get<std::string>());
   }
   REPORT_ASSIGN_OR_RETURN(ObjectReader in,
                           ObjectReader::Create(value, context));
@@ -396,9 +393,9 @@ absl::StatusOr<Scenario> ScenarioFromJson(const json& value, size_t index) {
   REPORT_ASSIGN_OR_RETURN(const json* parameters, in.Object("parameters"));
   for (auto it = parameters->begin(); it != parameters->end(); ++it) {
     if (!it.value().is_string()) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "%s: parameter \"%s\" must be a string, found %s", context,
-          it.key(), TypeName(it.value())));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s: parameter \"%s\" must be a string, found %s",
+                          context, it.key(), TypeName(it.value())));
     }
     s.parameters.emplace(it.key(), it.value().get<std::string>());
   }
@@ -444,8 +441,7 @@ absl::StatusOr<Scenario> ScenarioFromJson(const json& value, size_t index) {
   REPORT_ASSIGN_OR_RETURN(const json* negotiated, in.Object("negotiated"));
   REPORT_ASSIGN_OR_RETURN(
       ObjectReader negotiated_in,
-      ObjectReader::Create(*negotiated,
-                           absl::StrCat(context, ": negotiated")));
+      ObjectReader::Create(*negotiated, absl::StrCat(context, ": negotiated")));
   for (auto it = negotiated->begin(); it != negotiated->end(); ++it) {
     REPORT_ASSIGN_OR_RETURN(s.negotiated[it.key()],
                             CountersFromJson(negotiated_in, it.key()));
@@ -460,7 +456,8 @@ absl::StatusOr<Scenario> ScenarioFromJson(const json& value, size_t index) {
   // The counts must reconcile before the figures derived from them are
   // worth checking.
   absl::Status valid = Validate(s);
-  if (!valid.ok()) return Prefix(absl::StrFormat("scenarios[%d]", index), valid);
+  if (!valid.ok())
+    return Prefix(absl::StrFormat("scenarios[%d]", index), valid);
   REPORT_RETURN_IF_ERROR(in.CheckDerived("handshake_rate", HandshakeRate(s),
                                          "succeeded / measured_seconds"));
   REPORT_RETURN_IF_ERROR(in.CheckDerived("attempt_rate", AttemptRate(s),
@@ -475,8 +472,8 @@ absl::StatusOr<Scenario> ScenarioFromJson(const json& value, size_t index) {
 absl::Status CheckSchema(const ObjectReader& in) {
   absl::StatusOr<std::string> schema = in.String("schema");
   if (!schema.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "not a mailshake result: ", schema.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a mailshake result: ", schema.status().message()));
   }
   absl::string_view version(*schema);
   if (!absl::ConsumePrefix(&version, kSchemaPrefix)) {
@@ -494,9 +491,9 @@ absl::Status CheckSchema(const ObjectReader& in) {
   if (major.empty() ||
       !std::all_of(major.begin(), major.end(), absl::ascii_isdigit) ||
       !absl::SimpleAtoi(major, &major_number) || !minor_ok) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "malformed result schema \"%s\"; expected \"%s\"",
-        absl::CHexEscape(*schema), kSchema));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("malformed result schema \"%s\"; expected \"%s\"",
+                        absl::CHexEscape(*schema), kSchema));
   }
   if (major_number != kSchemaMajor) {
     return absl::InvalidArgumentError(
@@ -539,8 +536,7 @@ absl::StatusOr<Result> FromJson(const json& value) {
   std::map<Key, size_t> seen;
   for (size_t i = 0; i < scenarios->size(); ++i) {
     REPORT_ASSIGN_OR_RETURN(Scenario s, ScenarioFromJson((*scenarios)[i], i));
-    auto [it, inserted] =
-        seen.emplace(Key(s.name, s.parameters, s.trial), i);
+    auto [it, inserted] = seen.emplace(Key(s.name, s.parameters, s.trial), i);
     if (!inserted) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "scenarios[%d] repeats scenarios[%d] (\"%s\" trial %d with the "
@@ -567,10 +563,9 @@ absl::Status WriteJsonFile(const Result& result, const std::string& path) {
   // each [value, count] pair would triple its size (`jq .` pretty-prints).
   // Invalid UTF-8 in a string (a server's banner, say) is replaced rather
   // than aborting the write.
-  const std::string text =
-      ToJson(result).dump(-1, ' ', /*ensure_ascii=*/false,
-                          json::error_handler_t::replace) +
-      "\n";
+  const std::string text = ToJson(result).dump(-1, ' ', /*ensure_ascii=*/false,
+                                               json::error_handler_t::replace) +
+                           "\n";
   return internal::WriteFileAtomically(path, text);
 }
 

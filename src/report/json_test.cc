@@ -3,11 +3,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -145,15 +144,16 @@ TEST_F(JsonTest, WriteIntoMissingDirectoryNamesThePath) {
 
 TEST_F(JsonTest, RejectsWrongSchemaString) {
   doc_["schema"] = "foo";
-  ExpectRejected(doc_, {"not a mailshake result", "\"foo\"",
-                        "mailshake.result/v1"});
+  ExpectRejected(doc_,
+                 {"not a mailshake result", "\"foo\"", "mailshake.result/v1"});
   doc_.erase("schema");
   ExpectRejected(doc_, {"not a mailshake result", "missing field \"schema\""});
   doc_["schema"] = 1;
   ExpectRejected(doc_, {"\"schema\" must be a string"});
   for (const char* malformed :
        {"mailshake.result/v", "mailshake.result/vX", "mailshake.result/v1.",
-        "mailshake.result/v1.x", "mailshake.result/v-1", "mailshake.result/v1 "}) {
+        "mailshake.result/v1.x", "mailshake.result/v-1",
+        "mailshake.result/v1 "}) {
     doc_["schema"] = malformed;
     ExpectRejected(doc_, {"malformed result schema"});
   }
@@ -211,20 +211,20 @@ TEST_F(JsonTest, RejectsMissingScenarioFieldsNamingTheScenario) {
   for (const auto& item : ScenarioJson(1)["server"].items()) {
     json doc = doc_;
     doc["scenarios"][1]["server"].erase(item.key());
-    ExpectRejected(doc, {"server",
-                         absl::StrCat("missing field \"", item.key(), "\"")});
+    ExpectRejected(
+        doc, {"server", absl::StrCat("missing field \"", item.key(), "\"")});
   }
   for (const auto& item : ScenarioJson(0)["phases"][2].items()) {
     json doc = doc_;
     doc["scenarios"][0]["phases"][2].erase(item.key());
-    ExpectRejected(doc, {"phases[2]",
-                         absl::StrCat("missing field \"", item.key(), "\"")});
+    ExpectRejected(
+        doc, {"phases[2]", absl::StrCat("missing field \"", item.key(), "\"")});
   }
 }
 
 TEST_F(JsonTest, RejectsNegativeCounts) {
-  for (const char* key : {"attempted", "succeeded", "failed", "warmup_attempts",
-                          "trial"}) {
+  for (const char* key :
+       {"attempted", "succeeded", "failed", "warmup_attempts", "trial"}) {
     json doc = doc_;
     doc["scenarios"][0][key] = -1;
     ExpectRejected(doc, {absl::StrCat("\"", key, "\" is -1"), "negative"});
@@ -243,8 +243,8 @@ TEST_F(JsonTest, RejectsNegativeCounts) {
 TEST_F(JsonTest, RejectsCountsOfTheWrongType) {
   json doc = doc_;
   doc["scenarios"][0]["attempted"] = 2000.0;
-  ExpectRejected(doc, {"\"attempted\" must be an integer",
-                       "floating-point number"});
+  ExpectRejected(doc,
+                 {"\"attempted\" must be an integer", "floating-point number"});
   doc = doc_;
   doc["scenarios"][0]["succeeded"] = "1900";
   ExpectRejected(doc, {"\"succeeded\" must be an integer", "string"});
@@ -263,8 +263,8 @@ TEST_F(JsonTest, RejectsAttemptedThatIsNotSucceededPlusFailed) {
   const std::string name = result_.scenarios[0].name;
   const int64_t attempted = ScenarioJson(0)["attempted"];
   ScenarioJson(0)["attempted"] = attempted + 1;
-  ExpectRejected(doc_, {"scenarios[0]", name,
-                        "must equal succeeded", "+ failed"});
+  ExpectRejected(doc_,
+                 {"scenarios[0]", name, "must equal succeeded", "+ failed"});
 }
 
 TEST_F(JsonTest, RejectsOutcomesThatDoNotSumToAttempted) {
@@ -358,7 +358,8 @@ TEST_F(JsonTest, NullDerivedFiguresWhenNothingWasMeasured) {
   result_.scenarios[0].client_cpu_seconds = 0;
   json doc = ToJson(result_);
   EXPECT_TRUE(doc["scenarios"][0]["handshake_rate"].is_null());
-  EXPECT_TRUE(doc["scenarios"][0]["handshakes_per_client_cpu_second"].is_null());
+  EXPECT_TRUE(
+      doc["scenarios"][0]["handshakes_per_client_cpu_second"].is_null());
   EXPECT_TRUE(FromJson(doc).ok());
 }
 

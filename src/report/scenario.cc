@@ -86,9 +86,9 @@ absl::Status CheckNonNegative(const Scenario& s, absl::string_view field,
 absl::Status CheckSeconds(const Scenario& s, absl::string_view field,
                           double value) {
   if (IsNonNegativeFinite(value)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrFormat(
-      "%s: %s is %g; it must be a finite number, zero or more", Describe(s),
-      field, value));
+  return absl::InvalidArgumentError(
+      absl::StrFormat("%s: %s is %g; it must be a finite number, zero or more",
+                      Describe(s), field, value));
 }
 
 absl::Status AddCount(const Scenario& s, absl::string_view field, int64_t a,
@@ -123,8 +123,8 @@ absl::Status MergeInto(const Scenario& b, Scenario* m) {
       AddCount(*m, "attempted", m->attempted, b.attempted, &m->attempted));
   REPORT_RETURN_IF_ERROR(
       AddCount(*m, "succeeded", m->succeeded, b.succeeded, &m->succeeded));
-  REPORT_RETURN_IF_ERROR(AddCount(*m, "failed", m->failed, b.failed,
-                                  &m->failed));
+  REPORT_RETURN_IF_ERROR(
+      AddCount(*m, "failed", m->failed, b.failed, &m->failed));
   REPORT_RETURN_IF_ERROR(AddCount(*m, "warmup_attempts", m->warmup_attempts,
                                   b.warmup_attempts, &m->warmup_attempts));
   REPORT_RETURN_IF_ERROR(m->outcomes.Merge(b.outcomes));
@@ -134,16 +134,16 @@ absl::Status MergeInto(const Scenario& b, Scenario* m) {
     const absl::Status status = m->phases[i].latency.Merge(b.phases[i].latency);
     if (!status.ok()) {
       return absl::Status(status.code(),
-                          absl::StrCat("phase \"", m->phases[i].name, "\": ",
-                                       status.message()));
+                          absl::StrCat("phase \"", m->phases[i].name,
+                                       "\": ", status.message()));
     }
   }
   for (const auto& [category, counters] : b.negotiated) {
     const absl::Status status = m->negotiated[category].Merge(counters);
     if (!status.ok()) {
-      return absl::Status(status.code(),
-                          absl::StrCat("negotiated \"", category, "\": ",
-                                       status.message()));
+      return absl::Status(
+          status.code(),
+          absl::StrCat("negotiated \"", category, "\": ", status.message()));
     }
   }
   if (m->server.has_value()) {
@@ -168,12 +168,10 @@ absl::Status MergeInto(const Scenario& b, Scenario* m) {
 }  // namespace
 
 bool operator==(const Environment& a, const Environment& b) {
-  return a.tool_version == b.tool_version &&
-         a.git_revision == b.git_revision &&
+  return a.tool_version == b.tool_version && a.git_revision == b.git_revision &&
          a.boringssl_api_version == b.boringssl_api_version &&
          a.cpu_model == b.cpu_model && a.cores == b.cores &&
-         a.kernel == b.kernel && a.hostname == b.hostname &&
-         a.start == b.start;
+         a.kernel == b.kernel && a.hostname == b.hostname && a.start == b.start;
 }
 
 Environment DetectEnvironment(absl::string_view tool_version,
@@ -257,8 +255,7 @@ absl::Status Validate(const Scenario& s) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s: the per-second series counts %d successes and %d failures but "
         "the scenario counts %d and %d",
-        Describe(s), series_successes, series_failures, s.succeeded,
-        s.failed));
+        Describe(s), series_successes, series_failures, s.succeeded, s.failed));
   }
 
   std::set<absl::string_view> phase_names;

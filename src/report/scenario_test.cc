@@ -3,10 +3,9 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
@@ -144,8 +143,7 @@ TEST(MergeScenariosTest, EqualsRecordingEverythingIntoOne) {
   b.scenario().server = ServerSide{2000, 1980, 1500, 0.5};
   all.scenario().server = ServerSide{3000, 2970, 2200, 0.75};
 
-  absl::StatusOr<Scenario> merged =
-      MergeScenarios(a.scenario(), b.scenario());
+  absl::StatusOr<Scenario> merged = MergeScenarios(a.scenario(), b.scenario());
   ASSERT_TRUE(merged.ok()) << merged.status();
   EXPECT_EQ(AsJson(*merged), AsJson(all.scenario()));
   EXPECT_TRUE(Validate(*merged).ok());
@@ -205,7 +203,8 @@ TEST(MergeScenariosTest, RefusesDifferentScenarios) {
               HasSubstr("server-side"));
   c = b;
   for (PhaseLatency& p : c.phases) {
-    p.latency = *stats::LatencyHistogram::Create(stats::HistogramConfig{2, 1'000'000'000});
+    p.latency = *stats::LatencyHistogram::Create(
+        stats::HistogramConfig{2, 1'000'000'000});
   }
   c.succeeded = 0;
   c.outcomes = stats::CounterMap();

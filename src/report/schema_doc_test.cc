@@ -5,11 +5,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -92,9 +91,8 @@ TEST_F(SchemaDocTest, DocumentsEveryObjectTheTestChecks) {
     objects.insert(object);
     EXPECT_FALSE(keys.empty()) << object;
   }
-  EXPECT_EQ(objects,
-            (std::set<std::string>{"result", "environment", "scenario",
-                                   "latency", "phase", "server"}));
+  EXPECT_EQ(objects, (std::set<std::string>{"result", "environment", "scenario",
+                                            "latency", "phase", "server"}));
   EXPECT_THAT(doc_, ::testing::HasSubstr(std::string(kSchema)));
 }
 

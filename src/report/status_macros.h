@@ -11,18 +11,18 @@
 
 // REPORT_RETURN_IF_ERROR evaluates |expr| (an absl::Status) once and returns
 // it from the enclosing function unless it is OK.
-#define REPORT_RETURN_IF_ERROR(expr)                    \
-  do {                                                  \
-    ::absl::Status report_status_ = (expr);             \
-    if (!report_status_.ok()) return report_status_;    \
+#define REPORT_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::absl::Status report_status_ = (expr);          \
+    if (!report_status_.ok()) return report_status_; \
   } while (false)
 
 // REPORT_ASSIGN_OR_RETURN evaluates |rexpr| (an absl::StatusOr<T>) once;
 // on error it returns the status from the enclosing function, otherwise it
 // moves the value into |lhs|, which may be a declaration ("auto x").
-#define REPORT_ASSIGN_OR_RETURN(lhs, rexpr) \
-  REPORT_ASSIGN_OR_RETURN_IMPL_(            \
-      REPORT_CONCAT_(report_statusor_, __LINE__), lhs, rexpr)
+#define REPORT_ASSIGN_OR_RETURN(lhs, rexpr)                                 \
+  REPORT_ASSIGN_OR_RETURN_IMPL_(REPORT_CONCAT_(report_statusor_, __LINE__), \
+                                lhs, rexpr)
 
 #define REPORT_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
   auto statusor = (rexpr);                                  \

@@ -41,8 +41,8 @@ std::string Milliseconds(int64_t ns) {
 
 std::string Percent(int64_t part, int64_t whole) {
   if (whole <= 0) return "-";
-  return absl::StrFormat("%.1f%%", 100.0 * static_cast<double>(part) /
-                                       static_cast<double>(whole));
+  return absl::StrFormat(
+      "%.1f%%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
 }
 
 std::string OrDash(std::optional<double> v) {
@@ -95,13 +95,13 @@ void AppendHeader(const Result& result, std::string* out) {
     absl::StrAppend(out, " (", env.git_revision, ")");
   }
   absl::StrAppend(out, ", BoringSSL API ", env.boringssl_api_version, "\n");
-  absl::StrAppend(out, "host ", env.hostname.empty() ? "?" : env.hostname,
-                  ": ", env.cpu_model.empty() ? "unknown CPU" : env.cpu_model,
-                  ", ", env.cores, " cores, Linux ", env.kernel, "\n");
-  absl::StrAppend(out, "target ", result.target, ", started ",
-                  absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", env.start,
-                                   absl::UTCTimeZone()),
-                  "\n");
+  absl::StrAppend(out, "host ", env.hostname.empty() ? "?" : env.hostname, ": ",
+                  env.cpu_model.empty() ? "unknown CPU" : env.cpu_model, ", ",
+                  env.cores, " cores, Linux ", env.kernel, "\n");
+  absl::StrAppend(
+      out, "target ", result.target, ", started ",
+      absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", env.start, absl::UTCTimeZone()),
+      "\n");
 }
 
 void AppendScenario(const Scenario& s, std::string* out) {
@@ -114,27 +114,28 @@ void AppendScenario(const Scenario& s, std::string* out) {
   }
 
   TextTable summary(2);
-  summary.AddRow({"attempted", absl::StrFormat("%d = succeeded %d + failed %d",
-                                               s.attempted, s.succeeded,
-                                               s.failed)});
+  summary.AddRow(
+      {"attempted", absl::StrFormat("%d = succeeded %d + failed %d",
+                                    s.attempted, s.succeeded, s.failed)});
   if (s.warmup_attempts > 0) {
-    summary.AddRow({"warm-up", absl::StrFormat("%d attempt%s, not counted",
-                                               s.warmup_attempts,
-                                               s.warmup_attempts == 1 ? "" : "s")});
+    summary.AddRow(
+        {"warm-up",
+         absl::StrFormat("%d attempt%s, not counted", s.warmup_attempts,
+                         s.warmup_attempts == 1 ? "" : "s")});
   }
-  summary.AddRow({"rate", absl::StrCat(OrDash(HandshakeRate(s)),
-                                       " handshakes/s over ",
-                                       Significant(s.measured_seconds), " s")});
+  summary.AddRow(
+      {"rate", absl::StrCat(OrDash(HandshakeRate(s)), " handshakes/s over ",
+                            Significant(s.measured_seconds), " s")});
   summary.AddRow(
       {"client CPU",
        absl::StrCat(OrDash(HandshakesPerClientCpuSecond(s)),
                     " handshakes per CPU-second (",
                     Significant(s.client_cpu_seconds), " CPU-seconds)")});
   if (s.target_rate > 0) {
-    summary.AddRow({"open loop", absl::StrCat("target ",
-                                              Significant(s.target_rate),
-                                              " attempts/s, achieved ",
-                                              OrDash(AttemptRate(s)), "/s")});
+    summary.AddRow(
+        {"open loop",
+         absl::StrCat("target ", Significant(s.target_rate),
+                      " attempts/s, achieved ", OrDash(AttemptRate(s)), "/s")});
     const stats::LatencyHistogram& lag = s.schedule_lag;
     summary.AddRow(
         {"schedule lag",
@@ -144,10 +145,9 @@ void AppendScenario(const Scenario& s, std::string* out) {
   }
   if (s.server.has_value()) {
     const ServerSide& server = *s.server;
-    std::string line =
-        absl::StrFormat("%d handshakes (%d resumed), %s CPU-seconds",
-                        server.handshakes, server.resumed,
-                        Significant(server.cpu_seconds));
+    std::string line = absl::StrFormat(
+        "%d handshakes (%d resumed), %s CPU-seconds", server.handshakes,
+        server.resumed, Significant(server.cpu_seconds));
     if (server.handshakes > 0) {
       absl::StrAppend(&line, ", ",
                       Significant(server.cpu_seconds * 1e6 /
@@ -161,8 +161,8 @@ void AppendScenario(const Scenario& s, std::string* out) {
   if (!s.phases.empty()) {
     out->append("\n");
     TextTable phases(1);
-    phases.AddRow({"phase", "count", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms",
-                   "max ms"});
+    phases.AddRow(
+        {"phase", "count", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"});
     for (const PhaseLatency& phase : s.phases) {
       const stats::LatencyHistogram& h = phase.latency;
       if (h.Count() == 0) {

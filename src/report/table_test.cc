@@ -42,10 +42,9 @@ class TableTest : public ::testing::Test {
     for (int i = 0; i < 100; ++i) {
       const int64_t total =
           i < 97 ? 1'000'000 : (i < 99 ? 37'200'000 : 50'000'000);
-      recorder.Success(1'700'000'000,
-                       {51'200, 99'960, 1, 1, 1, 1, total},
-                       {{"versions", "TLSv1.3"},
-                        {"groups", i < 75 ? "X25519" : "P-256"}});
+      recorder.Success(
+          1'700'000'000, {51'200, 99'960, 1, 1, 1, 1, total},
+          {{"versions", "TLSv1.3"}, {"groups", i < 75 ? "X25519" : "P-256"}});
     }
     recorder.Failure(1'700'000'000, "timeout:tls");
     recorder.Failure(1'700'000'000, "timeout:tls");
@@ -78,9 +77,8 @@ TEST_F(TableTest, ShowsPhasePercentilesInMillisecondsToThreeDigits) {
   EXPECT_THAT(Row(table, "phase"),
               ElementsAre("phase", "count", "p50", "ms", "p90", "ms", "p99",
                           "ms", "p99.9", "ms", "max", "ms"));
-  EXPECT_THAT(Row(table, "total"),
-              ElementsAre("total", "100", "1.00", "1.00", "37.2", "50.0",
-                          "50.0"));
+  EXPECT_THAT(Row(table, "total"), ElementsAre("total", "100", "1.00", "1.00",
+                                               "37.2", "50.0", "50.0"));
   EXPECT_THAT(Row(table, "connect"),
               ElementsAre("connect", "100", "0.0512", "0.0512", "0.0512",
                           "0.0512", "0.0512"));
@@ -96,8 +94,8 @@ TEST_F(TableTest, AlignsNumericColumnsOnTheRight) {
     if (absl::StartsWith(line, "  phase ")) width = line.size();
   }
   ASSERT_GT(width, 0u);
-  for (const char* phase : {"connect", "banner", "ehlo", "starttls", "tls",
-                            "post_tls", "total"}) {
+  for (const char* phase :
+       {"connect", "banner", "ehlo", "starttls", "tls", "post_tls", "total"}) {
     for (const std::string& line : Lines(table)) {
       if (absl::StartsWith(line, absl::StrCat("  ", phase, " "))) {
         EXPECT_EQ(line.size(), width) << line;

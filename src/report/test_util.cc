@@ -25,9 +25,8 @@ ScenarioRecorder::ScenarioRecorder(std::string name, int trial,
   scenario_.name = std::move(name);
   scenario_.trial = trial;
   scenario_.target_rate = target_rate;
-  scenario_.parameters = {{"version", "TLSv1.3"},
-                          {"group", "X25519"},
-                          {"resumption", "full"}};
+  scenario_.parameters = {
+      {"version", "TLSv1.3"}, {"group", "X25519"}, {"resumption", "full"}};
   for (const std::string& phase : EnginePhaseNames()) {
     scenario_.phases.push_back(PhaseLatency{phase, {}});
   }
@@ -84,12 +83,11 @@ Scenario RandomScenario(std::string name, int trial, double target_rate,
       total += ns;
     }
     phases.push_back(total);
-    recorder.Success(
-        second, phases,
-        {{"versions", unit(rng) < 0.9 ? "TLSv1.3" : "TLSv1.2"},
-         {"groups", kGroups[rng() % 3]},
-         {"cipher_suites", "TLS_AES_128_GCM_SHA256"}},
-        lag_ns);
+    recorder.Success(second, phases,
+                     {{"versions", unit(rng) < 0.9 ? "TLSv1.3" : "TLSv1.2"},
+                      {"groups", kGroups[rng() % 3]},
+                      {"cipher_suites", "TLS_AES_128_GCM_SHA256"}},
+                     lag_ns);
   }
   Scenario s = std::move(recorder.scenario());
   s.measured_seconds = 10.0;

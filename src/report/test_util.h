@@ -37,8 +37,7 @@ class ScenarioRecorder {
                int64_t lag_ns = 0);
 
   // Failure records a failed attempt of |category| in |second|.
-  void Failure(int64_t second, absl::string_view category,
-               int64_t lag_ns = 0);
+  void Failure(int64_t second, absl::string_view category, int64_t lag_ns = 0);
 
   Scenario& scenario() { return scenario_; }
 
