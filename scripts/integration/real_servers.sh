@@ -7,6 +7,8 @@ source "$(dirname "$0")/lib.bash"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 rs="$root/scripts/real-servers"
 "$rs/install"
+# The servers drop root: their folders under $work must be reachable by them.
+chmod 755 "$work"
 started=()
 stop_all() {
   for d in "${started[@]}"; do "$rs/stop" "$d" >/dev/null 2>&1 || true; done
