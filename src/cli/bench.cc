@@ -3,7 +3,9 @@
 
 #include <unistd.h>
 
+#include <cinttypes>
 #include <csignal>
+#include <fstream>
 #include <cstdlib>
 #include <cstdio>
 #include <memory>
@@ -291,6 +293,17 @@ nlohmann::json SpecToJson(const Options& o) {
   return j;
 }
 
+// The process's peak resident set (VmHWM), 0 if /proc does not say.
+int64_t PeakRssBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    int64_t kb = 0;
+    if (std::sscanf(line.c_str(), "VmHWM: %" SCNd64 " kB", &kb) == 1) return kb * 1024;
+  }
+  return 0;
+}
+
 // One scenario from a run: the parameters as asked, the engine's recorders.
 report::Scenario ToScenario(const Options& o, const engine::RunResult& r,
                             const std::optional<server::ServerStats>& server) {
@@ -311,6 +324,9 @@ report::Scenario ToScenario(const Options& o, const engine::RunResult& r,
   s.interrupted = r.interrupted;
   s.measured_seconds = absl::ToDoubleSeconds(r.measured);
   s.client_cpu_seconds = r.client_cpu_seconds;
+  s.client_cpu_user_seconds = r.client_cpu_user_seconds;
+  s.client_cpu_system_seconds = r.client_cpu_system_seconds;
+  s.peak_rss_bytes = PeakRssBytes();
   s.target_rate = o.spec.rate;
   s.outcomes = r.outcomes;
   for (int p = 0; p < engine::kPhaseCount; ++p) {
@@ -330,6 +346,8 @@ report::Scenario ToScenario(const Options& o, const engine::RunResult& r,
     side.handshakes = static_cast<int64_t>(server->handshakes);
     side.resumed = static_cast<int64_t>(server->resumed);
     side.cpu_seconds = server->cpu_seconds;
+    side.cpu_user_seconds = server->cpu_user_seconds;
+    side.cpu_system_seconds = server->cpu_system_seconds;
     s.server = side;
   }
   return s;
@@ -346,13 +364,6 @@ int WriteBenchResult(const Options& o, const engine::RunResult& r,
   result.spec = SpecToJson(o);
   result.scenarios.push_back(ToScenario(o, r, server));
   std::fputs(report::FormatTable(result).c_str(), stdout);
-  std::printf("client CPU: %.3f s user + %.3f s system over %lld handshakes\n",
-              r.client_cpu_user_seconds, r.client_cpu_system_seconds,
-              static_cast<long long>(r.succeeded));
-  if (server.has_value()) {
-    std::printf("server CPU: %.3f s user + %.3f s system (the system part is mostly loopback TCP)\n",
-                server->cpu_user_seconds, server->cpu_system_seconds);
-  }
   int rc = 0;
   if (!o.json_path.empty()) {
     absl::Status s = o.json_path == "-" ? absl::OkStatus() : report::WriteJsonFile(result, o.json_path);

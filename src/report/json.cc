@@ -305,6 +305,8 @@ json ServerToJson(const ServerSide& server) {
   out["handshakes"] = server.handshakes;
   out["resumed"] = server.resumed;
   out["cpu_seconds"] = server.cpu_seconds;
+  out["cpu_user_seconds"] = server.cpu_user_seconds;
+  out["cpu_system_seconds"] = server.cpu_system_seconds;
   out["cpu_us_per_handshake"] = Optional(
       server.handshakes > 0
           ? std::optional<double>(server.cpu_seconds * 1e6 /
@@ -323,6 +325,10 @@ absl::StatusOr<ServerSide> ServerFromJson(const json& value,
   REPORT_ASSIGN_OR_RETURN(server.resumed, in.Count("resumed"));
   REPORT_ASSIGN_OR_RETURN(server.cpu_seconds,
                           in.NonNegativeNumber("cpu_seconds"));
+  REPORT_ASSIGN_OR_RETURN(server.cpu_user_seconds,
+                          in.NonNegativeNumber("cpu_user_seconds"));
+  REPORT_ASSIGN_OR_RETURN(server.cpu_system_seconds,
+                          in.NonNegativeNumber("cpu_system_seconds"));
   REPORT_RETURN_IF_ERROR(in.CheckDerived(
       "cpu_us_per_handshake",
       server.handshakes > 0
@@ -345,6 +351,9 @@ json ScenarioToJson(const Scenario& s) {
   out["interrupted"] = s.interrupted;
   out["measured_seconds"] = s.measured_seconds;
   out["client_cpu_seconds"] = s.client_cpu_seconds;
+  out["client_cpu_user_seconds"] = s.client_cpu_user_seconds;
+  out["client_cpu_system_seconds"] = s.client_cpu_system_seconds;
+  out["peak_rss_bytes"] = s.peak_rss_bytes;
   out["target_rate"] = s.target_rate;
   out["handshake_rate"] = Optional(HandshakeRate(s));
   out["attempt_rate"] = Optional(AttemptRate(s));
@@ -409,6 +418,11 @@ absl::StatusOr<Scenario> ScenarioFromJson(const json& value, size_t index) {
                           in.NonNegativeNumber("measured_seconds"));
   REPORT_ASSIGN_OR_RETURN(s.client_cpu_seconds,
                           in.NonNegativeNumber("client_cpu_seconds"));
+  REPORT_ASSIGN_OR_RETURN(s.client_cpu_user_seconds,
+                          in.NonNegativeNumber("client_cpu_user_seconds"));
+  REPORT_ASSIGN_OR_RETURN(s.client_cpu_system_seconds,
+                          in.NonNegativeNumber("client_cpu_system_seconds"));
+  REPORT_ASSIGN_OR_RETURN(s.peak_rss_bytes, in.Count("peak_rss_bytes"));
   REPORT_ASSIGN_OR_RETURN(s.target_rate, in.NonNegativeNumber("target_rate"));
   REPORT_ASSIGN_OR_RETURN(s.outcomes, CountersFromJson(in, "outcomes"));
 

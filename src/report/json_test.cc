@@ -356,6 +356,8 @@ TEST_F(JsonTest, RejectsDerivedFiguresThatDisagreeWithCounts) {
 TEST_F(JsonTest, NullDerivedFiguresWhenNothingWasMeasured) {
   result_.scenarios[0].measured_seconds = 0;
   result_.scenarios[0].client_cpu_seconds = 0;
+  result_.scenarios[0].client_cpu_user_seconds = 0;
+  result_.scenarios[0].client_cpu_system_seconds = 0;
   json doc = ToJson(result_);
   EXPECT_TRUE(doc["scenarios"][0]["handshake_rate"].is_null());
   EXPECT_TRUE(

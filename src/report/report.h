@@ -98,6 +98,10 @@ struct ServerSide {
   int64_t handshakes = 0;   // completed TLS handshakes, warm-up included
   int64_t resumed = 0;      // of which resumed
   double cpu_seconds = 0;   // CPU time of the server's threads
+  // The same split into user time (TLS and SMTP work) and system time (the
+  // kernel's TCP work); their sum is at most |cpu_seconds|, 0 when unknown.
+  double cpu_user_seconds = 0;
+  double cpu_system_seconds = 0;
 };
 
 // Scenario is one trial of one combination of TLS parameters.
@@ -131,6 +135,13 @@ struct Scenario {
   double measured_seconds = 0;
   // CPU time of the client's load threads over the whole run.
   double client_cpu_seconds = 0;
+  // The same split into user and system time; their sum is at most
+  // |client_cpu_seconds|, 0 when unknown.
+  double client_cpu_user_seconds = 0;
+  double client_cpu_system_seconds = 0;
+  // Peak resident memory of the measuring process in bytes (VmHWM; with the
+  // embedded server it is in the same process), 0 when unknown.
+  int64_t peak_rss_bytes = 0;
   // Open loop: target attempts per second. 0 means closed loop.
   double target_rate = 0;
 

@@ -100,6 +100,18 @@ absl::Status AddCount(const Scenario& s, absl::string_view field, int64_t a,
   return absl::OkStatus();
 }
 
+// User plus system time cannot exceed the total they split (a relative
+// 1e-9 allows for rounding).
+absl::Status CheckSplit(const Scenario& s, absl::string_view who, double user,
+                        double system, double total) {
+  if (user + system > total * (1 + 1e-9) + 1e-12) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: %s user (%g s) plus system (%g s) CPU exceeds the total (%g s)",
+        Describe(s), who, user, system, total));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateServer(const Scenario& s, const ServerSide& server) {
   REPORT_RETURN_IF_ERROR(
       CheckNonNegative(s, "server connections", server.connections));
@@ -108,6 +120,12 @@ absl::Status ValidateServer(const Scenario& s, const ServerSide& server) {
   REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "server resumed", server.resumed));
   REPORT_RETURN_IF_ERROR(
       CheckSeconds(s, "server cpu_seconds", server.cpu_seconds));
+  REPORT_RETURN_IF_ERROR(
+      CheckSeconds(s, "server cpu_user_seconds", server.cpu_user_seconds));
+  REPORT_RETURN_IF_ERROR(
+      CheckSeconds(s, "server cpu_system_seconds", server.cpu_system_seconds));
+  REPORT_RETURN_IF_ERROR(CheckSplit(s, "server", server.cpu_user_seconds,
+                                    server.cpu_system_seconds, server.cpu_seconds));
   if (server.resumed > server.handshakes) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s: the server resumed %d sessions but completed only %d handshakes",
@@ -155,11 +173,17 @@ absl::Status MergeInto(const Scenario& b, Scenario* m) {
     REPORT_RETURN_IF_ERROR(AddCount(*m, "server resumed", s.resumed,
                                     b.server->resumed, &s.resumed));
     s.cpu_seconds += b.server->cpu_seconds;
+    s.cpu_user_seconds += b.server->cpu_user_seconds;
+    s.cpu_system_seconds += b.server->cpu_system_seconds;
   }
   // The two ran side by side: the load lasted as long as the longer one,
   // and both loads (and both processes' CPU) add up.
   m->measured_seconds = std::max(m->measured_seconds, b.measured_seconds);
   m->client_cpu_seconds += b.client_cpu_seconds;
+  m->client_cpu_user_seconds += b.client_cpu_user_seconds;
+  m->client_cpu_system_seconds += b.client_cpu_system_seconds;
+  // Separate processes: their memory adds up.
+  m->peak_rss_bytes += b.peak_rss_bytes;
   m->target_rate += b.target_rate;
   m->interrupted = m->interrupted || b.interrupted;
   return absl::OkStatus();
@@ -222,6 +246,13 @@ absl::Status Validate(const Scenario& s) {
       CheckSeconds(s, "measured_seconds", s.measured_seconds));
   REPORT_RETURN_IF_ERROR(
       CheckSeconds(s, "client_cpu_seconds", s.client_cpu_seconds));
+  REPORT_RETURN_IF_ERROR(
+      CheckSeconds(s, "client_cpu_user_seconds", s.client_cpu_user_seconds));
+  REPORT_RETURN_IF_ERROR(
+      CheckSeconds(s, "client_cpu_system_seconds", s.client_cpu_system_seconds));
+  REPORT_RETURN_IF_ERROR(CheckSplit(s, "client", s.client_cpu_user_seconds,
+                                    s.client_cpu_system_seconds, s.client_cpu_seconds));
+  REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "peak_rss_bytes", s.peak_rss_bytes));
   REPORT_RETURN_IF_ERROR(CheckSeconds(s, "target_rate", s.target_rate));
 
   int64_t sum = 0;

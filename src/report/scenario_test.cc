@@ -100,6 +100,16 @@ TEST(ValidateTest, RejectsEachBrokenInvariantNamingTheScenario) {
   ExpectInvalid(s, "empty name");
 }
 
+TEST(ValidateTest, RejectsUserPlusSystemCpuAboveTheTotal) {
+  Scenario s = testing::RandomScenario("s", 0, 0, 100, 5);
+  s.client_cpu_user_seconds = s.client_cpu_seconds;
+  s.client_cpu_system_seconds = 0.1;
+  ExpectInvalid(s, "client user");
+  s = testing::RandomScenario("s", 0, 0, 100, 5);
+  s.server = ServerSide{10, 5, 0, 1.0, 0.8, 0.3};
+  ExpectInvalid(s, "server user");
+}
+
 TEST(MergeScenariosTest, EqualsRecordingEverythingIntoOne) {
   // Two load generators side by side, and one recorder that sees both.
   testing::ScenarioRecorder a("merge", 0, 100), b("merge", 0, 150),

@@ -130,7 +130,21 @@ void AppendScenario(const Scenario& s, std::string* out) {
       {"client CPU",
        absl::StrCat(OrDash(HandshakesPerClientCpuSecond(s)),
                     " handshakes per CPU-second (",
-                    Significant(s.client_cpu_seconds), " CPU-seconds)")});
+                    Significant(s.client_cpu_seconds), " CPU-seconds",
+                    s.client_cpu_user_seconds + s.client_cpu_system_seconds > 0
+                        ? absl::StrCat(": ", Significant(s.client_cpu_user_seconds), " user, ",
+                                       Significant(s.client_cpu_system_seconds), " system")
+                        : "",
+                    ")")});
+  if (s.succeeded > 0 && s.client_cpu_seconds > 0) {
+    summary.AddRow({"client cost",
+                    absl::StrCat(Significant(s.client_cpu_seconds * 1e6 /
+                                             static_cast<double>(s.succeeded)),
+                                 " us CPU per handshake")});
+  }
+  if (s.peak_rss_bytes > 0) {
+    summary.AddRow({"peak RSS", absl::StrCat(Significant(s.peak_rss_bytes / 1048576.0), " MiB")});
+  }
   if (s.target_rate > 0) {
     summary.AddRow(
         {"open loop",
@@ -153,6 +167,12 @@ void AppendScenario(const Scenario& s, std::string* out) {
                       Significant(server.cpu_seconds * 1e6 /
                                   static_cast<double>(server.handshakes)),
                       " us CPU per handshake");
+      if (server.cpu_user_seconds > 0) {
+        absl::StrAppend(&line, " (",
+                        Significant(server.cpu_user_seconds * 1e6 /
+                                    static_cast<double>(server.handshakes)),
+                        " us user)");
+      }
     }
     summary.AddRow({"server", std::move(line)});
   }

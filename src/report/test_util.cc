@@ -92,6 +92,9 @@ Scenario RandomScenario(std::string name, int trial, double target_rate,
   Scenario s = std::move(recorder.scenario());
   s.measured_seconds = 10.0;
   s.client_cpu_seconds = 0.25 + 0.001 * static_cast<double>(seed % 7);
+  s.client_cpu_user_seconds = 0.2;
+  s.client_cpu_system_seconds = 0.05;
+  s.peak_rss_bytes = 50'000'000 + static_cast<int64_t>(seed);
   s.warmup_attempts = static_cast<int64_t>(seed % 13);
   return s;
 }
