@@ -157,8 +157,8 @@ void CheckReply(const Reply& reply, const ReplyLimits& limits) {
     FUZZ_CHECK(text.empty() || 4 + text.size() <= max_content,
                "text of %zu octets under a %zu-octet content limit",
                text.size(), max_content);
-    FUZZ_CHECK(text.find_first_of(absl::string_view("\r\n\0", 3)) ==
-                   std::string::npos,
+    FUZZ_CHECK(absl::string_view(text).find_first_of(
+                   absl::string_view("\r\n\0", 3)) == absl::string_view::npos,
                "CR, LF or NUL in reply text");
     min_wire += (text.empty() ? 3 : 4 + text.size()) + 1;
     max_wire += 4 + text.size() + 2;

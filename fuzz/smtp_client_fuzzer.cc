@@ -1,0 +1,227 @@
+// Fuzzes ClientDialogue against an arbitrary server: the stream (after the
+// split_input.h header) is parsed into replies with ReplyParser, and each
+// reply goes to OnReply. A kStartTls step is answered with OnTlsEstablished;
+// a marked chunk makes the harness call OnTlsEstablished when nobody asked
+// for it (a confused caller); the end of the stream, or a malformed reply,
+// is the server closing the connection.
+//
+// Invariants:
+//  - Once a step is kDone or kFail the session is finished, and every later
+//    call returns kFail: nothing more is sent, no TLS is started.
+//  - kSend bytes are one command line that ParseCommand accepts (STARTTLS
+//    only before TLS; MAIL, RCPT and DATA only after it), or, after 354, a
+//    dot-stuffed message ending with CR LF "." CR LF whose lines fit in 1000
+//    octets.
+//  - kStartTls only in phase kTls without TLS; kDone only in phase kQuit;
+//    kFail carries a failure kind and the code of the reply that caused it.
+//
+// Flags octet: bit 0 implicit TLS, bits 1-2 what to do after TLS (QUIT, EHLO,
+// a message), bit 3 a 3000-octet message instead of 100 octets, bit 4 reuse
+// the dialogue for a second session after the first ends.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
+#include "fuzz/fuzz_check.h"
+#include "fuzz/split_input.h"
+#include "src/smtp/command_parser.h"
+#include "src/smtp/dialogue.h"
+#include "src/smtp/reply_parser.h"
+
+namespace {
+
+using mailshake::fuzz::Chunk;
+using mailshake::fuzz::SplitInput;
+using mailshake::smtp::ClientDialogue;
+using mailshake::smtp::ClientOptions;
+using mailshake::smtp::Command;
+using mailshake::smtp::CommandError;
+using mailshake::smtp::FailureKind;
+using mailshake::smtp::FailureKindName;
+using mailshake::smtp::ParseCommand;
+using mailshake::smtp::ParseResult;
+using mailshake::smtp::Phase;
+using mailshake::smtp::Reply;
+using mailshake::smtp::ReplyParser;
+using mailshake::smtp::Step;
+using mailshake::smtp::Verb;
+
+ClientOptions OptionsFor(uint8_t flags) {
+  ClientOptions options;
+  options.implicit_tls = (flags & 1) != 0;
+  switch ((flags >> 1) & 3) {
+    case 0:
+      options.after_tls = ClientOptions::kQuit;
+      break;
+    case 1:
+      options.after_tls = ClientOptions::kEhlo;
+      break;
+    default:
+      options.after_tls = ClientOptions::kMail;
+      break;
+  }
+  options.message_size = (flags & 8) ? 3000 : 100;
+  return options;
+}
+
+void CheckMessage(absl::string_view message) {
+  FUZZ_CHECK(absl::EndsWith(message, "\r\n.\r\n"), "message end");
+  absl::string_view body = message.substr(0, message.size() - 3);
+  while (!body.empty()) {
+    const size_t eol = body.find("\r\n");
+    FUZZ_CHECK(eol != absl::string_view::npos && eol + 2 <= 1000,
+               "message line of %zu octets", eol);
+    FUZZ_CHECK(eol == 0 || body[0] != '.', "unstuffed dot");
+    const absl::string_view line = body.substr(0, eol);
+    FUZZ_CHECK(line.find_first_of("\r\n") == absl::string_view::npos,
+               "bare line end in message");
+    body.remove_prefix(eol + 2);
+  }
+}
+
+// Session drives one ClientDialogue and checks every step it returns.
+class Session {
+ public:
+  explicit Session(const ClientOptions& options) : dialogue_(options) {}
+
+  // Start begins a session; the dialogue may have run one before.
+  void Start() {
+    ended_ = false;
+    awaiting_message_ = false;
+    const Step step = dialogue_.Start();
+    FUZZ_CHECK(!dialogue_.finished() && !dialogue_.tls_active(), "Start");
+    FUZZ_CHECK(step.kind == (dialogue_.phase() == Phase::kTls ? Step::kStartTls
+                                                              : Step::kWait),
+               "Start returned %d", step.kind);
+    last_ = step;
+    Check(step, 0);
+  }
+
+  void OnReply(const Reply& reply) { Check(dialogue_.OnReply(reply), reply.code); }
+  void OnTlsEstablished() { Check(dialogue_.OnTlsEstablished(), 0); }
+  void OnConnectionClosed() { Check(dialogue_.OnConnectionClosed(), 0); }
+
+  bool wants_tls() const { return last_.kind == Step::kStartTls; }
+  bool finished() const { return dialogue_.finished(); }
+
+ private:
+  void Check(const Step& step, int reply_code) {
+    if (ended_) {
+      FUZZ_CHECK(step.kind == Step::kFail && dialogue_.finished(),
+                 "step %d after the session ended", step.kind);
+    }
+    switch (step.kind) {
+      case Step::kWait:
+        FUZZ_CHECK(!dialogue_.finished(), "kWait when finished");
+        break;
+      case Step::kSend:
+        FUZZ_CHECK(!dialogue_.finished(), "kSend when finished");
+        CheckSent(step.bytes);
+        break;
+      case Step::kStartTls:
+        FUZZ_CHECK(!dialogue_.finished() && !dialogue_.tls_active() &&
+                       dialogue_.phase() == Phase::kTls,
+                   "kStartTls out of place");
+        break;
+      case Step::kDone:
+        FUZZ_CHECK(dialogue_.finished() && dialogue_.phase() == Phase::kQuit,
+                   "kDone in phase %d", static_cast<int>(dialogue_.phase()));
+        break;
+      case Step::kFail:
+        FUZZ_CHECK(dialogue_.finished() && step.failure != FailureKind::kNone &&
+                       FailureKindName(step.failure) != "unknown",
+                   "kFail without a failure");
+        FUZZ_CHECK(step.reply_code == reply_code,
+                   "kFail carries code %d, the reply had %d", step.reply_code,
+                   reply_code);
+        break;
+    }
+    if (step.kind == Step::kDone || step.kind == Step::kFail) ended_ = true;
+    last_ = step;
+  }
+
+  void CheckSent(absl::string_view bytes) {
+    if (awaiting_message_) {
+      awaiting_message_ = false;
+      CheckMessage(bytes);
+      return;
+    }
+    FUZZ_CHECK(absl::EndsWith(bytes, "\r\n"), "command without CR LF");
+    const absl::string_view line = bytes.substr(0, bytes.size() - 2);
+    Command command;
+    CommandError error;
+    FUZZ_CHECK(ParseCommand(line, &command, &error), "client sent '%s': %s",
+               std::string(line).c_str(), error.text.c_str());
+    switch (command.verb) {
+      case Verb::kStartTls:
+        FUZZ_CHECK(!dialogue_.tls_active(), "STARTTLS under TLS");
+        break;
+      case Verb::kMail:
+      case Verb::kRcpt:
+        FUZZ_CHECK(dialogue_.tls_active(), "MAIL/RCPT in plaintext");
+        break;
+      case Verb::kData:
+        FUZZ_CHECK(dialogue_.tls_active(), "DATA in plaintext");
+        awaiting_message_ = true;
+        break;
+      case Verb::kEhlo:
+      case Verb::kQuit:
+        break;
+      default:
+        FUZZ_CHECK(false, "unexpected command '%s'", std::string(line).c_str());
+    }
+  }
+
+  ClientDialogue dialogue_;
+  Step last_;
+  bool ended_ = false;
+  bool awaiting_message_ = false;
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const SplitInput input(data, size);
+  const ClientOptions options = OptionsFor(input.flags());
+  Session session(options);
+  const int sessions = (input.flags() & 16) ? 2 : 1;
+  absl::string_view rest;  // Unread octets of the current chunk.
+  const std::vector<Chunk> chunks = input.Chunks();
+  size_t next_chunk = 0;
+  ReplyParser parser;
+  for (int s = 0; s < sessions; ++s) {
+    session.Start();
+    parser.Reset();
+    bool closed = false;
+    while (!closed && !session.finished()) {
+      if (session.wants_tls()) {
+        session.OnTlsEstablished();
+        continue;
+      }
+      if (rest.empty()) {
+        if (next_chunk == chunks.size()) break;
+        const Chunk& chunk = chunks[next_chunk++];
+        if (chunk.marked) session.OnTlsEstablished();
+        rest = chunk.bytes;
+        continue;
+      }
+      size_t consumed = 0;
+      const ParseResult result = parser.Feed(rest, &consumed);
+      rest.remove_prefix(consumed);
+      if (result == ParseResult::kReply) {
+        session.OnReply(parser.TakeReply());
+      } else if (result == ParseResult::kError) {
+        closed = true;  // A client drops a server that speaks garbage.
+      }
+    }
+    if (!session.finished()) session.OnConnectionClosed();
+    FUZZ_CHECK(session.finished(), "session not finished after the close");
+    // Calls after the end must all fail.
+    session.OnConnectionClosed();
+    session.OnTlsEstablished();
+  }
+  return 0;
+}
