@@ -36,3 +36,8 @@ set +e
 set -e
 expect_eq "exit status for a bad flag" "$rc" 2
 expect_line "$work/bad.txt" "^mailshake bench: --tls: "
+
+# Source-address rotation over 127.0.0.0/8 (for runs that would exhaust the
+# ephemeral ports of one address).
+bench_run "$work/src.json" --handshakes 200 --source 127.0.0.2-127.0.0.9
+expect_eq "rotated sources" "$(jq_py "$work/src.json" "d['scenarios'][0]['succeeded']")" 200

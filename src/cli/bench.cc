@@ -93,7 +93,11 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     return absl::InvalidArgumentError(absl::StrCat("one target at most, got '", args[1], "' too"));
   }
   if (args.empty()) {
+    // The embedded server listens on 127.0.0.1; its port is known once it
+    // runs.
     o.embedded = true;
+    spec.target.host = "127.0.0.1";
+    spec.target.address = *net::SocketAddress::Parse("127.0.0.1:0");
   } else {
     absl::StatusOr<net::Target> target = net::ParseTarget(args[0]);
     if (!target.ok()) return target.status();
