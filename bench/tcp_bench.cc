@@ -18,14 +18,9 @@
 #include <thread>
 
 #include "benchmark/benchmark.h"
+#include "src/stats/cpu_time.h"
 
 namespace {
-
-int64_t ThreadCpuNanos() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
 
 // Accepts and closes connections on a loopback port until stopped.
 class Acceptor {
@@ -76,7 +71,7 @@ void BM_LoopbackConnectClose(benchmark::State& state) {
   int64_t cpu = 0;
   int next = 0;
   for (auto _ : state) {
-    int64_t start = ThreadCpuNanos();
+    int64_t start = mailshake::stats::ThreadCpuNanos();
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -96,7 +91,7 @@ void BM_LoopbackConnectClose(benchmark::State& state) {
       setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     }
     close(fd);
-    cpu += ThreadCpuNanos() - start;
+    cpu += mailshake::stats::ThreadCpuNanos() - start;
   }
   state.counters["client_us"] =
       benchmark::Counter(static_cast<double>(cpu) / 1e3 / state.iterations());

@@ -5,7 +5,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +23,7 @@
 #include "src/net/event_loop.h"
 #include "src/net/socket.h"
 #include "src/smtp/reply_parser.h"
+#include "src/stats/cpu_time.h"
 
 namespace mailshake::engine {
 namespace {
@@ -34,13 +34,6 @@ const stats::HistogramConfig kHistogramConfig = {3, int64_t{3600} * kNanosPerSec
 
 int64_t Nanos(absl::Duration d) { return absl::ToInt64Nanoseconds(d); }
 
-// User and system CPU of the calling thread.
-void ThreadCpu(int64_t* user_ns, int64_t* system_ns) {
-  rusage ru;
-  getrusage(RUSAGE_THREAD, &ru);
-  *user_ns = static_cast<int64_t>(ru.ru_utime.tv_sec) * kNanosPerSecond + ru.ru_utime.tv_usec * 1000;
-  *system_ns = static_cast<int64_t>(ru.ru_stime.tv_sec) * kNanosPerSecond + ru.ru_stime.tv_usec * 1000;
-}
 
 // The engine phase a dialogue phase is timed as.
 Phase EnginePhase(smtp::Phase p) {
@@ -714,7 +707,9 @@ void Engine::Worker::Run() {
     loop_->RunOnce(wait);
   }
   Publish();
-  ThreadCpu(&rec_.cpu_user_ns, &rec_.cpu_system_ns);
+  stats::ThreadCpuUsage cpu = stats::ThisThreadCpuUsage();
+  rec_.cpu_user_ns = cpu.user_ns;
+  rec_.cpu_system_ns = cpu.system_ns;
   done_.store(true, std::memory_order_release);
 }
 

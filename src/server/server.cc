@@ -4,7 +4,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "src/net/event_loop.h"
 #include "src/net/socket.h"
 #include "src/smtp/dialogue.h"
+#include "src/stats/cpu_time.h"
 
 namespace mailshake::server {
 namespace {
@@ -542,14 +542,10 @@ void Server::Worker::Run() {
   listeners_.clear();
   for (auto& c : all_) c->Close("shutdown");
   retired_.clear();
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  rusage ru;
-  getrusage(RUSAGE_THREAD, &ru);
-  final_user_ns_ = static_cast<int64_t>(ru.ru_utime.tv_sec) * 1000000000 + ru.ru_utime.tv_usec * 1000;
-  final_system_ns_ = static_cast<int64_t>(ru.ru_stime.tv_sec) * 1000000000 + ru.ru_stime.tv_usec * 1000;
-  final_cpu_ns_.store(static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec,
-                      std::memory_order_release);
+  stats::ThreadCpuUsage cpu = stats::ThisThreadCpuUsage();
+  final_user_ns_ = cpu.user_ns;
+  final_system_ns_ = cpu.system_ns;
+  final_cpu_ns_.store(stats::ThreadCpuNanos(), std::memory_order_release);
   finished_.store(true, std::memory_order_release);
 }
 
@@ -562,13 +558,15 @@ void Server::Worker::AcceptAll(Listener* listener) {
     int open = open_total_->fetch_add(1, std::memory_order_relaxed);
     if (open >= options_.max_connections) {
       open_total_->fetch_sub(1, std::memory_order_relaxed);
+      // Counted before the client can see the 421, so that what it sees is
+      // already in the statistics.
+      Update([](ServerStats& s) { ++s.rejected_over_capacity; });
       if (!listener->implicit_tls) {
         static constexpr char kBusy[] = "421 4.3.2 Too many connections, try again later\r\n";
         ssize_t rc = send(fd, kBusy, sizeof(kBusy) - 1, MSG_NOSIGNAL);
         (void)rc;
       }
       close(fd);
-      Update([](ServerStats& s) { ++s.rejected_over_capacity; });
       continue;
     }
     Update([](ServerStats& s) {

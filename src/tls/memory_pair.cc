@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 
 #include "absl/strings/str_cat.h"
+#include "src/stats/cpu_time.h"
 #include "src/tls/tls.h"
 
 namespace mailshake::tls {
@@ -20,19 +21,13 @@ constexpr size_t kBioBufferSize = 64 * 1024;
 // A handshake takes at most a handful of round trips; more means no progress.
 constexpr int kMaxRounds = 16;
 
-int64_t ThreadCpuNanos() {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
-}
-
 // Step calls SSL_do_handshake once on |ssl| and adds its CPU time to
 // |*cpu_ns| when |cpu_ns| is not null.
 int Step(SSL* ssl, int64_t* cpu_ns) {
   if (cpu_ns == nullptr) return SSL_do_handshake(ssl);
-  const int64_t start = ThreadCpuNanos();
+  const int64_t start = stats::ThreadCpuNanos();
   const int ret = SSL_do_handshake(ssl);
-  *cpu_ns += ThreadCpuNanos() - start;
+  *cpu_ns += stats::ThreadCpuNanos() - start;
   return ret;
 }
 
@@ -90,15 +85,15 @@ absl::Status MemoryPair::Handshake(HandshakeCpu* cpu) {
 absl::Status MemoryPair::DeliverPostHandshake(HandshakeCpu* cpu) {
   // BoringSSL queues TLS 1.3 NewSessionTicket messages until the server next
   // writes; a zero-byte write flushes them.
-  int64_t start = cpu != nullptr ? ThreadCpuNanos() : 0;
+  int64_t start = cpu != nullptr ? stats::ThreadCpuNanos() : 0;
   const int written = SSL_write(server_.get(), nullptr, 0);
-  if (cpu != nullptr) cpu->server_ns += ThreadCpuNanos() - start;
+  if (cpu != nullptr) cpu->server_ns += stats::ThreadCpuNanos() - start;
   if (written < 0) return SideFailure("server", server_.get(), written);
 
-  start = cpu != nullptr ? ThreadCpuNanos() : 0;
+  start = cpu != nullptr ? stats::ThreadCpuNanos() : 0;
   uint8_t byte;
   const int ret = SSL_read(client_.get(), &byte, 1);
-  if (cpu != nullptr) cpu->client_ns += ThreadCpuNanos() - start;
+  if (cpu != nullptr) cpu->client_ns += stats::ThreadCpuNanos() - start;
   if (ret > 0) {
     return absl::FailedPreconditionError(
         "client received application data where only post-handshake messages were expected");
