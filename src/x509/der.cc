@@ -296,6 +296,18 @@ absl::Status ValidateInteger(const Cursor& contents, absl::string_view field,
   return absl::OkStatus();
 }
 
+namespace {
+
+// Unicode 3.4 D9, D14 and 3.2 C1: in range, not a surrogate, not one of the
+// 66 noncharacters (U+FDD0..U+FDEF and the last two of every plane). RFC 5280
+// strings must hold characters, and BoringSSL refuses the rest too.
+bool IsValidCodePoint(uint32_t cp) {
+  return cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) &&
+         !(cp >= 0xfdd0 && cp <= 0xfdef) && (cp & 0xfffe) != 0xfffe;
+}
+
+}  // namespace
+
 bool IsValidUtf8(absl::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
@@ -322,9 +334,7 @@ bool IsValidUtf8(absl::string_view s) {
       if ((cc & 0xc0) != 0x80) return false;
       cp = (cp << 6) | (cc & 0x3f);
     }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
+    if (cp < min || !IsValidCodePoint(cp)) return false;
     i += n + 1;
   }
   return true;
@@ -418,7 +428,7 @@ absl::StatusOr<std::string> DecodeString(unsigned tag, absl::string_view bytes) 
       for (size_t i = 0; i < bytes.size(); i += 2) {
         const uint32_t cp = (static_cast<uint8_t>(bytes[i]) << 8) |
                             static_cast<uint8_t>(bytes[i + 1]);
-        if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff)) {
+        if (cp == 0 || !IsValidCodePoint(cp)) {
           return absl::InvalidArgumentError(absl::StrFormat(
               "BMPString has invalid code unit U+%04X at index %d", cp, i));
         }
@@ -436,7 +446,7 @@ absl::StatusOr<std::string> DecodeString(unsigned tag, absl::string_view bytes) 
         for (size_t k = 0; k < 4; ++k) {
           cp = (cp << 8) | static_cast<uint8_t>(bytes[i + k]);
         }
-        if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        if (cp == 0 || !IsValidCodePoint(cp)) {
           return absl::InvalidArgumentError(absl::StrFormat(
               "UniversalString has invalid code point 0x%X at index %d", cp,
               i));

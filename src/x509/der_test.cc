@@ -120,6 +120,14 @@ TEST(StringTest, RejectsInvalidContents) {
   EXPECT_THAT(DecodeString(CBS_ASN1_BMPSTRING, "abc").status().message(),
               HasSubstr("odd length"));
   EXPECT_FALSE(DecodeString(CBS_ASN1_BMPSTRING, std::string("\xd8\x00", 2)).ok());
+  // Noncharacters are not characters (differential fuzzer finding: BoringSSL
+  // refuses them in BMPString, UniversalString and UTF8String alike).
+  EXPECT_FALSE(DecodeString(CBS_ASN1_BMPSTRING, std::string("\xff\xff", 2)).ok());
+  EXPECT_FALSE(DecodeString(CBS_ASN1_BMPSTRING, std::string("\xfd\xd0", 2)).ok());
+  EXPECT_TRUE(DecodeString(CBS_ASN1_BMPSTRING, std::string("\xfd\xcf", 2)).ok());
+  EXPECT_FALSE(DecodeString(CBS_ASN1_UNIVERSALSTRING, std::string("\x00\x01\xff\xfe", 4)).ok());
+  EXPECT_FALSE(DecodeString(CBS_ASN1_UTF8STRING, "a\xef\xbf\xbf").ok());
+  EXPECT_TRUE(DecodeString(CBS_ASN1_UTF8STRING, "a\xef\xbf\xbd").ok());
   EXPECT_FALSE(
       DecodeString(CBS_ASN1_UNIVERSALSTRING, std::string("\x00\x11\x00\x00", 4))
           .ok());
