@@ -33,6 +33,13 @@
 #include <openssl/pool.h>
 #include <openssl/ssl.h>
 
+// OpenSSL 3's headers (libssl-dev) share these names under /usr/include; the
+// build puts BoringSSL's first (@system//:boringssl). Fail loudly if a
+// translation unit ever picks up the wrong ones.
+#if !defined(OPENSSL_IS_BORINGSSL) || BORINGSSL_API_VERSION < 17
+#error "mailshake needs BoringSSL (android-libboringssl-dev), not OpenSSL"
+#endif
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
