@@ -100,10 +100,14 @@ absl::Status AddCount(const Scenario& s, absl::string_view field, int64_t a,
   return absl::OkStatus();
 }
 
-// User plus system time cannot exceed the total they split (a relative
-// 1e-9 allows for rounding).
-absl::Status CheckSplit(const Scenario& s, absl::string_view who, double user,
-                        double system, double total) {
+// Checks a CPU total and its user/system split (fields |prefix|seconds,
+// |prefix|user_seconds, |prefix|system_seconds): each a valid duration, and
+// user plus system at most the total (a relative 1e-9 allows for rounding).
+absl::Status CheckCpu(const Scenario& s, absl::string_view who, absl::string_view prefix,
+                      double total, double user, double system) {
+  REPORT_RETURN_IF_ERROR(CheckSeconds(s, absl::StrCat(prefix, "seconds"), total));
+  REPORT_RETURN_IF_ERROR(CheckSeconds(s, absl::StrCat(prefix, "user_seconds"), user));
+  REPORT_RETURN_IF_ERROR(CheckSeconds(s, absl::StrCat(prefix, "system_seconds"), system));
   if (user + system > total * (1 + 1e-9) + 1e-12) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s: %s user (%g s) plus system (%g s) CPU exceeds the total (%g s)",
@@ -118,14 +122,8 @@ absl::Status ValidateServer(const Scenario& s, const ServerSide& server) {
   REPORT_RETURN_IF_ERROR(
       CheckNonNegative(s, "server handshakes", server.handshakes));
   REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "server resumed", server.resumed));
-  REPORT_RETURN_IF_ERROR(
-      CheckSeconds(s, "server cpu_seconds", server.cpu_seconds));
-  REPORT_RETURN_IF_ERROR(
-      CheckSeconds(s, "server cpu_user_seconds", server.cpu_user_seconds));
-  REPORT_RETURN_IF_ERROR(
-      CheckSeconds(s, "server cpu_system_seconds", server.cpu_system_seconds));
-  REPORT_RETURN_IF_ERROR(CheckSplit(s, "server", server.cpu_user_seconds,
-                                    server.cpu_system_seconds, server.cpu_seconds));
+  REPORT_RETURN_IF_ERROR(CheckCpu(s, "server", "server cpu_", server.cpu_seconds,
+                                  server.cpu_user_seconds, server.cpu_system_seconds));
   if (server.resumed > server.handshakes) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s: the server resumed %d sessions but completed only %d handshakes",
@@ -244,14 +242,8 @@ absl::Status Validate(const Scenario& s) {
       CheckNonNegative(s, "warmup_attempts", s.warmup_attempts));
   REPORT_RETURN_IF_ERROR(
       CheckSeconds(s, "measured_seconds", s.measured_seconds));
-  REPORT_RETURN_IF_ERROR(
-      CheckSeconds(s, "client_cpu_seconds", s.client_cpu_seconds));
-  REPORT_RETURN_IF_ERROR(
-      CheckSeconds(s, "client_cpu_user_seconds", s.client_cpu_user_seconds));
-  REPORT_RETURN_IF_ERROR(
-      CheckSeconds(s, "client_cpu_system_seconds", s.client_cpu_system_seconds));
-  REPORT_RETURN_IF_ERROR(CheckSplit(s, "client", s.client_cpu_user_seconds,
-                                    s.client_cpu_system_seconds, s.client_cpu_seconds));
+  REPORT_RETURN_IF_ERROR(CheckCpu(s, "client", "client_cpu_", s.client_cpu_seconds,
+                                  s.client_cpu_user_seconds, s.client_cpu_system_seconds));
   REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "peak_rss_bytes", s.peak_rss_bytes));
   REPORT_RETURN_IF_ERROR(CheckSeconds(s, "target_rate", s.target_rate));
 
