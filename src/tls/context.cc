@@ -305,6 +305,39 @@ absl::Status InstallCredential(SSL_CTX* ctx, const Credential& credential, size_
   return absl::OkStatus();
 }
 
+// NewContext makes a context on TLS_with_buffers_method with our state
+// attached (|*state|, owned by the context) and the settings client and
+// server share applied.
+absl::StatusOr<bssl::UniquePtr<SSL_CTX>> NewContext(uint16_t min_version, uint16_t max_version,
+                                                    const std::string& ciphers,
+                                                    const std::string& groups,
+                                                    ContextState** state) {
+  bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_with_buffers_method()));
+  if (ctx == nullptr) return ConfigError("SSL_CTX_new failed");
+  *state = new ContextState;
+  SSL_CTX_set_ex_data(ctx.get(), ContextStateIndex(), *state);
+  if (absl::Status s = ApplyCommon(ctx.get(), min_version, max_version, ciphers, groups);
+      !s.ok()) {
+    return s;
+  }
+  return ctx;
+}
+
+// ApplySignatureAlgorithms parses |list| (empty: BoringSSL's defaults, and an
+// empty result) and installs it with |setter|, the signing or the verify
+// preferences; |what| names which in errors.
+absl::StatusOr<std::vector<uint16_t>> ApplySignatureAlgorithms(
+    SSL_CTX* ctx, const std::string& list,
+    int (*setter)(SSL_CTX*, const uint16_t*, size_t), absl::string_view what) {
+  if (list.empty()) return std::vector<uint16_t>();
+  absl::StatusOr<std::vector<uint16_t>> ids = SigalgIds(list);
+  if (!ids.ok()) return ids.status();
+  if (!setter(ctx, ids->data(), ids->size())) {
+    return ConfigError(absl::StrCat("BoringSSL rejected ", what, " algorithms \"", list, "\""));
+  }
+  return ids;
+}
+
 const char* SslErrorName(int error) {
   const char* name = SSL_error_description(error);
   return name != nullptr ? name : "unknown SSL error";
@@ -316,25 +349,15 @@ absl::StatusOr<bssl::UniquePtr<SSL_CTX>> NewServerContext(const ServerConfig& co
   if (config.credentials.empty()) {
     return absl::InvalidArgumentError("a server needs at least one credential");
   }
-  bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_with_buffers_method()));
-  if (ctx == nullptr) return ConfigError("SSL_CTX_new failed");
-  auto* state = new ContextState;
-  SSL_CTX_set_ex_data(ctx.get(), ContextStateIndex(), state);
-
-  if (absl::Status s = ApplyCommon(ctx.get(), config.min_version, config.max_version,
-                                   config.ciphers, config.groups);
-      !s.ok()) {
-    return s;
-  }
-  if (!config.sigalgs.empty()) {
-    absl::StatusOr<std::vector<uint16_t>> ids = SigalgIds(config.sigalgs);
-    if (!ids.ok()) return ids.status();
-    if (!SSL_CTX_set_signing_algorithm_prefs(ctx.get(), ids->data(), ids->size())) {
-      return ConfigError(absl::StrCat("BoringSSL rejected signing algorithms \"",
-                                      config.sigalgs, "\""));
-    }
-    state->signing_prefs = *std::move(ids);
-  }
+  ContextState* state = nullptr;
+  absl::StatusOr<bssl::UniquePtr<SSL_CTX>> made = NewContext(
+      config.min_version, config.max_version, config.ciphers, config.groups, &state);
+  if (!made.ok()) return made.status();
+  bssl::UniquePtr<SSL_CTX> ctx = std::move(*made);
+  absl::StatusOr<std::vector<uint16_t>> signing = ApplySignatureAlgorithms(
+      ctx.get(), config.sigalgs, SSL_CTX_set_signing_algorithm_prefs, "signing");
+  if (!signing.ok()) return signing.status();
+  state->signing_prefs = *std::move(signing);
   // Install in reverse so the first credential is the context's default; each
   // install also checks that key and certificate match.
   for (size_t i = config.credentials.size(); i-- > 0;) {
@@ -367,27 +390,17 @@ absl::StatusOr<bssl::UniquePtr<SSL_CTX>> NewServerContext(const ServerConfig& co
 }
 
 absl::StatusOr<bssl::UniquePtr<SSL_CTX>> NewClientContext(const ClientConfig& config) {
-  bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_with_buffers_method()));
-  if (ctx == nullptr) return ConfigError("SSL_CTX_new failed");
-  auto* state = new ContextState;
-  SSL_CTX_set_ex_data(ctx.get(), ContextStateIndex(), state);
+  ContextState* state = nullptr;
+  absl::StatusOr<bssl::UniquePtr<SSL_CTX>> made = NewContext(
+      config.min_version, config.max_version, config.ciphers, config.groups, &state);
+  if (!made.ok()) return made.status();
+  bssl::UniquePtr<SSL_CTX> ctx = std::move(*made);
   state->server_name = config.server_name;
   state->verify = config.verify;
   state->resumption = config.resumption;
-
-  if (absl::Status s = ApplyCommon(ctx.get(), config.min_version, config.max_version,
-                                   config.ciphers, config.groups);
-      !s.ok()) {
-    return s;
-  }
-  if (!config.sigalgs.empty()) {
-    absl::StatusOr<std::vector<uint16_t>> ids = SigalgIds(config.sigalgs);
-    if (!ids.ok()) return ids.status();
-    if (!SSL_CTX_set_verify_algorithm_prefs(ctx.get(), ids->data(), ids->size())) {
-      return ConfigError(absl::StrCat("BoringSSL rejected verify algorithms \"",
-                                      config.sigalgs, "\""));
-    }
-  }
+  absl::StatusOr<std::vector<uint16_t>> verify = ApplySignatureAlgorithms(
+      ctx.get(), config.sigalgs, SSL_CTX_set_verify_algorithm_prefs, "verify");
+  if (!verify.ok()) return verify.status();
 
   switch (config.verify) {
     case ClientConfig::Verify::kNone:
