@@ -591,6 +591,18 @@ void Server::Worker::AcceptAll(Listener* listener) {
   }
 }
 
+absl::Status CheckServedChain(const tls::Credential& credential) {
+  size_t bytes = 0;
+  for (const auto& b : credential.chain) bytes += CRYPTO_BUFFER_len(b.get());
+  if (credential.chain.size() > kMaxChainCertificates || bytes > kMaxChainOctets) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the certificate chain has ", credential.chain.size(), " certificates in ", bytes,
+        " octets; at most ", kMaxChainCertificates, " certificates and ", kMaxChainOctets,
+        " octets are served (clients refuse larger Certificate messages)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   if (options.listen.empty() && options.listen_implicit.empty()) {
     return absl::InvalidArgumentError("no listen address given");
@@ -605,6 +617,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   }
   if (options.max_connections < 1) {
     return absl::InvalidArgumentError("max_connections must be at least 1");
+  }
+  if (options.hostname.empty() || options.hostname.size() > kMaxHostnameOctets) {
+    return absl::InvalidArgumentError(absl::StrCat("the host name must be 1 to ",
+                                                   kMaxHostnameOctets, " octets"));
+  }
+  for (char c : options.hostname) {
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+      return absl::InvalidArgumentError(
+          "the host name must be printable ASCII without spaces (it goes on SMTP lines)");
+    }
+  }
+  for (const tls::Credential& c : options.tls.credentials) {
+    if (absl::Status s = CheckServedChain(c); !s.ok()) return s;
   }
   if (options.threads <= 0) {
     options.threads = std::max(1u, std::thread::hardware_concurrency());

@@ -25,6 +25,18 @@
 
 namespace mailshake::server {
 
+// Limits Server::Start enforces on its options: the host name goes into the
+// banner and EHLO reply (a reply line holds 512 octets), and a chain larger
+// than this makes clients (OpenSSL's limit is 100 KiB) refuse every
+// handshake.
+inline constexpr size_t kMaxHostnameOctets = 255;
+inline constexpr size_t kMaxChainCertificates = 16;
+inline constexpr size_t kMaxChainOctets = 64 * 1024;
+
+// CheckServedChain returns InvalidArgument when |credential|'s chain is over
+// kMaxChainCertificates or kMaxChainOctets (Server::Start refuses it).
+absl::Status CheckServedChain(const tls::Credential& credential);
+
 struct ServerOptions {
   // Listeners that speak plaintext SMTP and offer STARTTLS (ports 25, 587).
   std::vector<net::SocketAddress> listen;
