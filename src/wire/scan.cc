@@ -145,11 +145,11 @@ Outcome ExchangeHello(int fd, absl::string_view hello, absl::Time deadline,
       *detail = flight->problem;
       return Outcome::kSslv2;
     case ReplyKind::kNotTls:
-      *detail = flight->problem;
+      *detail = "not TLS: " + PrintableBytes(flight->first_bytes);
       return Outcome::kNotTls;
     case ReplyKind::kMalformed:
       if (detail->empty()) *detail = flight->problem;
-      if (reset && flight->bytes > 0) return Outcome::kMalformed;
+      if (reset) return Outcome::kReset;
       if (timeout) return Outcome::kTimeout;
       return Outcome::kMalformed;
     case ReplyKind::kOversized:
