@@ -141,7 +141,8 @@ void AppendScenario(const Scenario& s, std::string* out) {
     summary.AddRow({"client cost",
                     absl::StrCat(FormatSignificant(s.client_cpu_seconds * 1e6 /
                                              static_cast<double>(s.succeeded)),
-                                 " us CPU per handshake")});
+                                 " us CPU per handshake at ", OrDash(HandshakeRate(s)),
+                                 " handshakes/s")});
   }
   if (s.peak_rss_bytes > 0) {
     summary.AddRow({"peak RSS", absl::StrCat(FormatSignificant(s.peak_rss_bytes / 1048576.0), " MiB")});
@@ -173,6 +174,9 @@ void AppendScenario(const Scenario& s, std::string* out) {
                         FormatSignificant(server.cpu_user_seconds * 1e6 /
                                     static_cast<double>(server.handshakes)),
                         " us user)");
+      }
+      if (std::optional<double> rate = ServerHandshakeRate(server); rate.has_value()) {
+        absl::StrAppend(&line, " at ", Significant(*rate), " handshakes/s");
       }
     }
     summary.AddRow({"server", std::move(line)});
