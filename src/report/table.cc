@@ -176,7 +176,7 @@ void AppendScenario(const Scenario& s, std::string* out) {
                         " us user)");
       }
       if (std::optional<double> rate = ServerHandshakeRate(server); rate.has_value()) {
-        absl::StrAppend(&line, " at ", Significant(*rate), " handshakes/s");
+        absl::StrAppend(&line, " at ", FormatSignificant(*rate), " handshakes/s");
       }
     }
     summary.AddRow({"server", std::move(line)});
