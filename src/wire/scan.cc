@@ -196,6 +196,10 @@ std::vector<uint16_t> FirstN(const std::vector<uint16_t>& v, size_t n) {
   return std::vector<uint16_t>(v.begin(), v.begin() + std::min(n, v.size()));
 }
 
+// The catalog groups a hello at |version| may offer (EC curves only with
+// |ec_only|).
+std::vector<uint16_t> GroupsValidAt(uint16_t version, bool ec_only);
+
 // What one exchange returned to the step that asked for it.
 struct Reply {
   int index = -1;
@@ -326,6 +330,10 @@ Reply Scanner::Exchange1(std::string purpose, const ClientHelloSpec& spec) {
 }
 
 std::vector<uint16_t> Scanner::GroupsFor(uint16_t version, bool ec_only) const {
+  return GroupsValidAt(version, ec_only);
+}
+
+std::vector<uint16_t> GroupsValidAt(uint16_t version, bool ec_only) {
   std::vector<uint16_t> out;
   for (const GroupInfo& g : Groups()) {
     if (g.min_version <= version && version <= g.max_version &&
@@ -337,35 +345,7 @@ std::vector<uint16_t> Scanner::GroupsFor(uint16_t version, bool ec_only) const {
 }
 
 ClientHelloSpec Scanner::BaseHello(uint16_t version) const {
-  ClientHelloSpec s;
-  if (version == kSsl3) {
-    s.record_version = kSsl3;
-    s.legacy_version = kSsl3;
-    s.no_extensions = true;
-    s.renegotiation_scsv = true;
-    return s;
-  }
-  s.record_version = kTls10;
-  s.server_name = options_.server_name;
-  for (const SignatureSchemeInfo& sig : SignatureSchemes()) {
-    s.signature_algorithms.push_back(sig.id);
-  }
-  s.groups = GroupsFor(version, false);
-  if (version >= kTls13) {
-    s.legacy_version = kTls12;
-    s.supported_versions = {version};
-    s.key_share_groups = {kGroupX25519};
-    s.session_id.assign(32, '\0');
-    RAND_bytes(reinterpret_cast<uint8_t*>(&s.session_id[0]), 32);
-  } else {
-    s.legacy_version = version;
-    s.ec_point_formats = true;
-    s.renegotiation_info = true;
-    s.extended_master_secret = true;
-    s.session_ticket = true;
-    s.status_request = true;
-  }
-  return s;
+  return DefaultHello(version, options_.server_name);
 }
 
 void Scanner::EnumerateSuites(uint16_t version, VersionFinding* vf, SuiteFinding* sf) {
@@ -745,6 +725,38 @@ ScanResult Scanner::Run() {
 }
 
 }  // namespace
+
+ClientHelloSpec DefaultHello(uint16_t version, absl::string_view server_name) {
+  ClientHelloSpec s;
+  if (version == kSsl3) {
+    s.record_version = kSsl3;
+    s.legacy_version = kSsl3;
+    s.no_extensions = true;
+    s.renegotiation_scsv = true;
+    return s;
+  }
+  s.record_version = kTls10;
+  s.server_name = std::string(server_name);
+  for (const SignatureSchemeInfo& sig : SignatureSchemes()) {
+    s.signature_algorithms.push_back(sig.id);
+  }
+  s.groups = GroupsValidAt(version, false);
+  if (version >= kTls13) {
+    s.legacy_version = kTls12;
+    s.supported_versions = {version};
+    s.key_share_groups = {kGroupX25519};
+    s.session_id.assign(32, '\0');
+    RAND_bytes(reinterpret_cast<uint8_t*>(&s.session_id[0]), 32);
+  } else {
+    s.legacy_version = version;
+    s.ec_point_formats = true;
+    s.renegotiation_info = true;
+    s.extended_master_secret = true;
+    s.session_ticket = true;
+    s.status_request = true;
+  }
+  return s;
+}
 
 absl::StatusOr<ScanResult> Scan(const ScanOptions& options) {
   if (!options.connect) return absl::InvalidArgumentError("ScanOptions.connect is not set");

@@ -22,11 +22,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "src/net/address.h"
 #include "src/net/socket.h"
 #include "src/tls/tls.h"
+#include "src/wire/testing.h"
 
 extern char** environ;
 
@@ -232,6 +234,8 @@ TEST(ScanTest, ModernServerWithServerPreference) {
   EXPECT_EQ(r->fallback_scsv.value, Tri::kYes);
   EXPECT_EQ(r->certificates.size(), 1u);
   EXPECT_TRUE(r->dh_p_bits.empty());
+  std::printf("modern s_server scan: %zu exchanges in %s (connections=1)\n", r->exchanges.size(),
+              absl::FormatDuration(r->elapsed).c_str());
 }
 
 TEST(ScanTest, LegacyServerWithDheAndClientPreference) {
@@ -371,11 +375,20 @@ class HostilePeer {
       pollfd in{fd.get(), POLLIN, 0};
       poll(&in, 1, 1000);
       (void)!recv(fd.get(), buf, sizeof(buf), 0);
+      absl::string_view reply = reply_;
       if (reply_ == "RST") {
         net::SetLingerZero(fd.get());
         continue;  // closing sends RST
       }
-      if (!reply_.empty()) (void)!send(fd.get(), reply_.data(), reply_.size(), MSG_NOSIGNAL);
+      if (absl::ConsumePrefix(&reply, "DRIBBLE:")) {
+        // A tarpit: one byte every 50 ms until the client goes away.
+        for (char c : reply) {
+          if (stop_ || send(fd.get(), &c, 1, MSG_NOSIGNAL) != 1) break;
+          usleep(50000);
+        }
+        continue;
+      }
+      if (!reply.empty()) (void)!send(fd.get(), reply.data(), reply.size(), MSG_NOSIGNAL);
       open.push_back(std::move(fd));  // keep silent peers open
     }
   }
@@ -433,6 +446,21 @@ TEST(ScanHostileTest, OversizedRecordIsReported) {
   ScanResult r = ScanHostile(std::string("\x16\x03\x03\xff\xff", 5) + std::string(1000, 'a'));
   ExpectNothingAccepted(r);
   EXPECT_EQ(r.exchanges[0].outcome, Outcome::kOversized);
+}
+
+TEST(ScanHostileTest, TarpitNeverCountsAsAccepted) {
+  // A valid TLS 1.2 answer, but dribbled slower than the read deadline.
+  std::string flight = testing::Records(
+      22, kTls12,
+      testing::HandshakeMessage(2, testing::EncodeServerHello(testing::ServerHelloFor(kTls12, 0xc02f))) +
+          testing::HandshakeMessage(14, ""));
+  absl::Time t0 = absl::Now();
+  ScanResult r = ScanHostile("DRIBBLE:" + flight);
+  ExpectNothingAccepted(r);
+  ASSERT_FALSE(r.exchanges.empty());
+  EXPECT_EQ(r.exchanges[0].outcome, Outcome::kTimeout);
+  EXPECT_TRUE(r.aborted);
+  EXPECT_LT(absl::Now() - t0, absl::Seconds(5));
 }
 
 TEST(ScanHostileTest, RefusedConnectionsAbortQuickly) {
