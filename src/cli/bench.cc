@@ -440,7 +440,7 @@ int WriteBenchResult(const Options& o, const engine::RunResult& r,
 
 int RunBench(const std::vector<std::string>& argv) {
   Flags f;
-  FlagSet flags(kName, "[smtp://HOST:PORT | smtps://HOST:PORT]",
+  FlagSet flags(kName, "[smtp://HOST:PORT | smtps://HOST:PORT | tls://HOST:PORT]",
                 "Measures STARTTLS and TLS handshakes against a mail server (default: the "
                 "embedded one, started in this process on loopback).");
   DeclareFlags(flags, f);

@@ -93,6 +93,9 @@ absl::Status RunSpec::Validate() const {
   if (connect_timeout <= absl::ZeroDuration() || phase_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--connect-timeout and --phase-timeout must be positive");
   }
+  if (target.tls_only && smtp.after_tls != smtp::ClientOptions::kQuit) {
+    return absl::InvalidArgumentError("--after-tls applies to smtp:// and smtps:// targets only");
+  }
   if (smtp.implicit_tls != target.implicit_tls) {
     return absl::InvalidArgumentError("internal: smtp.implicit_tls differs from the target's");
   }
@@ -273,6 +276,11 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
         int err = net::TakeSocketError(fd_);
         if (err != 0) {
           Finish(ErrnoCategory(err, kConnect));
+          return;
+        }
+        if (w_->spec_.target.tls_only) {  // tls://: no SMTP at all
+          EnterPhase(kTls);
+          BeginHandshake();
           return;
         }
         EnterPhase(kBanner);  // provisional; the dialogue says where we are
@@ -536,6 +544,10 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
       if (info_.peer_key.evp_type != EVP_PKEY_NONE && !(peer_key_cached_ == info_.peer_key)) {
         peer_key_cached_ = info_.peer_key;
         peer_key_name_ = info_.peer_key.ToString();
+      }
+      if (w_->spec_.target.tls_only) {
+        Finish("ok");
+        return false;
       }
       state_ = State::kSmtp;
       return HandleStep(dialogue_.OnTlsEstablished());

@@ -30,6 +30,7 @@ namespace mailshake::engine {
 
 // Phases timed for each successful session. kTotal runs from the scheduled
 // start (open loop) or the connect (closed loop) to the end of the session.
+// A tls:// target has only kConnect, kTls and kTotal.
 enum Phase { kConnect, kBanner, kEhlo, kStartTls, kTls, kPostTls, kTotal, kPhaseCount };
 absl::string_view PhaseName(int phase);
 
