@@ -224,13 +224,21 @@ TEST(ScanTest, ModernServerWithServerPreference) {
   ASSERT_NE(g12, nullptr);
   EXPECT_EQ(g12->accepted, (std::vector<uint16_t>{23, 29}));
   EXPECT_EQ(g12->order, Preference::kServer);
-  ASSERT_EQ(r->signature_algorithms.size(), 1u);
-  EXPECT_EQ(r->signature_algorithms[0].accepts_sha1, Tri::kNo);
-  EXPECT_EQ(r->signature_algorithms[0].sha1_only, Tri::kNo);
-  EXPECT_FALSE(r->signature_algorithms[0].accepted.empty());
+  ASSERT_EQ(r->signature_algorithms.size(), 2u);
+  const SignatureFinding& sig12 = r->signature_algorithms[0];
+  EXPECT_EQ(sig12.version, kTls12);
+  EXPECT_EQ(sig12.accepts_sha1, Tri::kNo);
+  EXPECT_EQ(sig12.sha1_only, Tri::kNo);
+  EXPECT_FALSE(sig12.accepted.empty());
+  const SignatureFinding& sig13 = r->signature_algorithms[1];
+  EXPECT_EQ(sig13.version, kTls13);
+  // An RSA key signs TLS 1.3 handshakes with RSA-PSS (rsae) only.
+  EXPECT_EQ(sig13.accepted, (std::vector<uint16_t>{0x0804, 0x0805, 0x0806}));
+  EXPECT_EQ(sig13.sha1_only, Tri::kNo);
   EXPECT_EQ(r->secure_renegotiation.value, Tri::kYes);
   EXPECT_EQ(r->extended_master_secret.value, Tri::kYes);
   EXPECT_EQ(r->compression.value, Tri::kNo);
+  EXPECT_EQ(r->alpn_ignored.value, Tri::kYes);  // s_server without -alpn
   EXPECT_EQ(r->fallback_scsv.value, Tri::kYes);
   EXPECT_EQ(r->certificates.size(), 1u);
   EXPECT_TRUE(r->dh_p_bits.empty());
@@ -245,7 +253,7 @@ TEST(ScanTest, LegacyServerWithDheAndClientPreference) {
         std::string("-cipher"),
         std::string("DHE-RSA-AES128-SHA:AES128-SHA:ECDHE-RSA-AES256-SHA:CAMELLIA128-SHA:"
                     "ARIA128-GCM-SHA256:@SECLEVEL=0"),
-        std::string("-dhparam"), Creds().dh()}) {
+        std::string("-dhparam"), Creds().dh(), std::string("-alpn"), std::string("h2")}) {
     args.push_back(a);
   }
   OpenSslServer server(args);
@@ -254,6 +262,8 @@ TEST(ScanTest, LegacyServerWithDheAndClientPreference) {
   ASSERT_TRUE(r.ok()) << r.status();
   SCOPED_TRACE(Describe(*r));
   EXPECT_FALSE(r->aborted) << r->abort_reason;
+  EXPECT_EQ(r->alpn_ignored.value, Tri::kNo);
+  EXPECT_EQ(r->alpn_selected, "h2");
   EXPECT_EQ(Version(*r, kSsl3).accepted, Tri::kNo);
   EXPECT_EQ(Version(*r, kTls13).accepted, Tri::kNo);
   for (uint16_t v : {kTls10, kTls11, kTls12}) {
