@@ -75,6 +75,7 @@ struct Flags {
   absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration phase_timeout = absl::Seconds(10);
   std::string close = "rst";
+  bool quickack = false;
   std::string json, csv, html;
   std::string progress = "auto";
   int64_t seed = 1;
@@ -160,6 +161,9 @@ void DeclareFlags(FlagSet& flags, Flags& f) {
                  "deadline for each later phase (banner, EHLO, STARTTLS, handshake, ...)");
   flags.Choice("close", &f.close, {"rst", "fin"},
                "how the client closes: rst (SO_LINGER 0, no TIME_WAIT left behind) or fin");
+  flags.Bool("quickack", &f.quickack,
+             "set TCP_QUICKACK on the client's sockets (never delay an ACK): separates a "
+             "server's TLS cost from a Nagle/delayed-ACK stall of ~40 ms in some phase");
   flags.String("json", &f.json, "FILE",
                "write the result (mailshake.result/v1) to FILE; '-': standard output, and "
                "everything else goes to standard error",
@@ -254,6 +258,7 @@ absl::StatusOr<Options> ParseOptions(const FlagSet& flags, const Flags& f,
   spec.connect_timeout = f.connect_timeout;
   spec.phase_timeout = f.phase_timeout;
   spec.close_with_rst = f.close == "rst";
+  spec.quickack = f.quickack;
   spec.seed = static_cast<uint64_t>(f.seed);
 
   o.json_path = f.json;
@@ -344,6 +349,7 @@ nlohmann::json SpecToJson(const Options& o) {
       {"connect_timeout_seconds", absl::ToDoubleSeconds(spec.connect_timeout)},
       {"phase_timeout_seconds", absl::ToDoubleSeconds(spec.phase_timeout)},
       {"close", spec.close_with_rst ? "rst" : "fin"},
+      {"quickack", spec.quickack},
       {"seed", spec.seed},
       {"embedded_server", o.embedded},
   };
