@@ -375,7 +375,6 @@ report::Scenario ToScenario(const Options& o, const engine::RunResult& r,
   s.client_cpu_seconds = r.client_cpu_seconds;
   s.client_cpu_user_seconds = r.client_cpu_user_seconds;
   s.client_cpu_system_seconds = r.client_cpu_system_seconds;
-  s.peak_rss_bytes = PeakRssBytes();
   s.target_rate = o.spec.rate;
   s.outcomes = r.outcomes;
   for (int p = 0; p < engine::kPhaseCount; ++p) {
@@ -397,6 +396,7 @@ report::Scenario ToScenario(const Options& o, const engine::RunResult& r,
     side.cpu_seconds = server->cpu_seconds;
     side.cpu_user_seconds = server->cpu_user_seconds;
     side.cpu_system_seconds = server->cpu_system_seconds;
+    side.seconds = server->seconds;
     s.server = side;
   }
   return s;
@@ -412,6 +412,8 @@ int WriteBenchResult(const Options& o, const engine::RunResult& r,
   result.target = o.spec.target.ToString();
   result.spec = SpecToJson(o);
   result.scenarios.push_back(ToScenario(o, r, server));
+  // Read once the result is built, so that it covers the merge too.
+  result.scenarios.back().peak_rss_bytes = PeakRssBytes();
   // Files first: whatever happens to the terminal or a pipe afterwards, the
   // result is written. When a machine-readable output goes to standard
   // output, the human table goes to standard error.

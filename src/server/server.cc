@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <optional>
 #include <thread>
@@ -53,6 +54,7 @@ void ServerStats::Merge(const ServerStats& other) {
   cpu_seconds += other.cpu_seconds;
   cpu_user_seconds += other.cpu_user_seconds;
   cpu_system_seconds += other.cpu_system_seconds;
+  seconds = std::max(seconds, other.seconds);
   AddCounts(&closed, other.closed);
   AddCounts(&tls_failures, other.tls_failures);
   AddCounts(&versions, other.versions);
@@ -75,6 +77,10 @@ std::string ServerStats::ToString() const {
   if (handshakes > 0 && cpu_seconds > 0) {
     absl::StrAppendFormat(&out, ", %.1f us per handshake, %.0f handshakes per CPU-second",
                           cpu_seconds * 1e6 / handshakes, handshakes / cpu_seconds);
+    if (seconds > 0) {
+      absl::StrAppendFormat(&out, " (at %.0f handshakes/s over %.1f s)", handshakes / seconds,
+                            seconds);
+    }
   }
   absl::StrAppend(&out, "\n");
   auto section = [&out](absl::string_view title, const std::map<std::string, uint64_t>& m) {
@@ -666,6 +672,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
     return s;
   }
   int64_t start_ns = net::MonotonicNanos();
+  server->start_ns_ = start_ns;
   for (size_t i = 0; i < server->workers_.size(); ++i) server->workers_[i]->StartThread(i, start_ns);
   return server;
 }
@@ -675,11 +682,16 @@ Server::~Server() { Stop(); }
 void Server::Stop() {
   for (auto& worker : workers_) worker->RequestStop();
   for (auto& worker : workers_) worker->Join();
+  int64_t expected = 0;
+  stop_ns_.compare_exchange_strong(expected, net::MonotonicNanos());
 }
 
 ServerStats Server::Stats() const {
   ServerStats total;
   for (const auto& worker : workers_) total.Merge(worker->Snapshot());
+  int64_t end_ns = stop_ns_.load();
+  if (end_ns == 0) end_ns = net::MonotonicNanos();
+  total.seconds = static_cast<double>(end_ns - start_ns_) / 1e9;
   return total;
 }
 

@@ -85,6 +85,10 @@ struct ServerStats {
   // (0 before).
   double cpu_user_seconds = 0;
   double cpu_system_seconds = 0;
+  // Wall-clock seconds from the start to the stop (or to now while running):
+  // the window the counts and CPU cover, so CPU per handshake comes with its
+  // rate. Merging keeps the longer window (threads run side by side).
+  double seconds = 0;
   // How connections ended: "quit", "after_tls_close", "client_closed",
   // "reset", "timeout_tls", "timeout_command", "timeout_data",
   // "tls_failed", "too_many_errors", "io_error", "shutdown".
@@ -132,6 +136,8 @@ class Server {
   Server() = default;
 
   ServerOptions options_;
+  int64_t start_ns_ = 0;
+  std::atomic<int64_t> stop_ns_{0};  // 0 while running
   std::atomic<int> open_total_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<net::SocketAddress> starttls_;
