@@ -583,7 +583,7 @@ absl::Status WriteJsonFile(const Result& result, const std::string& path) {
   return internal::WriteFileAtomically(path, text);
 }
 
-absl::StatusOr<Result> ReadJsonFile(const std::string& path) {
+absl::StatusOr<json> ReadJsonDocument(const std::string& path) {
   REPORT_ASSIGN_OR_RETURN(std::string text,
                           internal::ReadFileBounded(path, kMaxFileBytes));
   bool too_deep = false;
@@ -612,6 +612,11 @@ absl::StatusOr<Result> ReadJsonFile(const std::string& path) {
     }
     return absl::InvalidArgumentError(absl::StrCat(path, ": not valid JSON"));
   }
+  return value;
+}
+
+absl::StatusOr<Result> ReadJsonFile(const std::string& path) {
+  REPORT_ASSIGN_OR_RETURN(json value, ReadJsonDocument(path));
   absl::StatusOr<Result> result = FromJson(value);
   if (!result.ok()) return Prefix(path, result.status());
   return result;

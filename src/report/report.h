@@ -205,8 +205,13 @@ absl::StatusOr<Result> FromJson(const nlohmann::json& json);
 // then renamed over |path|. On error |path| is untouched.
 absl::Status WriteJsonFile(const Result& result, const std::string& path);
 
-// ReadJsonFile reads and parses the file at |path| (at most 256 MiB, JSON
-// nesting at most 64 deep) with FromJson. Errors name the file.
+// ReadJsonDocument reads the file at |path| (at most 256 MiB) and parses it
+// as JSON nested at most 64 deep, without interpreting it (for readers that
+// first decide what kind of document it is). Errors name the file.
+absl::StatusOr<nlohmann::json> ReadJsonDocument(const std::string& path);
+
+// ReadJsonFile reads and parses the file at |path| with ReadJsonDocument and
+// FromJson. Errors name the file.
 absl::StatusOr<Result> ReadJsonFile(const std::string& path);
 
 // kCsvHeader is the first line WriteCsvFile writes, without its newline.
