@@ -41,7 +41,7 @@ bool IsHeadlinePhase(absl::string_view phase) {
 constexpr const char* kWorkFields[] = {
     "threads",   "concurrency", "rate",  "arrivals",        "resume_ratio",
     "verify",    "after_tls",   "close", "embedded_server", "embedded_threads",
-    "servername"};
+    "servername", "embedded_cert"};
 
 // Returns the order in which metrics are listed: headline first, in the
 // order of the issue, then latencies, then failure categories.
@@ -64,10 +64,13 @@ std::string FormatNumber(double v) {
   return absl::StrFormat("%.3g", v);
 }
 
-std::string ScenarioKey(const report::Scenario& s) {
+std::string ScenarioKey(const report::Scenario& s, const std::vector<std::string>& ignore) {
   if (s.parameters.empty()) return s.name;
   std::vector<std::string> parts;
-  for (const auto& [k, v] : s.parameters) parts.push_back(absl::StrCat(k, "=", v));
+  for (const auto& [k, v] : s.parameters) {
+    if (std::find(ignore.begin(), ignore.end(), k) != ignore.end()) continue;
+    parts.push_back(absl::StrCat(k, "=", v));
+  }
   return absl::StrJoin(parts, " ");
 }
 
@@ -198,7 +201,7 @@ LabeledPath ParseLabeledPath(absl::string_view arg) {
 
 absl::StatusOr<SampleSet> SampleSetFromResults(
     absl::string_view label, const std::vector<report::Result>& results,
-    const std::vector<std::string>& sources) {
+    const std::vector<std::string>& sources, const std::vector<std::string>& ignore) {
   SampleSet set;
   set.label = std::string(label);
   set.sources = sources;
@@ -214,6 +217,9 @@ absl::StatusOr<SampleSet> SampleSetFromResults(
         {"boringssl_api_version",
          absl::StrCat(r.environment.boringssl_api_version)},
         {"target", r.target}};
+    if (r.spec.is_object() && r.spec.value("embedded_server", false) == true) {
+      facts["target"] = "embedded";  // its port changes with every run
+    }
     for (const char* field : kWorkFields) {
       if (r.spec.is_object() && r.spec.contains(field)) {
         facts[absl::StrCat("spec.", field)] = SpecValue(r.spec[field]);
@@ -221,6 +227,11 @@ absl::StatusOr<SampleSet> SampleSetFromResults(
     }
     absl::Status s = AddIdentity(set, source, facts);
     if (!s.ok()) return s;
+    for (const report::NotMeasured& n : r.not_measured) {
+      set.not_measured.push_back(absl::StrFormat(
+          "%s: %s%s", n.name, report::NotMeasuredStatusName(n.status),
+          n.reason.empty() ? "" : absl::StrCat(" (", n.reason, ")")));
+    }
 
     // Trials in trial order within each key, whatever order they ran in.
     std::vector<const report::Scenario*> ordered;
@@ -230,7 +241,7 @@ absl::StatusOr<SampleSet> SampleSetFromResults(
                        return a->trial < b->trial;
                      });
     for (const report::Scenario* sc : ordered) {
-      ScenarioSamples& out = FindOrAdd(set, ScenarioKey(*sc), sc->name);
+      ScenarioSamples& out = FindOrAdd(set, ScenarioKey(*sc, ignore), sc->name);
       AddMetric(out, "hs_per_cpu", report::HandshakesPerClientCpuSecond(*sc));
       AddMetric(out, "hs_rate", report::HandshakeRate(*sc));
       if (sc->server.has_value() && sc->server->handshakes > 0) {
@@ -259,13 +270,13 @@ absl::StatusOr<SampleSet> SampleSetFromResults(
     for (const report::Scenario& sc : results[f].scenarios) {
       for (const auto& [category, count] : sc.outcomes.SortedByCount()) {
         if (category != report::kSuccessOutcome && count > 0) {
-          seen.insert({ScenarioKey(sc), category});
+          seen.insert({ScenarioKey(sc, ignore), category});
         }
       }
     }
     for (const auto& [key, category] : seen) {
       for (const report::Scenario& sc : results[f].scenarios) {
-        if (ScenarioKey(sc) != key || sc.attempted == 0) continue;
+        if (ScenarioKey(sc, ignore) != key || sc.attempted == 0) continue;
         ScenarioSamples& out = FindOrAdd(set, key, sc.name);
         AddMetric(out, absl::StrCat("failures(", category, ")"),
                   Percent(sc.outcomes.Get(category), sc.attempted));
@@ -363,7 +374,8 @@ absl::StatusOr<SampleSet> SampleSetFromGoogleBenchmark(
 }
 
 absl::StatusOr<SampleSet> ReadSide(absl::string_view side_name,
-                                   const std::vector<LabeledPath>& inputs) {
+                                   const std::vector<LabeledPath>& inputs,
+                                   const std::vector<std::string>& ignore) {
   if (inputs.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("no file for the ", side_name, " side"));
@@ -407,7 +419,7 @@ absl::StatusOr<SampleSet> ReadSide(absl::string_view side_name,
   if (!gbench.empty()) {
     return SampleSetFromGoogleBenchmark(label, gbench, gbench_sources);
   }
-  return SampleSetFromResults(label, results, result_sources);
+  return SampleSetFromResults(label, results, result_sources, ignore);
 }
 
 absl::StatusOr<std::vector<Gate>> ParseFailOn(absl::string_view spec) {
@@ -501,6 +513,12 @@ absl::StatusOr<Comparison> Compare(const SampleSet& old_side,
     for (const Gate& g : options.gates) gate[g.metric] = g.limit;
   }
 
+  for (const std::string& n : old_side.not_measured) {
+    c.not_measured.push_back(absl::StrCat(old_side.label, ": ", n));
+  }
+  for (const std::string& n : new_side.not_measured) {
+    c.not_measured.push_back(absl::StrCat(new_side.label, ": ", n));
+  }
   std::set<std::string> new_keys, old_keys;
   for (const ScenarioSamples& s : new_side.scenarios) new_keys.insert(s.key);
   for (const ScenarioSamples& s : old_side.scenarios) {
@@ -791,6 +809,7 @@ json ComparisonToJson(const Comparison& c) {
   j["geomean"] = geomean;
   j["only_old"] = c.only_old;
   j["only_new"] = c.only_new;
+  j["not_measured"] = c.not_measured;
   j["warnings"] = c.warnings;
   j["regressions"] = c.regressions;
   j["footer"] = c.footer;
@@ -894,6 +913,7 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
   };
   list(absl::StrCat("Only in ", c.old_label), c.only_old);
   list(absl::StrCat("Only in ", c.new_label), c.only_new);
+  list("Not measured", c.not_measured);
   list("Compared despite differences (--force)", c.warnings);
   list("Regressions", c.regressions);
   absl::StrAppend(&out, "\n", md ? "_" : "", c.footer, md ? "_" : "", "\n");

@@ -77,8 +77,9 @@ absl::StatusOr<MetricInfo> MetricInfoFor(absl::string_view id);
 
 // ScenarioSamples is what one side measured of one scenario.
 struct ScenarioSamples {
-  // The pairing key: the scenario's parameters, sorted, as "k=v k=v", or its
-  // name when it has none (Google Benchmark: the run name).
+  // The pairing key: the scenario's parameters (less the ignored ones),
+  // sorted, as "k=v k=v", or its name when it has none (Google Benchmark:
+  // the run name).
   std::string key;
   // A human-readable name (the first seen).
   std::string name;
@@ -105,6 +106,8 @@ struct SampleSet {
   std::map<std::string, std::string> identity_source;
   // Scenarios by key, in the order first seen.
   std::vector<ScenarioSamples> scenarios;
+  // The files' not_measured entries: "NAME: unsupported (REASON)".
+  std::vector<std::string> not_measured;
 };
 
 // LabeledPath is one command-line input: "label=path" or just "path" (the
@@ -120,9 +123,14 @@ LabeledPath ParseLabeledPath(absl::string_view arg);
 // order. A scenario marked failed mid-matrix contributes no sample. The files
 // of one side must agree on their identity (InvalidArgument naming the file
 // otherwise). |sources| names each result for messages.
+// Parameters named in |ignore| are left out of the keys, so that scenarios
+// differing only in them pair up (compare P-256 against P-384 with
+// {"group"}). The target of an embedded-server run is "embedded", whatever
+// its port.
 absl::StatusOr<SampleSet> SampleSetFromResults(
     absl::string_view label, const std::vector<report::Result>& results,
-    const std::vector<std::string>& sources);
+    const std::vector<std::string>& sources,
+    const std::vector<std::string>& ignore = {});
 
 // SampleSetFromGoogleBenchmark turns Google Benchmark JSON documents into
 // one side: per benchmark run name, cpu_time_ns and real_time_ns of each
@@ -135,7 +143,8 @@ absl::StatusOr<SampleSet> SampleSetFromGoogleBenchmark(
 // ReadSide reads |inputs| (each at most kMaxCompareFileBytes) and builds one
 // side with the functions above. Every file must be the same kind.
 absl::StatusOr<SampleSet> ReadSide(absl::string_view side_name,
-                                   const std::vector<LabeledPath>& inputs);
+                                   const std::vector<LabeledPath>& inputs,
+                                   const std::vector<std::string>& ignore = {});
 
 // Gate is one limit of --fail-on: |metric| changed in its bad direction by
 // more than |limit| (percent, or percentage points for absolute metrics).
@@ -222,6 +231,9 @@ struct Comparison {
   // Scenario names present on one side only.
   std::vector<std::string> only_old;
   std::vector<std::string> only_new;
+  // What each side's files list as not measured (unsupported, target
+  // failed, interrupted), prefixed with the side's label.
+  std::vector<std::string> not_measured;
   // Identity differences overridden by --force.
   std::vector<std::string> warnings;
   // One line per regression: "TLSv1.3 ... hs_per_cpu -7.1% (p=0.008)".

@@ -197,6 +197,30 @@ TEST(CompareTest, RefusesWorkChangingSpecFields) {
   EXPECT_THAT(s.message(), ::testing::Not(HasSubstr("duration")));
 }
 
+TEST(CompareTest, IgnoredParametersPairScenariosThatDifferOnlyInThem) {
+  report::Result a = MakeResult({1, 2, 3}, "P-256");
+  report::Result b = MakeResult({1, 2, 3}, "P-384");
+  EXPECT_FALSE(Compare(Side("old", a), Side("new", b), CompareOptions()).ok());
+  absl::StatusOr<SampleSet> old_side = SampleSetFromResults("old", {a}, {"a"}, {"suite"});
+  absl::StatusOr<SampleSet> new_side = SampleSetFromResults("new", {b}, {"b"}, {"suite"});
+  ASSERT_TRUE(old_side.ok() && new_side.ok());
+  absl::StatusOr<Comparison> c = Compare(*old_side, *new_side, CompareOptions());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->scenarios.size(), 1u);
+}
+
+TEST(CompareTest, EmbeddedTargetsOnDifferentPortsAreTheSameTarget) {
+  report::Result a = MakeResult({1, 2, 3});
+  report::Result b = MakeResult({1, 2, 3});
+  a.target = "smtp://127.0.0.1:40001";
+  b.target = "smtp://127.0.0.1:40002";
+  EXPECT_EQ(CheckComparable(Side("old", a), Side("new", b)).code(),
+            absl::StatusCode::kFailedPrecondition);
+  a.spec["embedded_server"] = true;
+  b.spec["embedded_server"] = true;
+  EXPECT_TRUE(CheckComparable(Side("old", a), Side("new", b)).ok());
+}
+
 TEST(CompareTest, NoCommonScenarioIsAUsageError) {
   absl::StatusOr<Comparison> c = Compare(Side("old", MakeResult({1, 2, 3}, "A")),
                                          Side("new", MakeResult({1, 2, 3}, "B")),
