@@ -140,7 +140,8 @@ void AppendScenario(const Scenario& s, std::string* out) {
     summary.AddRow({"client cost",
                     absl::StrCat(Significant(s.client_cpu_seconds * 1e6 /
                                              static_cast<double>(s.succeeded)),
-                                 " us CPU per handshake")});
+                                 " us CPU per handshake at ", OrDash(HandshakeRate(s)),
+                                 " handshakes/s")});
   }
   if (s.peak_rss_bytes > 0) {
     summary.AddRow({"peak RSS", absl::StrCat(Significant(s.peak_rss_bytes / 1048576.0), " MiB")});
@@ -172,6 +173,9 @@ void AppendScenario(const Scenario& s, std::string* out) {
                         Significant(server.cpu_user_seconds * 1e6 /
                                     static_cast<double>(server.handshakes)),
                         " us user)");
+      }
+      if (std::optional<double> rate = ServerHandshakeRate(server); rate.has_value()) {
+        absl::StrAppend(&line, " at ", Significant(*rate), " handshakes/s");
       }
     }
     summary.AddRow({"server", std::move(line)});
