@@ -1,6 +1,7 @@
 // EngineTrialRunner: trials through the engine, against a target or a fresh
 // embedded server per trial.
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>

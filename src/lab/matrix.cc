@@ -19,9 +19,7 @@
 
 namespace mailshake {
 namespace lab {
-namespace {
 
-// The process's peak resident set (VmHWM), 0 if /proc does not say.
 int64_t PeakRssBytes() {
   std::ifstream status("/proc/self/status");
   std::string line;
@@ -31,6 +29,8 @@ int64_t PeakRssBytes() {
   }
   return 0;
 }
+
+namespace {
 
 // The failure category seen most in |s|, or "no handshake succeeded".
 std::string MainFailure(const report::Scenario& s) {
@@ -86,6 +86,7 @@ report::Scenario ScenarioFromRun(const engine::RunResult& r, std::string name,
     side.cpu_seconds = server->cpu_seconds;
     side.cpu_user_seconds = server->cpu_user_seconds;
     side.cpu_system_seconds = server->cpu_system_seconds;
+    side.seconds = server->seconds;
     s.server = side;
   }
   return s;

@@ -103,6 +103,10 @@ report::Scenario ScenarioFromRun(const engine::RunResult& run, std::string name,
                                  double target_rate,
                                  const std::optional<server::ServerStats>& server);
 
+// PeakRssBytes returns the process's peak resident set (VmHWM), 0 if /proc
+// does not say.
+int64_t PeakRssBytes();
+
 // EngineTrialRunner runs trials with the engine against |base.target|, or,
 // when |embedded| is set, against a fresh embedded server per trial (its key
 // is the scenario's server_key; keys are generated once). Each trial uses

@@ -1,5 +1,6 @@
 #include "src/lab/plan.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
