@@ -93,6 +93,9 @@ absl::Status RunSpec::Validate() const {
   if (connect_timeout <= absl::ZeroDuration() || phase_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--connect-timeout and --phase-timeout must be positive");
   }
+  if (target.tls_only && smtp.after_tls != smtp::ClientOptions::kQuit) {
+    return absl::InvalidArgumentError("--after-tls applies to smtp:// and smtps:// targets only");
+  }
   if (smtp.implicit_tls != target.implicit_tls) {
     return absl::InvalidArgumentError("internal: smtp.implicit_tls differs from the target's");
   }
@@ -268,11 +271,22 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
   }
 
   void OnEvents(uint32_t events) override {
+    if (w_->spec_.quickack && fd_ >= 0 &&
+        (state_ == State::kConnecting || (events & EPOLLIN) != 0)) {
+      // Leaves delayed-ACK mode (and ACKs what waits) before each read; the
+      // kernel drops back into it by itself, hence every time.
+      net::SetQuickAck(fd_);
+    }
     switch (state_) {
       case State::kConnecting: {
         int err = net::TakeSocketError(fd_);
         if (err != 0) {
           Finish(ErrnoCategory(err, kConnect));
+          return;
+        }
+        if (w_->spec_.target.tls_only) {  // tls://: no SMTP at all
+          EnterPhase(kTls);
+          BeginHandshake();
           return;
         }
         EnterPhase(kBanner);  // provisional; the dialogue says where we are
@@ -536,6 +550,10 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
       if (info_.peer_key.evp_type != EVP_PKEY_NONE && !(peer_key_cached_ == info_.peer_key)) {
         peer_key_cached_ = info_.peer_key;
         peer_key_name_ = info_.peer_key.ToString();
+      }
+      if (w_->spec_.target.tls_only) {
+        Finish("ok");
+        return false;
       }
       state_ = State::kSmtp;
       return HandleStep(dialogue_.OnTlsEstablished());

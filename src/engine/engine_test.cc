@@ -110,6 +110,34 @@ TEST_F(EngineTest, ImplicitTlsSkipsTheStarttlsPhases) {
   EXPECT_EQ(r.phases.phase(kTls).Count(), 40);
 }
 
+TEST_F(EngineTest, TlsTargetHandshakesAndClosesWithoutSmtp) {
+  StartServer();
+  RunSpec spec = Spec(/*implicit=*/true);
+  spec.target.tls_only = true;
+  RunResult r = RunToEnd(spec);
+  ExpectReconciled(r);
+  EXPECT_EQ(r.succeeded, 40) << r.outcomes.ToJson().dump();
+  EXPECT_EQ(r.versions.Get("TLSv1.3"), 40);
+  for (int p : {kConnect, kTls, kTotal}) EXPECT_EQ(r.phases.phase(p).Count(), 40) << PhaseName(p);
+  for (int p : {kBanner, kEhlo, kStartTls, kPostTls}) {
+    EXPECT_EQ(r.phases.phase(p).Count(), 0) << PhaseName(p);
+  }
+  EXPECT_EQ(server_->Stats().handshakes, 40u);
+  // The server never saw a command: every session ended at the client's close.
+  EXPECT_EQ(server_->Stats().closed.count("quit"), 0u);
+}
+
+TEST_F(EngineTest, QuickAckSessionsCompleteLikeOthers) {
+  StartServer();
+  for (bool implicit : {false, true}) {
+    RunSpec spec = Spec(implicit);
+    spec.quickack = true;
+    RunResult r = RunToEnd(spec);
+    ExpectReconciled(r);
+    EXPECT_EQ(r.succeeded, 40) << r.outcomes.ToJson().dump();
+  }
+}
+
 TEST_F(EngineTest, ForcedTls12SuiteAndGroupAreNegotiated) {
   StartServer();
   RunSpec spec = Spec();

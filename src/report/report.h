@@ -278,6 +278,11 @@ absl::Status WriteCsvFile(const Result& result, const std::string& path);
 // are aligned with spaces; there are no terminal escapes.
 std::string FormatTable(const Result& result);
 
+// FormatSignificant returns |v| with three significant digits in fixed
+// notation ("0.0512", "1.23", "45.6", "789"); values of 1000 and more keep
+// all their integer digits ("12346"). Non-finite values give "-".
+std::string FormatSignificant(double v);
+
 // MergeScenarios returns the scenario that |a| and |b| make together when
 // they ran concurrently (in different processes or on different machines)
 // with the same name, parameters and trial: counts, outcomes, histograms,

@@ -18,12 +18,11 @@
 
 namespace mailshake {
 namespace report {
-namespace {
 
-// Significant formats |v| with three significant digits in fixed notation
+// FormatSignificant (report.h) formats |v| with three significant digits in fixed notation
 // ("0.0512", "1.23", "45.6", "789"); values of 1000 and more keep all their
 // integer digits ("12346"), since an exponent is hard to read in a table.
-std::string Significant(double v) {
+std::string FormatSignificant(double v) {
   if (!std::isfinite(v)) return "-";
   if (v == 0) return "0";
   const double magnitude = std::abs(v);
@@ -35,8 +34,10 @@ std::string Significant(double v) {
   return absl::StrFormat("%.*f", decimals, v);
 }
 
+namespace {
+
 std::string Milliseconds(int64_t ns) {
-  return Significant(static_cast<double>(ns) / 1e6);
+  return FormatSignificant(static_cast<double>(ns) / 1e6);
 }
 
 std::string Percent(int64_t part, int64_t whole) {
@@ -46,7 +47,7 @@ std::string Percent(int64_t part, int64_t whole) {
 }
 
 std::string OrDash(std::optional<double> v) {
-  return v.has_value() ? Significant(*v) : "-";
+  return v.has_value() ? FormatSignificant(*v) : "-";
 }
 
 // TextTable lays out rows of cells in aligned columns: the first
@@ -104,6 +105,30 @@ void AppendHeader(const Result& result, std::string* out) {
       "\n");
 }
 
+// Linux delays an ACK by at least 40 ms (TCP_DELACK_MIN), so a server whose
+// second small segment waits for the ACK of its first (Nagle) shows a phase
+// whose median sits just above 40 ms, whatever the server's real work costs.
+constexpr int64_t kDelayedAckLowNs = 38'000'000;
+constexpr int64_t kDelayedAckHighNs = 48'000'000;
+
+// Names each phase (other than the total) whose middle half (p25 to p75)
+// lies in the delayed-ACK band, with what it likely means and how to check.
+// A loaded machine spreads a phase widely; this stall holds it at one value.
+void AppendDelayedAckNotes(const Scenario& s, std::string* out) {
+  for (const PhaseLatency& phase : s.phases) {
+    if (phase.name == "total" || phase.latency.Count() == 0) continue;
+    const int64_t p50 = phase.latency.ValueAtPercentile(50);
+    if (phase.latency.ValueAtPercentile(25) < kDelayedAckLowNs ||
+        phase.latency.ValueAtPercentile(75) > kDelayedAckHighNs) {
+      continue;
+    }
+    absl::StrAppend(out, "  note: phase ", phase.name, " sits at ~", Milliseconds(p50),
+                    " ms, the signature of a delayed ACK (the server's small second segment "
+                    "waits for the client's ACK: Nagle meets delayed ACK), not of the "
+                    "server's work; --quickack separates the two\n");
+  }
+}
+
 void AppendScenario(const Scenario& s, std::string* out) {
   absl::StrAppend(out, "\n", s.name, " (trial ", s.trial, ")",
                   s.interrupted ? " [interrupted]" : "", "\n");
@@ -125,31 +150,31 @@ void AppendScenario(const Scenario& s, std::string* out) {
   }
   summary.AddRow(
       {"rate", absl::StrCat(OrDash(HandshakeRate(s)), " handshakes/s over ",
-                            Significant(s.measured_seconds), " s")});
+                            FormatSignificant(s.measured_seconds), " s")});
   summary.AddRow(
       {"client CPU",
        absl::StrCat(OrDash(HandshakesPerClientCpuSecond(s)),
                     " handshakes per CPU-second (",
-                    Significant(s.client_cpu_seconds), " CPU-seconds",
+                    FormatSignificant(s.client_cpu_seconds), " CPU-seconds",
                     s.client_cpu_user_seconds + s.client_cpu_system_seconds > 0
-                        ? absl::StrCat(": ", Significant(s.client_cpu_user_seconds), " user, ",
-                                       Significant(s.client_cpu_system_seconds), " system")
+                        ? absl::StrCat(": ", FormatSignificant(s.client_cpu_user_seconds), " user, ",
+                                       FormatSignificant(s.client_cpu_system_seconds), " system")
                         : "",
                     ")")});
   if (s.succeeded > 0 && s.client_cpu_seconds > 0) {
     summary.AddRow({"client cost",
-                    absl::StrCat(Significant(s.client_cpu_seconds * 1e6 /
+                    absl::StrCat(FormatSignificant(s.client_cpu_seconds * 1e6 /
                                              static_cast<double>(s.succeeded)),
                                  " us CPU per handshake at ", OrDash(HandshakeRate(s)),
                                  " handshakes/s")});
   }
   if (s.peak_rss_bytes > 0) {
-    summary.AddRow({"peak RSS", absl::StrCat(Significant(s.peak_rss_bytes / 1048576.0), " MiB")});
+    summary.AddRow({"peak RSS", absl::StrCat(FormatSignificant(s.peak_rss_bytes / 1048576.0), " MiB")});
   }
   if (s.target_rate > 0) {
     summary.AddRow(
         {"open loop",
-         absl::StrCat("target ", Significant(s.target_rate),
+         absl::StrCat("target ", FormatSignificant(s.target_rate),
                       " attempts/s, achieved ", OrDash(AttemptRate(s)), "/s")});
     const stats::LatencyHistogram& lag = s.schedule_lag;
     summary.AddRow(
@@ -162,20 +187,20 @@ void AppendScenario(const Scenario& s, std::string* out) {
     const ServerSide& server = *s.server;
     std::string line = absl::StrFormat(
         "%d handshakes (%d resumed), %s CPU-seconds", server.handshakes,
-        server.resumed, Significant(server.cpu_seconds));
+        server.resumed, FormatSignificant(server.cpu_seconds));
     if (server.handshakes > 0) {
       absl::StrAppend(&line, ", ",
-                      Significant(server.cpu_seconds * 1e6 /
+                      FormatSignificant(server.cpu_seconds * 1e6 /
                                   static_cast<double>(server.handshakes)),
                       " us CPU per handshake");
       if (server.cpu_user_seconds > 0) {
         absl::StrAppend(&line, " (",
-                        Significant(server.cpu_user_seconds * 1e6 /
+                        FormatSignificant(server.cpu_user_seconds * 1e6 /
                                     static_cast<double>(server.handshakes)),
                         " us user)");
       }
       if (std::optional<double> rate = ServerHandshakeRate(server); rate.has_value()) {
-        absl::StrAppend(&line, " at ", Significant(*rate), " handshakes/s");
+        absl::StrAppend(&line, " at ", FormatSignificant(*rate), " handshakes/s");
       }
     }
     summary.AddRow({"server", std::move(line)});
@@ -201,6 +226,7 @@ void AppendScenario(const Scenario& s, std::string* out) {
                      Milliseconds(h.Max())});
     }
     phases.AppendTo("  ", out);
+    AppendDelayedAckNotes(s, out);
   }
 
   if (s.failed > 0) {

@@ -196,6 +196,10 @@ std::vector<uint16_t> FirstN(const std::vector<uint16_t>& v, size_t n) {
   return std::vector<uint16_t>(v.begin(), v.begin() + std::min(n, v.size()));
 }
 
+// The catalog groups a hello at |version| may offer (EC curves only with
+// |ec_only|).
+std::vector<uint16_t> GroupsValidAt(uint16_t version, bool ec_only);
+
 // What one exchange returned to the step that asked for it.
 struct Reply {
   int index = -1;
@@ -229,6 +233,8 @@ class Scanner {
   void EnumerateGroups13(const SuiteFinding& suites, GroupFinding* gf);
   void EnumerateGroups12(const SuiteFinding& suites, GroupFinding* gf);
   void EnumerateSignatures12(const SuiteFinding& suites, SignatureFinding* sig);
+  void EnumerateSignatures13(const SuiteFinding& suites, const GroupFinding& groups,
+                             SignatureFinding* sig);
   void CheckExtras(const std::vector<SuiteFinding>& suites);
   void RunTasks(std::vector<std::function<void()>> tasks);
 
@@ -326,6 +332,10 @@ Reply Scanner::Exchange1(std::string purpose, const ClientHelloSpec& spec) {
 }
 
 std::vector<uint16_t> Scanner::GroupsFor(uint16_t version, bool ec_only) const {
+  return GroupsValidAt(version, ec_only);
+}
+
+std::vector<uint16_t> GroupsValidAt(uint16_t version, bool ec_only) {
   std::vector<uint16_t> out;
   for (const GroupInfo& g : Groups()) {
     if (g.min_version <= version && version <= g.max_version &&
@@ -337,35 +347,7 @@ std::vector<uint16_t> Scanner::GroupsFor(uint16_t version, bool ec_only) const {
 }
 
 ClientHelloSpec Scanner::BaseHello(uint16_t version) const {
-  ClientHelloSpec s;
-  if (version == kSsl3) {
-    s.record_version = kSsl3;
-    s.legacy_version = kSsl3;
-    s.no_extensions = true;
-    s.renegotiation_scsv = true;
-    return s;
-  }
-  s.record_version = kTls10;
-  s.server_name = options_.server_name;
-  for (const SignatureSchemeInfo& sig : SignatureSchemes()) {
-    s.signature_algorithms.push_back(sig.id);
-  }
-  s.groups = GroupsFor(version, false);
-  if (version >= kTls13) {
-    s.legacy_version = kTls12;
-    s.supported_versions = {version};
-    s.key_share_groups = {kGroupX25519};
-    s.session_id.assign(32, '\0');
-    RAND_bytes(reinterpret_cast<uint8_t*>(&s.session_id[0]), 32);
-  } else {
-    s.legacy_version = version;
-    s.ec_point_formats = true;
-    s.renegotiation_info = true;
-    s.extended_master_secret = true;
-    s.session_ticket = true;
-    s.status_request = true;
-  }
-  return s;
+  return DefaultHello(version, options_.server_name);
 }
 
 void Scanner::EnumerateSuites(uint16_t version, VersionFinding* vf, SuiteFinding* sf) {
@@ -595,6 +577,49 @@ void Scanner::EnumerateSignatures12(const SuiteFinding& suites, SignatureFinding
   }
 }
 
+// TLS 1.3 signs in the encrypted CertificateVerify, so only acceptance can
+// be seen: each scheme is offered alone, with a key share for a group the
+// server accepts so that no HelloRetryRequest comes before its choice.
+void Scanner::EnumerateSignatures13(const SuiteFinding& suites, const GroupFinding& groups,
+                                    SignatureFinding* sig) {
+  sig->version = kTls13;
+  uint16_t share = 0;
+  for (uint16_t g : groups.accepted) {
+    const GroupInfo* info = FindGroup(g);
+    if (info != nullptr && info->key_share_supported) {
+      share = g;
+      break;
+    }
+  }
+  if (share == 0) return;
+  auto ask = [&](const std::vector<uint16_t>& algs, const std::string& purpose) {
+    ClientHelloSpec spec = BaseHello(kTls13);
+    spec.cipher_suites = suites.accepted;
+    spec.groups = {share};
+    spec.key_share_groups = {share};
+    spec.signature_algorithms = algs;
+    Reply r = Exchange1(purpose, spec);
+    if (r.index >= 0) sig->evidence.push_back(r.index);
+    return r;
+  };
+  for (const SignatureSchemeInfo& s : SignatureSchemes()) {
+    if (!s.tls13_allowed) continue;
+    Reply r = ask({s.id}, absl::StrCat("signature algorithms TLSv1.3 ", s.name));
+    if (r.aborted) return;
+    if (r.outcome == Outcome::kServerHello) {
+      sig->accepted.push_back(s.id);
+    }
+  }
+  Reply r = ask({0x0201, 0x0203}, "signature algorithms TLSv1.3 SHA-1 only");
+  if (r.outcome == Outcome::kServerHello) {
+    sig->sha1_only = Tri::kYes;
+    sig->accepts_sha1 = Tri::kYes;
+  } else if (IsRefusal(r.outcome)) {
+    sig->sha1_only = Tri::kNo;
+    sig->accepts_sha1 = Tri::kNo;
+  }
+}
+
 void Scanner::CheckExtras(const std::vector<SuiteFinding>& suites) {
   // Facts from the first complete flight of the highest TLS <= 1.2 version.
   const Reply* flight = nullptr;
@@ -624,6 +649,13 @@ void Scanner::CheckExtras(const std::vector<SuiteFinding>& suites) {
       Reply r = Exchange1(absl::StrCat("compression ", VersionName(version)), spec);
       if (const ServerHello* hello = r.hello()) {
         result_.compression = Fact{hello->compression_method != 0 ? Tri::kYes : Tri::kNo, r.index};
+      }
+      spec.compression_methods = {0};
+      spec.alpn = {"smtp", "h2"};
+      r = Exchange1(absl::StrCat("ALPN ", VersionName(version)), spec);
+      if (const ServerHello* hello = r.hello()) {
+        result_.alpn_ignored = Fact{hello->alpn.empty() ? Tri::kYes : Tri::kNo, r.index};
+        result_.alpn_selected = hello->alpn;
       }
     }
   }
@@ -723,6 +755,16 @@ ScanResult Scanner::Run() {
     }
   }
   RunTasks(std::move(tasks));
+  tasks.clear();
+  std::vector<SignatureFinding> sigs13(sfs.size());
+  for (size_t i = 0; i < sfs.size(); i++) {
+    if (options_.enumerate_signature_algorithms && sfs[i].version == kTls13 &&
+        !sfs[i].accepted.empty() && has_groups[i]) {
+      EnumerateSignatures13(snapshot[i], groups[i], &sigs13[i]);
+      sigs[i] = sigs13[i];
+      has_sigs[i] = true;
+    }
+  }
   if (options_.check_extras && !aborted()) CheckExtras(sfs);
   std::lock_guard<std::mutex> lock(mu_);
   for (size_t i = 0; i < versions.size(); i++) {
@@ -745,6 +787,38 @@ ScanResult Scanner::Run() {
 }
 
 }  // namespace
+
+ClientHelloSpec DefaultHello(uint16_t version, absl::string_view server_name) {
+  ClientHelloSpec s;
+  if (version == kSsl3) {
+    s.record_version = kSsl3;
+    s.legacy_version = kSsl3;
+    s.no_extensions = true;
+    s.renegotiation_scsv = true;
+    return s;
+  }
+  s.record_version = kTls10;
+  s.server_name = std::string(server_name);
+  for (const SignatureSchemeInfo& sig : SignatureSchemes()) {
+    s.signature_algorithms.push_back(sig.id);
+  }
+  s.groups = GroupsValidAt(version, false);
+  if (version >= kTls13) {
+    s.legacy_version = kTls12;
+    s.supported_versions = {version};
+    s.key_share_groups = {kGroupX25519};
+    s.session_id.assign(32, '\0');
+    RAND_bytes(reinterpret_cast<uint8_t*>(&s.session_id[0]), 32);
+  } else {
+    s.legacy_version = version;
+    s.ec_point_formats = true;
+    s.renegotiation_info = true;
+    s.extended_master_secret = true;
+    s.session_ticket = true;
+    s.status_request = true;
+  }
+  return s;
+}
 
 absl::StatusOr<ScanResult> Scan(const ScanOptions& options) {
   if (!options.connect) return absl::InvalidArgumentError("ScanOptions.connect is not set");
