@@ -94,37 +94,56 @@ void FirstConnection(const ProbeOptions& options, SSL_CTX* ctx, ProbeReport* rep
   smtp.transcript = s->transcript().lines();
 }
 
+// Connect opens one more connection for a check. On failure it sets
+// |*outcome| to the category and returns null.
+std::unique_ptr<Session> Connect(const ProbeOptions& options, ProbeReport* report,
+                                 std::string* outcome) {
+  absl::StatusOr<std::unique_ptr<Session>> session =
+      Session::Open(options.target.address, Deadline(options.deadlines.connect));
+  ++report->connections;
+  if (!session.ok()) {
+    *outcome = OutcomeCategory(session.status());
+    return nullptr;
+  }
+  return *std::move(session);
+}
+
+// Greet reads the banner and says EHLO; it returns the EHLO reply, or the
+// failure with its category (a refusing banner is "banner_rejected:CODE").
+absl::StatusOr<smtp::Reply> Greet(Session* s, const ProbeOptions& options) {
+  const Deadlines& d = options.deadlines;
+  absl::StatusOr<smtp::Reply> banner = s->ReadReply("banner", Deadline(d.reply));
+  if (!banner.ok()) return banner.status();
+  if (banner->code != 220) {
+    return WithCategory(absl::FailedPreconditionError("banner"),
+                        absl::StrCat("banner_rejected:", banner->code));
+  }
+  absl::Status sent = s->Send(Ehlo(options), "ehlo", Deadline(d.reply));
+  if (!sent.ok()) return sent;
+  absl::StatusOr<smtp::Reply> ehlo = s->ReadReply("ehlo", Deadline(d.reply));
+  if (!ehlo.ok()) return ehlo.status();
+  if (ehlo->code != 250) {
+    return WithCategory(absl::FailedPreconditionError("ehlo"),
+                        absl::StrCat("ehlo_rejected:", ehlo->code));
+  }
+  return ehlo;
+}
+
 // MailBeforeTls: MAIL FROM without STARTTLS (pipelined with RSET and NOOP
 // when PIPELINING is advertised), then RSET and QUIT. Never RCPT or DATA.
 void MailBeforeTls(const ProbeOptions& options, ProbeReport* report) {
   SmtpFacts& smtp = report->smtp;
   const Deadlines& d = options.deadlines;
-  absl::StatusOr<std::unique_ptr<Session>> session =
-      Session::Open(options.target.address, Deadline(d.connect));
-  ++report->connections;
-  if (!session.ok()) {
-    smtp.mail_before_tls_outcome = OutcomeCategory(session.status());
-    return;
-  }
-  Session* s = session->get();
+  std::unique_ptr<Session> session = Connect(options, report, &smtp.mail_before_tls_outcome);
+  if (session == nullptr) return;
+  Session* s = session.get();
   auto fail = [&](const absl::Status& status) {
     smtp.mail_before_tls_outcome = OutcomeCategory(status);
     smtp.mail_transcript = s->transcript().lines();
   };
-  absl::StatusOr<smtp::Reply> banner = s->ReadReply("banner", Deadline(d.reply));
-  if (!banner.ok()) return fail(banner.status());
-  if (banner->code != 220) {
-    return fail(WithCategory(absl::FailedPreconditionError("banner"),
-                             absl::StrCat("banner_rejected:", banner->code)));
-  }
-  absl::Status sent = s->Send(Ehlo(options), "ehlo", Deadline(d.reply));
-  if (!sent.ok()) return fail(sent);
-  absl::StatusOr<smtp::Reply> ehlo = s->ReadReply("ehlo", Deadline(d.reply));
+  absl::StatusOr<smtp::Reply> ehlo = Greet(s, options);
   if (!ehlo.ok()) return fail(ehlo.status());
-  if (ehlo->code != 250) {
-    return fail(WithCategory(absl::FailedPreconditionError("ehlo"),
-                             absl::StrCat("ehlo_rejected:", ehlo->code)));
-  }
+  absl::Status sent;
   const bool pipelining = smtp::ParseEhlo(*ehlo).pipelining;
   if (pipelining) {
     sent = s->Send(absl::StrCat(kMailFrom, "RSET\r\nNOOP\r\n"), "mail", Deadline(d.reply));
@@ -170,29 +189,16 @@ void MailBeforeTls(const ProbeOptions& options, ProbeReport* report) {
 void Injection(const ProbeOptions& options, SSL_CTX* ctx, ProbeReport* report) {
   SmtpFacts& smtp = report->smtp;
   const Deadlines& d = options.deadlines;
-  absl::StatusOr<std::unique_ptr<Session>> session =
-      Session::Open(options.target.address, Deadline(d.connect));
-  ++report->connections;
-  if (!session.ok()) {
-    smtp.injection_outcome = OutcomeCategory(session.status());
-    return;
-  }
-  Session* s = session->get();
+  std::unique_ptr<Session> session = Connect(options, report, &smtp.injection_outcome);
+  if (session == nullptr) return;
+  Session* s = session.get();
   auto fail = [&](const absl::Status& status) {
     smtp.injection_outcome = OutcomeCategory(status);
     smtp.injection_transcript = s->transcript().lines();
   };
-  absl::StatusOr<smtp::Reply> banner = s->ReadReply("banner", Deadline(d.reply));
-  if (!banner.ok()) return fail(banner.status());
-  if (banner->code != 220) {
-    return fail(WithCategory(absl::FailedPreconditionError("banner"),
-                             absl::StrCat("banner_rejected:", banner->code)));
-  }
-  absl::Status status = s->Send(Ehlo(options), "ehlo", Deadline(d.reply));
-  if (!status.ok()) return fail(status);
-  absl::StatusOr<smtp::Reply> ehlo = s->ReadReply("ehlo", Deadline(d.reply));
+  absl::StatusOr<smtp::Reply> ehlo = Greet(s, options);
   if (!ehlo.ok()) return fail(ehlo.status());
-  status = s->Send("STARTTLS\r\nNOOP\r\n", "starttls", Deadline(d.reply));
+  absl::Status status = s->Send("STARTTLS\r\nNOOP\r\n", "starttls", Deadline(d.reply));
   if (!status.ok()) return fail(status);
   absl::StatusOr<smtp::Reply> ready = s->ReadReply("starttls", Deadline(d.reply));
   if (!ready.ok()) return fail(ready.status());
@@ -241,14 +247,9 @@ void Injection(const ProbeOptions& options, SSL_CTX* ctx, ProbeReport* report) {
 void Resumption(const ProbeOptions& options, SSL_CTX* ctx, ProbeReport* report) {
   CertificateFacts& cert = report->certificate;
   const Deadlines& d = options.deadlines;
-  absl::StatusOr<std::unique_ptr<Session>> session =
-      Session::Open(options.target.address, Deadline(d.connect));
-  ++report->connections;
-  if (!session.ok()) {
-    cert.resumption_outcome = OutcomeCategory(session.status());
-    return;
-  }
-  Session* s = session->get();
+  std::unique_ptr<Session> session = Connect(options, report, &cert.resumption_outcome);
+  if (session == nullptr) return;
+  Session* s = session.get();
   ReachedTls reached;
   absl::Status status =
       ReachTls(s, options.target.implicit_tls, DialogueOptions(options), d.reply, &reached);

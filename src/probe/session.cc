@@ -135,7 +135,9 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const net::SocketAddress&
   err = net::TakeSocketError(session->fd());
   if (err != 0) {
     return Fail(absl::StatusCode::kUnavailable,
-                err == ECONNREFUSED ? "connect_refused" : "connect_error",
+                err == ECONNREFUSED  ? "connect_refused"
+                : err == ECONNRESET ? "reset:connect"
+                                    : "connect_error",
                 absl::StrCat("connect to ", address.ToString(), ": ", strerror(err)));
   }
   return session;
