@@ -29,6 +29,205 @@ Finding Make(std::string id, Severity severity, std::string title, nlohmann::jso
   return f;
 }
 
+std::string SuiteName(uint16_t id) {
+  const wire::CipherSuiteInfo* info = wire::FindCipherSuite(id);
+  return info != nullptr ? info->iana_name : absl::StrFormat("0x%04x", id);
+}
+
+std::string GroupName(uint16_t id) {
+  const wire::GroupInfo* info = wire::FindGroup(id);
+  return info != nullptr ? info->name : absl::StrFormat("0x%04x", id);
+}
+
+std::string SchemeName(uint16_t id) {
+  const wire::SignatureSchemeInfo* info = wire::FindSignatureScheme(id);
+  return info != nullptr ? info->name : absl::StrFormat("0x%04x", id);
+}
+
+// Evidence renders exchange |index| of |scan|: what was offered for what
+// purpose, and what came back.
+std::string Evidence(const wire::ScanResult& scan, int index) {
+  if (index < 0 || static_cast<size_t>(index) >= scan.exchanges.size()) return "";
+  const wire::Exchange& e = scan.exchanges[index];
+  std::string out = absl::StrCat("exchange ", index, " (", e.purpose, "): offered ",
+                                 wire::VersionName(e.offered_version), " with ",
+                                 e.offered_suites.size(), " suites; got ",
+                                 wire::OutcomeName(e.outcome));
+  if (e.outcome == wire::Outcome::kServerHello) {
+    absl::StrAppend(&out, " ", wire::VersionName(e.version), " ", SuiteName(e.cipher_suite));
+    if (e.group != 0) absl::StrAppend(&out, " ", GroupName(e.group));
+  }
+  if (!e.detail.empty()) absl::StrAppend(&out, " (", e.detail, ")");
+  return out;
+}
+
+std::vector<std::string> Evidence(const wire::ScanResult& scan, const std::vector<int>& indices) {
+  std::vector<std::string> out;
+  for (int i : indices) {
+    if (out.size() >= 8) {
+      out.push_back(absl::StrCat("... ", indices.size() - 8, " more exchanges"));
+      break;
+    }
+    out.push_back(Evidence(scan, i));
+  }
+  return out;
+}
+
+nlohmann::json TriJson(wire::Tri tri) {
+  if (tri == wire::Tri::kUnknown) return nullptr;
+  return tri == wire::Tri::kYes;
+}
+
+void ScanFindings(const ProbeReport& report, std::vector<Finding>* out) {
+  if (!report.scan.has_value()) {
+    if (report.scan_status != "not_run") {
+      out->push_back(Make("tls.scan", Severity::kUnknown,
+                          absl::StrCat("TLS scan not done: ", report.scan_status),
+                          {{"status", report.scan_status}}));
+    }
+    return;
+  }
+  const wire::ScanResult& scan = *report.scan;
+  out->push_back(Make("tls.scan", scan.aborted ? Severity::kWarning : Severity::kInfo,
+                      absl::StrCat(scan.exchanges.size(), " ClientHellos in ",
+                                   absl::FormatDuration(scan.elapsed),
+                                   scan.aborted ? absl::StrCat(", aborted: ", scan.abort_reason)
+                                                : ""),
+                      {{"exchanges", scan.exchanges.size()},
+                       {"elapsed_ms", absl::ToDoubleMilliseconds(scan.elapsed)},
+                       {"aborted", scan.aborted},
+                       {"abort_reason", scan.abort_reason}}));
+  bool modern = false;
+  for (const wire::VersionFinding& v : scan.versions) {
+    const std::string name = wire::VersionName(v.version);
+    Severity sev = Severity::kInfo;
+    if (v.accepted == wire::Tri::kUnknown) sev = Severity::kUnknown;
+    if (v.accepted == wire::Tri::kYes) {
+      sev = v.version >= wire::kTls12 ? Severity::kOk
+            : v.version == wire::kSsl3 ? Severity::kProblem
+                                        : Severity::kWarning;
+      modern = modern || v.version >= wire::kTls12;
+    }
+    out->push_back(Make(absl::StrCat("tls.version[", name, "]"), sev,
+                        absl::StrCat(name, v.accepted == wire::Tri::kYes  ? " accepted"
+                                           : v.accepted == wire::Tri::kNo ? " refused"
+                                                                          : " unknown"),
+                        {{"version", name}, {"accepted", TriJson(v.accepted)}},
+                        {Evidence(scan, v.evidence)}));
+  }
+  if (!modern && !scan.versions.empty()) {
+    out->push_back(Make("tls.modern_version", Severity::kProblem,
+                        "neither TLS 1.2 nor TLS 1.3 accepted", {{"accepted", false}}));
+  }
+  std::vector<std::string> not_fs;
+  for (const wire::SuiteFinding& f : scan.suites) {
+    const std::string name = wire::VersionName(f.version);
+    std::vector<std::string> names;
+    for (uint16_t id : f.accepted) {
+      names.push_back(SuiteName(id));
+      const wire::CipherSuiteInfo* info = wire::FindCipherSuite(id);
+      if (info == nullptr || !info->forward_secret()) not_fs.push_back(absl::StrCat(name, " ", SuiteName(id)));
+    }
+    out->push_back(Make(absl::StrCat("tls.suites[", name, "]"),
+                        f.complete ? Severity::kInfo : Severity::kUnknown,
+                        absl::StrCat(name, ": ", f.accepted.size(), " suites accepted, ",
+                                     wire::PreferenceName(f.order), " order",
+                                     f.complete ? "" : " (incomplete)"),
+                        {{"version", name},
+                         {"accepted", names},
+                         {"order", wire::PreferenceName(f.order)},
+                         {"complete", f.complete}},
+                        Evidence(scan, f.evidence)));
+  }
+  if (!scan.suites.empty()) {
+    out->push_back(Make("tls.forward_secrecy", not_fs.empty() ? Severity::kOk : Severity::kWarning,
+                        not_fs.empty() ? "every accepted suite is forward-secret"
+                                       : absl::StrCat(not_fs.size(),
+                                                      " accepted suites lack forward secrecy"),
+                        {{"all", not_fs.empty()}, {"not_forward_secret", not_fs}}));
+  }
+  for (const wire::GroupFinding& g : scan.groups) {
+    const std::string name = wire::VersionName(g.version);
+    std::vector<std::string> names;
+    for (uint16_t id : g.accepted) names.push_back(GroupName(id));
+    out->push_back(Make(absl::StrCat("tls.groups[", name, "]"),
+                        g.complete ? Severity::kInfo : Severity::kUnknown,
+                        absl::StrCat(name, " groups: ", absl::StrJoin(names, ", "),
+                                     g.preferred != 0
+                                         ? absl::StrCat(" (prefers ", GroupName(g.preferred), ")")
+                                         : ""),
+                        {{"version", name},
+                         {"accepted", names},
+                         {"order", wire::PreferenceName(g.order)},
+                         {"preferred", g.preferred != 0 ? nlohmann::json(GroupName(g.preferred))
+                                                        : nlohmann::json(nullptr)}},
+                        Evidence(scan, g.evidence)));
+  }
+  if (!scan.dh_p_bits.empty()) {
+    const int smallest = scan.dh_p_bits.front();
+    out->push_back(Make("tls.dhe_size",
+                        smallest < 2048 ? Severity::kProblem : Severity::kInfo,
+                        absl::StrCat("DHE parameters: ", absl::StrJoin(scan.dh_p_bits, ", "),
+                                     " bits"),
+                        {{"bits", scan.dh_p_bits}}, {Evidence(scan, scan.dh_evidence)}));
+  }
+  for (const wire::SignatureFinding& f : scan.signature_algorithms) {
+    const std::string name = wire::VersionName(f.version);
+    std::vector<std::string> names;
+    for (uint16_t id : f.accepted) names.push_back(SchemeName(id));
+    out->push_back(Make(absl::StrCat("tls.signature_algorithms[", name, "]"),
+                        f.sha1_only == wire::Tri::kYes ? Severity::kWarning : Severity::kInfo,
+                        absl::StrCat(name, " signature algorithms: ", absl::StrJoin(names, ", ")),
+                        {{"version", name},
+                         {"accepted", names},
+                         {"sha1_only", TriJson(f.sha1_only)},
+                         {"accepts_sha1", TriJson(f.accepts_sha1)}},
+                        Evidence(scan, f.evidence)));
+  }
+  struct FactRow {
+    const char* id;
+    const wire::Fact* fact;
+    const char* yes;
+    const char* no;
+    Severity yes_severity;
+    Severity no_severity;
+  };
+  const FactRow facts[] = {
+      {"tls.compression", &scan.compression, "TLS compression accepted (CRIME)",
+       "no TLS compression", Severity::kProblem, Severity::kOk},
+      {"tls.secure_renegotiation", &scan.secure_renegotiation,
+       "secure renegotiation (RFC 5746)", "no secure renegotiation (RFC 5746)", Severity::kOk,
+       Severity::kWarning},
+      {"tls.extended_master_secret", &scan.extended_master_secret,
+       "extended master secret (RFC 7627)", "no extended master secret", Severity::kOk,
+       Severity::kWarning},
+      {"tls.session_ticket", &scan.session_ticket, "session tickets (TLS 1.2)",
+       "no session tickets (TLS 1.2)", Severity::kInfo, Severity::kInfo},
+      {"tls.ocsp_stapling", &scan.ocsp_stapling, "OCSP stapling", "no OCSP stapling",
+       Severity::kInfo, Severity::kInfo},
+      {"tls.fallback_scsv", &scan.fallback_scsv, "TLS_FALLBACK_SCSV honoured",
+       "TLS_FALLBACK_SCSV ignored", Severity::kOk, Severity::kWarning},
+  };
+  for (const FactRow& row : facts) {
+    const wire::Tri v = row.fact->value;
+    out->push_back(Make(row.id,
+                        v == wire::Tri::kYes  ? row.yes_severity
+                        : v == wire::Tri::kNo ? row.no_severity
+                                              : Severity::kUnknown,
+                        v == wire::Tri::kYes  ? row.yes
+                        : v == wire::Tri::kNo ? row.no
+                                              : absl::StrCat(row.id, ": unknown"),
+                        {{"value", TriJson(v)}}, {Evidence(scan, row.fact->evidence)}));
+  }
+  if (!scan.conditions.empty()) {
+    out->push_back(Make("tls.conditions", Severity::kWarning,
+                        absl::StrCat(scan.conditions.size(),
+                                     " ClientHellos got no TLS answer (timeouts, resets, garbage, "
+                                     "refused connections)"),
+                        {{"count", scan.conditions.size()}}, Evidence(scan, scan.conditions)));
+  }
+}
+
 void SmtpFindings(const ProbeReport& report, const Deadlines& deadlines,
                   std::vector<Finding>* out) {
   const SmtpFacts& smtp = report.smtp;
@@ -233,6 +432,7 @@ std::vector<Finding> Findings(const ProbeReport& report) {
   std::vector<Finding> out;
   SmtpFindings(report, report.deadlines, &out);
   CertificateFindings(report, &out);
+  ScanFindings(report, &out);
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -315,6 +316,27 @@ const char* SeverityName(Severity severity) {
   return "unknown";
 }
 
+wire::Connector MakeConnector(const ProbeOptions& options) {
+  return [options](absl::Time deadline) -> absl::StatusOr<net::UniqueFd> {
+    absl::StatusOr<std::unique_ptr<Session>> session =
+        Session::Open(options.target.address, deadline);
+    if (!session.ok()) {
+      return absl::Status(session.status().code(),
+                          absl::StrCat(OutcomeCategory(session.status()), ": ",
+                                       session.status().message()));
+    }
+    ReachedTls reached;
+    absl::Status status =
+        ReachTls(session->get(), options.target.implicit_tls, DialogueOptions(options),
+                 std::max(deadline - absl::Now(), absl::ZeroDuration()), &reached);
+    if (!status.ok()) {
+      return absl::Status(status.code(),
+                          absl::StrCat(OutcomeCategory(status), ": ", status.message()));
+    }
+    return (*session)->TakeFd();
+  };
+}
+
 bool Probed(const ProbeReport& report) { return report.smtp.banner_code != 0; }
 
 absl::StatusOr<ProbeReport> Probe(const ProbeOptions& options) {
@@ -341,6 +363,25 @@ absl::StatusOr<ProbeReport> Probe(const ProbeOptions& options) {
   }
   if (report.certificate.outcome == "ok") Resumption(options, ctx->get(), &report);
   JudgeCertificate(options, anchors->get(), &report);
+  if (options.scan && answered &&
+      (options.target.implicit_tls || report.smtp.starttls_code == 220)) {
+    wire::ScanOptions scan;
+    scan.connect = MakeConnector(options);
+    scan.server_name = options.server_name;
+    scan.connect_timeout = options.deadlines.connect + 3 * options.deadlines.reply;
+    scan.read_timeout = options.deadlines.reply;
+    scan.connections = options.connections;
+    absl::StatusOr<wire::ScanResult> result = wire::Scan(scan);
+    if (result.ok()) {
+      report.scan = *std::move(result);
+      report.scan_status = report.scan->aborted ? absl::StrCat("aborted: ", report.scan->abort_reason)
+                                                : "ok";
+    } else {
+      report.scan_status = std::string(result.status().message());
+    }
+  } else if (options.scan) {
+    report.scan_status = "skipped: no TLS session to scan";
+  }
   report.elapsed = absl::Now() - report.start;
   return report;
 }

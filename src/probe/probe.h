@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "src/net/address.h"
 #include "src/tls/tls.h"
+#include "src/wire/scan.h"
 #include "src/x509/summary.h"
 #include "src/x509/x509.h"
 
@@ -68,6 +69,10 @@ struct ProbeOptions {
   Deadlines deadlines;
   // The time certificates are judged against.
   absl::Time now = absl::Now();
+  // Run src/wire's scan (versions, suites, groups, ...) through |Connector|.
+  bool scan = true;
+  // Connections in flight at once during the scan (1: gentle).
+  int connections = 1;
 };
 
 // Severity says what a finding means for a sender.
@@ -150,9 +155,18 @@ struct ProbeReport {
   absl::Duration elapsed;
   SmtpFacts smtp;
   CertificateFacts certificate;
-  int connections = 0;  // opened by the probe
+  int connections = 0;  // opened by the probe's own checks
   Deadlines deadlines;  // the ones the probe ran with
+  // src/wire's scan, when it ran; |scan_status| says why not otherwise.
+  std::optional<wire::ScanResult> scan;
+  std::string scan_status = "not_run";
 };
+
+// MakeConnector returns the connect function src/wire's scanner dials
+// through: a TCP connect, then for smtp:// banner, EHLO and STARTTLS (src/smtp's
+// client dialogue over a |Session|), all by the scanner's deadline. Failures
+// carry their outcome category in the message ("banner_rejected:421: ...").
+wire::Connector MakeConnector(const ProbeOptions& options);
 
 // Probe runs the SMTP side and the certificate checks against
 // |options.target|. It fails only for invalid options (unloadable trust
