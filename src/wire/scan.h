@@ -114,7 +114,10 @@ struct GroupFinding {
 };
 
 struct SignatureFinding {
-  uint16_t version = 0;  // kTls12: read from ServerKeyExchange; kTls13: accept/refuse only
+  // kTls12 (or the highest TLS <= 1.2): read from ServerKeyExchange, in the
+  // server's order of choice. kTls13: each TLS 1.3 scheme offered alone,
+  // accepted when a ServerHello came back (the choice itself is encrypted).
+  uint16_t version = 0;
   std::vector<uint16_t> accepted;
   Tri sha1_only = Tri::kUnknown;      // accepts a hello offering only SHA-1 schemes
   Tri accepts_sha1 = Tri::kUnknown;   // a SHA-1 scheme is among |accepted|
@@ -162,6 +165,10 @@ struct ScanResult {
   Fact session_ticket;         // SessionTicket extension answered (TLS <= 1.2)
   Fact ocsp_stapling;          // CertificateStatus sent (TLS <= 1.2)
   Fact fallback_scsv;          // inappropriate_fallback for a downgraded retry
+  // ALPN offered ({"smtp", "h2"}) at the highest TLS <= 1.2 version: kYes
+  // when the server ignored it, kNo when it selected |alpn_selected|.
+  Fact alpn_ignored;
+  std::string alpn_selected;
   // Certificates (DER) from the first complete TLS <= 1.2 flight, as sent.
   std::vector<std::string> certificates;
   // Every exchange, in order of start; findings point into it.
@@ -177,6 +184,15 @@ struct ScanResult {
 // options (no connector, connections outside 1..64, unknown version); what the
 // server does is always reported inside ScanResult.
 absl::StatusOr<ScanResult> Scan(const ScanOptions& options);
+
+// DefaultHello returns the hello the scanner starts from for |version|
+// (kSsl3..kTls13): for SSL 3.0 no extensions and the renegotiation SCSV; for
+// TLS 1.0-1.2 SNI (when |server_name| is not empty), every catalog group
+// valid at |version|, every signature scheme, ec_point_formats,
+// renegotiation_info, extended_master_secret, session_ticket and
+// status_request; for TLS 1.3 supported_versions, an X25519 key share and a
+// 32-byte session id. |cipher_suites| is left empty for the caller.
+ClientHelloSpec DefaultHello(uint16_t version, absl::string_view server_name);
 
 // ExchangeHello writes |hello| to |fd| and reads the first flight until it is
 // complete, the peer closes, or |deadline| passes. The socket is made
