@@ -18,6 +18,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "src/engine/hostile_server.h"
+#include "src/probe/policy.h"
+#include "src/probe/render.h"
 #include "src/probe/session.h"
 #include "src/server/server.h"
 #include "src/tls/tls.h"
@@ -91,6 +93,7 @@ class ProbeTest : public testing::Test {
     options.server_name = "mx.hostile.test";
     options.deadlines.connect = kShortDeadline;
     options.deadlines.reply = kShortDeadline;
+    options.scan = false;  // the scan's own hostile cases are below
     return options;
   }
 
@@ -152,6 +155,37 @@ TEST_F(ProbeTest, EmbeddedServerIsWhatAModernSenderWants) {
   ASSERT_NE(Find(findings_, "cert.name[other.test]"), nullptr);
   EXPECT_EQ(Find(findings_, "cert.name[other.test]")->severity, Severity::kProblem);
   EXPECT_EQ(Find(findings_, "smtp.tarpit"), nullptr);
+}
+
+TEST_F(ProbeTest, ScanThroughTheProbesConnectorFindsTheVersions) {
+  StartEmbedded();
+  ProbeReport r = Run(Options(embedded_->starttls_addresses()[0]));
+  ASSERT_TRUE(r.scan.has_value()) << r.scan_status;
+  EXPECT_EQ(r.scan_status, "ok");
+  const Finding* tls13 = Find(findings_, "tls.version[TLSv1.3]");
+  ASSERT_NE(tls13, nullptr);
+  EXPECT_EQ(tls13->value["accepted"], true);
+  const Finding* tls10 = Find(findings_, "tls.version[TLSv1]");
+  ASSERT_NE(tls10, nullptr);
+  EXPECT_EQ(tls10->value["accepted"], false);
+  ASSERT_NE(Find(findings_, "tls.forward_secrecy"), nullptr);
+  EXPECT_EQ(Find(findings_, "tls.forward_secrecy")->severity, Severity::kOk);
+  absl::StatusOr<PolicyResult> exo = Judge("exchange-online", r, &*r.scan);
+  ASSERT_TRUE(exo.ok());
+  EXPECT_EQ(exo->verdict, Verdict::kPass) << ToJson(Outputs{r, findings_, {*exo}, ""}).dump(1);
+}
+
+TEST_F(ProbeTest, ScanOfAServerAnsweringGarbageEndsBoundedWithConditions) {
+  StartHostile(Misbehaviour::kGarbageToClientHello);
+  ProbeOptions options = Hostile();
+  options.scan = true;
+  ProbeReport r = Run(options);
+  ASSERT_TRUE(r.scan.has_value()) << r.scan_status;
+  EXPECT_FALSE(r.scan->conditions.empty());
+  for (const wire::VersionFinding& v : r.scan->versions) {
+    EXPECT_NE(v.accepted, wire::Tri::kYes) << wire::VersionName(v.version);
+  }
+  ASSERT_NE(Find(findings_, "tls.conditions"), nullptr);
 }
 
 TEST_F(ProbeTest, ImplicitTlsSkipsTheStartTlsChecks) {
