@@ -344,6 +344,60 @@ TEST(ScanTest, ParallelConnectionsFindTheSameAnswers) {
   EXPECT_EQ(Suites(*one, kTls13)->accepted.size(), Suites(*four, kTls13)->accepted.size());
 }
 
+// What `openssl ciphers -V -s -tls1_2 CIPHERS` lists: (id, OpenSSL name) in
+// OpenSSL's order for |cipher_string| (TLS 1.3 suites left out).
+std::vector<std::pair<uint16_t, std::string>> OpenSslCipherList(const std::string& cipher_string) {
+  std::string cmd = "OPENSSL_CONF=/dev/null openssl ciphers -V -s -tls1_2 '" + cipher_string + "'";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::vector<std::pair<uint16_t, std::string>> out;
+  if (p == nullptr) return out;
+  char line[512];
+  while (std::fgets(line, sizeof(line), p) != nullptr) {
+    unsigned hi, lo;
+    char name[128];
+    if (std::sscanf(line, " 0x%x,0x%x - %127s", &hi, &lo, name) == 3 && hi != 0x13) {
+      out.emplace_back(static_cast<uint16_t>(hi << 8 | lo), name);
+    }
+  }
+  pclose(p);
+  return out;
+}
+
+// Every TLS 1.2 suite OpenSSL 3 has for an RSA certificate, in server order:
+// the scan must find exactly OpenSSL's own list, in its order, and the
+// catalog must know each suite by OpenSSL's name.
+TEST(ScanTest, FindsOpenSslsWholeSuiteListInItsOrder) {
+  const std::string ciphers = "ALL:!PSK:!SRP:!aECDSA:!aDSS:@SECLEVEL=0";
+  std::vector<std::pair<uint16_t, std::string>> expected = OpenSslCipherList(ciphers);
+  ASSERT_GT(expected.size(), 40u);
+  std::vector<uint16_t> ids;
+  for (const auto& [id, name] : expected) {
+    const CipherSuiteInfo* info = FindCipherSuite(id);
+    ASSERT_NE(info, nullptr) << name;
+    EXPECT_STREQ(info->openssl_name, name.c_str());
+    ids.push_back(id);
+  }
+  std::vector<std::string> args = Creds().Args();
+  for (const std::string& a : {std::string("-min_protocol"), std::string("TLSv1.2"),
+                               std::string("-no_tls1_3"), std::string("-cipher"), ciphers,
+                               std::string("-serverpref")}) {
+    args.push_back(a);
+  }
+  OpenSslServer server(args);
+  ASSERT_TRUE(server.ready());
+  absl::StatusOr<ScanResult> r = Scan(OptionsFor(server.port()));
+  ASSERT_TRUE(r.ok()) << r.status();
+  SCOPED_TRACE(Describe(*r));
+  EXPECT_TRUE(r->conditions.empty());
+  const SuiteFinding* s12 = Suites(*r, kTls12);
+  ASSERT_NE(s12, nullptr);
+  EXPECT_TRUE(s12->complete);
+  EXPECT_EQ(s12->order, Preference::kServer);
+  EXPECT_EQ(s12->accepted, ids);
+  std::printf("whole-list s_server scan: %zu suites, %zu exchanges in %s (connections=1)\n",
+              ids.size(), r->exchanges.size(), absl::FormatDuration(r->elapsed).c_str());
+}
+
 TEST(ScanTest, RejectsBadOptions) {
   ScanOptions o;
   EXPECT_FALSE(Scan(o).ok());
