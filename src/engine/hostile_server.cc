@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <list>
 #include <optional>
@@ -39,7 +40,60 @@ constexpr uint16_t kLegacySuite = 0xc013;  // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
 
 bool NeedsTlsServer(Misbehaviour m) {
   return m == Misbehaviour::kNone || m == Misbehaviour::kTls10Only ||
-         m == Misbehaviour::kNonForwardSecretOnly;
+         m == Misbehaviour::kNonForwardSecretOnly ||
+         m == Misbehaviour::kStartTlsCommandInjection || m == Misbehaviour::kSlowBanner ||
+         m == Misbehaviour::kBusyAfterConnections;
+}
+
+constexpr int kHugeChainCertificates = 100000;
+constexpr uint16_t kHugeChainSuite = 0xc02f;  // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+constexpr size_t kMaxRecordPlaintext = 16384;
+
+// Records splits the handshake |messages| into TLS 1.2 handshake records of
+// at most 16,384 octets each.
+std::string Records(absl::string_view messages) {
+  std::string out;
+  while (!messages.empty()) {
+    const size_t n = std::min(messages.size(), kMaxRecordPlaintext);
+    const char header[5] = {SSL3_RT_HANDSHAKE, 3, 3, static_cast<char>(n >> 8),
+                            static_cast<char>(n & 0xff)};
+    out.append(header, sizeof(header));
+    out.append(messages.data(), n);
+    messages.remove_prefix(n);
+  }
+  return out;
+}
+
+// HugeChainFlight returns a TLS 1.2 ServerHello choosing |kHugeChainSuite|
+// and a Certificate message of |kHugeChainCertificates| one-octet entries,
+// as records.
+std::string HugeChainFlight() {
+  std::string messages;
+  uint8_t random[SSL3_RANDOM_SIZE];
+  RAND_bytes(random, sizeof(random));
+  std::string hello;
+  hello.append({3, 3});
+  hello.append(reinterpret_cast<const char*>(random), sizeof(random));
+  hello.push_back(0);  // empty session ID
+  hello.push_back(static_cast<char>(kHugeChainSuite >> 8));
+  hello.push_back(static_cast<char>(kHugeChainSuite & 0xff));
+  hello.push_back(0);  // null compression
+  auto u24 = [](std::string* out, size_t n) {
+    out->push_back(static_cast<char>((n >> 16) & 0xff));
+    out->push_back(static_cast<char>((n >> 8) & 0xff));
+    out->push_back(static_cast<char>(n & 0xff));
+  };
+  messages.push_back(SSL3_MT_SERVER_HELLO);
+  u24(&messages, hello.size());
+  messages.append(hello);
+  const size_t list = static_cast<size_t>(kHugeChainCertificates) * 4;
+  messages.push_back(SSL3_MT_CERTIFICATE);
+  u24(&messages, list + 3);
+  u24(&messages, list);
+  for (int i = 0; i < kHugeChainCertificates; ++i) {
+    messages.append({0, 0, 1, '\x30'});
+  }
+  return Records(messages);
 }
 
 // LegacyServerHello checks that |record| is a TLS record holding a
@@ -116,6 +170,24 @@ absl::string_view MisbehaviourName(Misbehaviour misbehaviour) {
       return "non_forward_secret_only";
     case Misbehaviour::kResetOnConnect:
       return "reset_on_connect";
+    case Misbehaviour::kStartTlsCommandInjection:
+      return "starttls_command_injection";
+    case Misbehaviour::kSlowBanner:
+      return "slow_banner";
+    case Misbehaviour::kBusyAfterConnections:
+      return "busy_after_connections";
+    case Misbehaviour::kGarbageToClientHello:
+      return "garbage_to_client_hello";
+    case Misbehaviour::kOversizedRecord:
+      return "oversized_record";
+    case Misbehaviour::kTruncatedRecord:
+      return "truncated_record";
+    case Misbehaviour::kAlertToClientHello:
+      return "alert_to_client_hello";
+    case Misbehaviour::kResetAfterClientHello:
+      return "reset_after_client_hello";
+    case Misbehaviour::kHugeCertificateChain:
+      return "huge_certificate_chain";
   }
   return "unknown";
 }
@@ -219,6 +291,33 @@ class HostileServer::Connection {
       case Misbehaviour::kResetOnConnect:
         net::SetLingerZero(fd_.get());
         return;
+      case Misbehaviour::kStartTlsCommandInjection:
+        if (ReachStartTls(banner, ehlo) && Send(kReady)) ServeTls(/*execute_pending=*/true);
+        return;
+      case Misbehaviour::kSlowBanner:
+        if (!Pause(server_->options_.banner_delay)) return;
+        if (ReachStartTls(banner, ehlo) && Send(kReady)) ServeTls();
+        return;
+      case Misbehaviour::kBusyAfterConnections:
+        if (server_->sessions_.fetch_add(1, std::memory_order_relaxed) >=
+            server_->options_.busy_after) {
+          Send("421 4.7.0 Too many connections, try again later\r\n");
+          return;
+        }
+        if (ReachStartTls(banner, ehlo) && Send(kReady)) ServeTls();
+        return;
+      case Misbehaviour::kGarbageToClientHello:
+      case Misbehaviour::kOversizedRecord:
+      case Misbehaviour::kTruncatedRecord:
+      case Misbehaviour::kAlertToClientHello:
+      case Misbehaviour::kResetAfterClientHello:
+      case Misbehaviour::kHugeCertificateChain: {
+        std::string hello;
+        if (!ReachStartTls(banner, ehlo) || !Send(kReady) || !ReadRecord(&hello)) return;
+        server_->client_hellos_.fetch_add(1, std::memory_order_relaxed);
+        AnswerClientHello();
+        return;
+      }
     }
   }
 
@@ -321,6 +420,47 @@ class HostileServer::Connection {
     return true;
   }
 
+  // Pause waits |duration| unless the server stops first (then false).
+  bool Pause(absl::Duration duration) {
+    pollfd fd = {server_->stop_.get(), POLLIN, 0};
+    return poll(&fd, 1, static_cast<int>(absl::ToInt64Milliseconds(duration))) == 0;
+  }
+
+  // AnswerClientHello plays the raw misbehaviours that answer a ClientHello.
+  void AnswerClientHello() {
+    switch (server_->options_.misbehaviour) {
+      case Misbehaviour::kGarbageToClientHello:
+        if (Send(std::string(64, 'G'))) AwaitClose();
+        return;
+      case Misbehaviour::kOversizedRecord: {
+        std::string record = {SSL3_RT_HANDSHAKE, 3, 3, '\xff', '\xff'};
+        record.append(100, '\0');
+        if (Send(record)) AwaitClose();
+        return;
+      }
+      case Misbehaviour::kTruncatedRecord: {
+        std::string record = {SSL3_RT_HANDSHAKE, 3, 3, 0, 64};
+        record.append(32, '\x02');
+        Send(record);
+        return;  // FIN
+      }
+      case Misbehaviour::kAlertToClientHello: {
+        static constexpr char kAlert[] = {SSL3_RT_ALERT, 3, 3, 0, 2, SSL3_AL_FATAL,
+                                          SSL_AD_HANDSHAKE_FAILURE};
+        if (Send(absl::string_view(kAlert, sizeof(kAlert)))) AwaitClose();
+        return;
+      }
+      case Misbehaviour::kResetAfterClientHello:
+        net::SetLingerZero(fd_.get());
+        return;
+      case Misbehaviour::kHugeCertificateChain:
+        if (Send(HugeChainFlight())) AwaitClose();
+        return;
+      default:
+        return;
+    }
+  }
+
   // AwaitClose discards whatever the client sends until it closes the
   // connection or the server stops.
   void AwaitClose() {
@@ -342,10 +482,32 @@ class HostileServer::Connection {
     }
   }
 
+  // SslWrite writes all of |bytes| over |ssl|; false when that failed.
+  bool SslWrite(SSL* ssl, absl::string_view bytes) {
+    while (!bytes.empty()) {
+      int n = SSL_write(ssl, bytes.data(), static_cast<int>(bytes.size()));
+      if (n > 0) {
+        bytes.remove_prefix(static_cast<size_t>(n));
+      } else if (!SslWait(ssl, n)) {
+        ERR_clear_error();
+        return false;
+      }
+    }
+    return true;
+  }
+
   // ServeTls does the server handshake with the behaviour's context (sending
-  // whatever alert BoringSSL chooses when it fails), then answers QUIT.
-  void ServeTls() {
-    if (!in_.empty()) return;  // the client sent plaintext after STARTTLS
+  // whatever alert BoringSSL chooses when it fails), then serves EHLO, NOOP,
+  // RSET and QUIT over TLS (at most 16 commands). Plaintext the client sent
+  // after STARTTLS makes it give up, unless |execute_pending|: then those
+  // lines are answered inside TLS as if they had come through it (the
+  // injection flaw).
+  void ServeTls(bool execute_pending = false) {
+    std::string lines;
+    if (!in_.empty()) {
+      if (!execute_pending) return;  // the client sent plaintext after STARTTLS
+      lines.swap(in_);
+    }
     absl::StatusOr<bssl::UniquePtr<SSL>> ssl = tls::NewServerConnection(server_->ctx_.get());
     if (!ssl.ok() || !SSL_set_fd(ssl->get(), fd_.get())) return;
     SSL* s = ssl->get();
@@ -358,30 +520,34 @@ class HostileServer::Connection {
       }
     }
     server_->handshakes_.fetch_add(1, std::memory_order_relaxed);
-    std::string line;
     char buf[kReadChunk];
-    while (line.find("\r\n") == std::string::npos) {
-      if (line.size() >= kMaxLine) return;
-      int n = SSL_read(s, buf, sizeof(buf));
-      if (n > 0) {
-        line.append(buf, static_cast<size_t>(n));
-      } else if (!SslWait(s, n)) {
+    for (int commands = 0; commands < 16; ++commands) {
+      size_t end;
+      while ((end = lines.find("\r\n")) == std::string::npos) {
+        if (lines.size() >= kMaxLine) return;
+        int n = SSL_read(s, buf, sizeof(buf));
+        if (n > 0) {
+          lines.append(buf, static_cast<size_t>(n));
+        } else if (!SslWait(s, n)) {
+          ERR_clear_error();
+          return;
+        }
+      }
+      const std::string line = lines.substr(0, end);
+      lines.erase(0, end + 2);
+      if (absl::EqualsIgnoreCase(line, "QUIT")) {
+        if (SslWrite(s, "221 2.0.0 Bye\r\n")) SSL_shutdown(s);  // best effort close_notify
         ERR_clear_error();
         return;
       }
-    }
-    if (!absl::StartsWithIgnoreCase(line, "QUIT\r\n")) return;
-    constexpr absl::string_view kBye = "221 2.0.0 Bye\r\n";
-    for (;;) {
-      int n = SSL_write(s, kBye.data(), static_cast<int>(kBye.size()));
-      if (n > 0) break;
-      if (!SslWait(s, n)) {
-        ERR_clear_error();
-        return;
+      std::string reply = "500 5.5.1 unexpected command\r\n";
+      if (absl::StartsWithIgnoreCase(line, "EHLO ")) {
+        reply = absl::StrCat("250-", server_->options_.certificate_name, "\r\n250 PIPELINING\r\n");
+      } else if (absl::EqualsIgnoreCase(line, "NOOP") || absl::EqualsIgnoreCase(line, "RSET")) {
+        reply = "250 2.0.0 Ok\r\n";
       }
+      if (!SslWrite(s, reply)) return;
     }
-    SSL_shutdown(s);  // best effort close_notify
-    ERR_clear_error();
   }
 
   HostileServer* server_;

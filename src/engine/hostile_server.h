@@ -31,6 +31,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "src/net/address.h"
 #include "src/net/socket.h"
 
@@ -80,6 +81,32 @@ enum class Misbehaviour {
   kNonForwardSecretOnly,
   // The server accepts, sets SO_LINGER 0 and closes: the client gets RST.
   kResetOnConnect,
+  // A server vulnerable to STARTTLS command injection (CVE-2011-0411 class):
+  // plaintext lines the client pipelined after STARTTLS are kept and answered
+  // ("250 2.0.0 Ok") inside TLS once the handshake completed; then EHLO, NOOP
+  // and QUIT are served over TLS.
+  kStartTlsCommandInjection,
+  // The banner comes |HostileServerOptions::banner_delay| late (a tarpit or
+  // greeting pause); the rest is kNone.
+  kSlowBanner,
+  // The first |HostileServerOptions::busy_after| connections are kNone; every
+  // later one gets "421 4.7.0 Too many connections" as its banner.
+  kBusyAfterConnections,
+  // After the 220 to STARTTLS the ClientHello is answered with 64 octets that
+  // are not TLS.
+  kGarbageToClientHello,
+  // The ClientHello is answered with a handshake record header announcing
+  // 65,535 octets (beyond TLS's 16,384 + 2,048 limit) and 100 octets of it.
+  kOversizedRecord,
+  // The ClientHello is answered with the first half of a record, then FIN.
+  kTruncatedRecord,
+  // The ClientHello is answered with a fatal handshake_failure alert.
+  kAlertToClientHello,
+  // The ClientHello is answered with RST.
+  kResetAfterClientHello,
+  // The ClientHello is answered with a TLS 1.2 ServerHello and a Certificate
+  // message listing 100,000 one-octet "certificates" (about 400 KB).
+  kHugeCertificateChain,
 };
 
 // MisbehaviourName returns a short name for |misbehaviour|, e.g.
@@ -94,6 +121,10 @@ struct HostileServerOptions {
   // max_connections bounds the connections served at once; it must be 1 to
   // 256.
   int max_connections = 16;
+  // kSlowBanner: how late the banner comes.
+  absl::Duration banner_delay = absl::Seconds(1);
+  // kBusyAfterConnections: how many connections are served normally.
+  int busy_after = 2;
 };
 
 // HostileServerStats counts what the server saw, for tests that must show a
@@ -146,6 +177,7 @@ class HostileServer {
   std::atomic<int64_t> client_hellos_{0};
   std::atomic<int64_t> handshakes_{0};
   std::atomic<int64_t> bytes_sent_{0};
+  std::atomic<int64_t> sessions_{0};  // kBusyAfterConnections
 };
 
 }  // namespace mailshake::engine

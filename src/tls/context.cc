@@ -2,6 +2,7 @@
 // capture, and handshake read-outs.
 
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include <string>
 #include <utility>
@@ -174,42 +175,11 @@ ssl_verify_result_t VerifyWithTrustAnchors(SSL* ssl, uint8_t* out_alert) {
     *out_alert = SSL_AD_CERTIFICATE_REQUIRED;
     return ssl_verify_invalid;
   }
-  bssl::UniquePtr<X509> leaf(X509_parse_from_buffer(sk_CRYPTO_BUFFER_value(certs, 0)));
-  bssl::UniquePtr<STACK_OF(X509)> intermediates(sk_X509_new_null());
-  bool parsed = leaf != nullptr && intermediates != nullptr;
-  for (size_t i = 1; parsed && i < sk_CRYPTO_BUFFER_num(certs); i++) {
-    bssl::UniquePtr<X509> cert(X509_parse_from_buffer(sk_CRYPTO_BUFFER_value(certs, i)));
-    parsed = cert != nullptr && bssl::PushToStack(intermediates.get(), std::move(cert));
-  }
-  if (!parsed) {
-    ERR_clear_error();
-    SetVerifyError(ssl, X509_V_ERR_UNSPECIFIED);
-    *out_alert = SSL_AD_BAD_CERTIFICATE;
-    return ssl_verify_invalid;
-  }
-  bssl::UniquePtr<X509_STORE_CTX> store_ctx(X509_STORE_CTX_new());
-  if (store_ctx == nullptr || !X509_STORE_CTX_init(store_ctx.get(), state->trust_anchors.get(),
-                                                   leaf.get(), intermediates.get())) {
-    ERR_clear_error();
-    SetVerifyError(ssl, X509_V_ERR_OUT_OF_MEM);
-    *out_alert = SSL_AD_INTERNAL_ERROR;
-    return ssl_verify_invalid;
-  }
-  if (state->verify == ClientConfig::Verify::kName &&
-      !X509_VERIFY_PARAM_set1_host(X509_STORE_CTX_get0_param(store_ctx.get()),
-                                   state->server_name.data(), state->server_name.size())) {
-    ERR_clear_error();
-    SetVerifyError(ssl, X509_V_ERR_OUT_OF_MEM);
-    *out_alert = SSL_AD_INTERNAL_ERROR;
-    return ssl_verify_invalid;
-  }
-  if (X509_verify_cert(store_ctx.get()) == 1) {
-    SetVerifyError(ssl, X509_V_OK);
-    return ssl_verify_ok;
-  }
-  const int error = X509_STORE_CTX_get_error(store_ctx.get());
-  ERR_clear_error();
+  const long error = VerifyChain(
+      state->trust_anchors.get(), certs,
+      state->verify == ClientConfig::Verify::kName ? state->server_name : "");
   SetVerifyError(ssl, error);
+  if (error == X509_V_OK) return ssl_verify_ok;
   switch (error) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
     case X509_V_ERR_CERT_NOT_YET_VALID:
@@ -417,12 +387,11 @@ absl::StatusOr<bssl::UniquePtr<SSL_CTX>> NewClientContext(const ClientConfig& co
         return absl::InvalidArgumentError(
             "certificate verification needs a trust anchor file (CA certificates in PEM)");
       }
-      state->trust_anchors.reset(X509_STORE_new());
-      if (state->trust_anchors == nullptr ||
-          !X509_STORE_load_locations(state->trust_anchors.get(),
-                                     config.trust_anchors_pem_path.c_str(), nullptr)) {
-        return ConfigError(absl::StrCat("cannot load trust anchors from ",
-                                        config.trust_anchors_pem_path));
+      {
+        absl::StatusOr<bssl::UniquePtr<X509_STORE>> anchors =
+            LoadTrustAnchors(config.trust_anchors_pem_path);
+        if (!anchors.ok()) return anchors.status();
+        state->trust_anchors = *std::move(anchors);
       }
       SSL_CTX_set_custom_verify(ctx.get(), SSL_VERIFY_PEER, VerifyWithTrustAnchors);
       break;
@@ -508,6 +477,49 @@ std::optional<Alert> LastAlert(const SSL* ssl) {
   alert.level = static_cast<uint8_t>(packed >> 8);
   alert.description = static_cast<uint8_t>(packed);
   return alert;
+}
+
+absl::StatusOr<bssl::UniquePtr<X509_STORE>> LoadTrustAnchors(const std::string& path) {
+  bssl::UniquePtr<X509_STORE> store(X509_STORE_new());
+  struct stat st;
+  const bool directory = stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  if (store == nullptr ||
+      !X509_STORE_load_locations(store.get(), directory ? nullptr : path.c_str(),
+                                 directory ? path.c_str() : nullptr)) {
+    return ConfigError(absl::StrCat("cannot load trust anchors from ", path));
+  }
+  return store;
+}
+
+long VerifyChain(X509_STORE* anchors, const STACK_OF(CRYPTO_BUFFER)* chain,
+                 absl::string_view host_name) {
+  if (anchors == nullptr || chain == nullptr || sk_CRYPTO_BUFFER_num(chain) == 0) {
+    return X509_V_ERR_UNSPECIFIED;
+  }
+  bssl::UniquePtr<X509> leaf(X509_parse_from_buffer(sk_CRYPTO_BUFFER_value(chain, 0)));
+  bssl::UniquePtr<STACK_OF(X509)> intermediates(sk_X509_new_null());
+  bool parsed = leaf != nullptr && intermediates != nullptr;
+  for (size_t i = 1; parsed && i < sk_CRYPTO_BUFFER_num(chain); i++) {
+    bssl::UniquePtr<X509> cert(X509_parse_from_buffer(sk_CRYPTO_BUFFER_value(chain, i)));
+    parsed = cert != nullptr && bssl::PushToStack(intermediates.get(), std::move(cert));
+  }
+  if (!parsed) {
+    ERR_clear_error();
+    return X509_V_ERR_UNSPECIFIED;
+  }
+  bssl::UniquePtr<X509_STORE_CTX> store_ctx(X509_STORE_CTX_new());
+  if (store_ctx == nullptr ||
+      !X509_STORE_CTX_init(store_ctx.get(), anchors, leaf.get(), intermediates.get()) ||
+      (!host_name.empty() &&
+       !X509_VERIFY_PARAM_set1_host(X509_STORE_CTX_get0_param(store_ctx.get()),
+                                    host_name.data(), host_name.size()))) {
+    ERR_clear_error();
+    return X509_V_ERR_OUT_OF_MEM;
+  }
+  if (X509_verify_cert(store_ctx.get()) == 1) return X509_V_OK;
+  const long error = X509_STORE_CTX_get_error(store_ctx.get());
+  ERR_clear_error();
+  return error == X509_V_OK ? X509_V_ERR_UNSPECIFIED : error;
 }
 
 long LastVerifyError(const SSL* ssl) {

@@ -32,6 +32,7 @@
 #include <openssl/evp.h>
 #include <openssl/pool.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 // OpenSSL 3's headers (libssl-dev) share these names under /usr/include; the
 // build puts BoringSSL's first (@system//:boringssl). Fail loudly if a
@@ -344,6 +345,22 @@ std::optional<Alert> LastAlert(const SSL* ssl);
 // LastVerifyError returns the X.509 verification error (X509_V_ERR_*) with which
 // |ssl|'s certificate check failed, or X509_V_OK.
 long LastVerifyError(const SSL* ssl);
+
+// Certificate verification (BoringSSL's X.509 verifier, not our parser).
+
+// LoadTrustAnchors returns a store of the CA certificates in |path|: a PEM
+// file, or a directory of hashed names as c_rehash and Debian's
+// /etc/ssl/certs lay them out (looked up lazily, per issuer).
+absl::StatusOr<bssl::UniquePtr<X509_STORE>> LoadTrustAnchors(const std::string& path);
+
+// VerifyChain runs BoringSSL's X.509 verifier on |chain| (DER, leaf first, the
+// rest as untrusted intermediates in any order) against |anchors| at the
+// current time, with RFC 6125 host-name checking on |host_name| unless it is
+// empty. It returns X509_V_OK or the X509_V_ERR_* value of the first failure
+// (X509_V_ERR_UNSPECIFIED when a certificate does not parse or |chain| is
+// empty). It never touches an |SSL|; the client verify callback uses it.
+long VerifyChain(X509_STORE* anchors, const STACK_OF(CRYPTO_BUFFER)* chain,
+                 absl::string_view host_name);
 
 // DrainErrorQueue empties this thread's BoringSSL error queue and returns its
 // entries, oldest first, joined by "; ", or "" if it was empty.

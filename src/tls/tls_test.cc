@@ -610,6 +610,31 @@ TEST_F(VerifyTest, VerificationNeedsAnchorsAndNameNeedsServerName) {
   EXPECT_THAT(NewClientContext(client).status().message(), HasSubstr("/nonexistent/anchors.pem"));
 }
 
+TEST_F(VerifyTest, VerifyChainWithoutAConnection) {
+  const Credential cred = TestCredential(KeyType::kEcdsaP256);
+  bssl::UniquePtr<STACK_OF(CRYPTO_BUFFER)> chain(sk_CRYPTO_BUFFER_new_null());
+  for (const auto& b : cred.chain) {
+    CRYPTO_BUFFER_up_ref(b.get());
+    ASSERT_TRUE(sk_CRYPTO_BUFFER_push(chain.get(), b.get()));
+  }
+  absl::StatusOr<bssl::UniquePtr<X509_STORE>> anchors = LoadTrustAnchors(anchors_);
+  ASSERT_TRUE(anchors.ok()) << anchors.status();
+  EXPECT_EQ(VerifyChain(anchors->get(), chain.get(), ""), X509_V_OK);
+  EXPECT_EQ(VerifyChain(anchors->get(), chain.get(), kHost), X509_V_OK);
+  EXPECT_EQ(VerifyChain(anchors->get(), chain.get(), "other.example.test"),
+            X509_V_ERR_HOSTNAME_MISMATCH);
+  // A directory of hashed names, as /etc/ssl/certs is laid out, with no
+  // anchor for this certificate: untrusted, not an error.
+  absl::StatusOr<bssl::UniquePtr<X509_STORE>> empty_dir =
+      LoadTrustAnchors(testing::TempDir());
+  ASSERT_TRUE(empty_dir.ok()) << empty_dir.status();
+  EXPECT_EQ(VerifyChain(empty_dir->get(), chain.get(), ""),
+            X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+  bssl::UniquePtr<STACK_OF(CRYPTO_BUFFER)> none(sk_CRYPTO_BUFFER_new_null());
+  EXPECT_EQ(VerifyChain(anchors->get(), none.get(), ""), X509_V_ERR_UNSPECIFIED);
+  EXPECT_FALSE(LoadTrustAnchors("/nonexistent/anchors.pem").ok());
+}
+
 // ---- The in-memory pair.
 
 TEST(MemoryPairTest, CountsCpuTimeForEachSide) {

@@ -183,5 +183,108 @@ TEST_F(MatchHostNameTest, IpLiteralNeverMatchesCommonName) {
   EXPECT_THAT(r.reason, HasSubstr("IP literals never match"));
 }
 
+// A certificate with the given dNSName SANs and subject CN, for the rules
+// tables below (only the fields name matching reads are set).
+Certificate WithNames(std::vector<std::string> dns, std::string cn = "") {
+  Certificate cert;
+  for (std::string& name : dns) {
+    GeneralName g;
+    g.type = GeneralName::Type::kDns;
+    g.value = std::move(name);
+    cert.subject_alt_names.push_back(std::move(g));
+  }
+  if (!cn.empty()) {
+    Attribute a;
+    a.type = AttributeType::kCommonName;
+    a.value = std::move(cn);
+    Rdn rdn;
+    rdn.attributes.push_back(std::move(a));
+    cert.subject.rdns.push_back(std::move(rdn));
+  }
+  return cert;
+}
+
+struct RulesCase {
+  NameRules rules;
+  std::vector<std::string> sans;
+  const char* cn;
+  const char* reference;
+  bool match;
+};
+
+class NameRulesTest : public ::testing::TestWithParam<RulesCase> {};
+
+TEST_P(NameRulesTest, MatchesAsTheSenderWould) {
+  const RulesCase& c = GetParam();
+  const Certificate cert = WithNames(c.sans, c.cn);
+  NameMatchResult r = MatchName(cert, c.reference, c.rules);
+  EXPECT_EQ(r.matched, c.match)
+      << NameRulesName(c.rules) << ": " << c.reference << " vs "
+      << ::testing::PrintToString(c.sans) << " CN=" << c.cn;
+  EXPECT_EQ(r.reason.empty(), c.match) << r.reason;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, NameRulesTest,
+    ::testing::Values(
+        // RFC 9525: SAN only, one-label wildcard, never the CN.
+        RulesCase{NameRules::kRfc9525, {"mx.example.com"}, "", "mx.example.com", true},
+        RulesCase{NameRules::kRfc9525, {"*.example.com"}, "", "mx.example.com", true},
+        RulesCase{NameRules::kRfc9525, {"*.example.com"}, "", "a.mx.example.com", false},
+        RulesCase{NameRules::kRfc9525, {"*.example.com"}, "", "example.com", false},
+        RulesCase{NameRules::kRfc9525, {}, "mx.example.com", "mx.example.com", false},
+        RulesCase{NameRules::kRfc6125, {}, "mx.example.com", "mx.example.com", true},
+        RulesCase{NameRules::kRfc6125, {"other.example.com"}, "mx.example.com",
+                  "mx.example.com", false},
+        // MTA-STS: host names as RFC 9525; mx patterns allow one label.
+        RulesCase{NameRules::kMtaSts, {"mx1.mail.example.net"}, "", "mx1.mail.example.net", true},
+        RulesCase{NameRules::kMtaSts, {}, "mx1.mail.example.net", "mx1.mail.example.net", false},
+        RulesCase{NameRules::kMtaSts, {"mx1.mail.example.net"}, "", "*.mail.example.net", true},
+        RulesCase{NameRules::kMtaSts, {"*.mail.example.net"}, "", "*.mail.example.net", true},
+        RulesCase{NameRules::kMtaSts, {"a.mx1.mail.example.net"}, "", "*.mail.example.net", false},
+        RulesCase{NameRules::kMtaSts, {"mail.example.net"}, "", "*.mail.example.net", false},
+        RulesCase{NameRules::kMtaSts, {"*.example.net"}, "", "*.mail.example.net", false},
+        // Postfix: multi-label wildcards, dot-nexthop, CN without dNSName.
+        RulesCase{NameRules::kPostfix, {"*.example.com"}, "", "a.b.example.com", true},
+        RulesCase{NameRules::kPostfix, {"*.example.com"}, "", "mx.example.com", true},
+        RulesCase{NameRules::kPostfix, {"*.example.com"}, "", "example.com", false},
+        RulesCase{NameRules::kPostfix, {"*.example.com"}, "", "a.example.org", false},
+        RulesCase{NameRules::kPostfix, {"mx.a.example.com"}, "", ".example.com", true},
+        RulesCase{NameRules::kPostfix, {"example.com"}, "", ".example.com", false},
+        RulesCase{NameRules::kPostfix, {}, "mx.example.com", "mx.example.com", true},
+        RulesCase{NameRules::kPostfix, {"other.example.com"}, "mx.example.com", "mx.example.com",
+                  false},
+        // Exchange TlsDomain: the wildcard domain covers itself and below.
+        RulesCase{NameRules::kExchangeTlsDomain, {"contoso.com"}, "", "*.contoso.com", true},
+        RulesCase{NameRules::kExchangeTlsDomain, {"mail.contoso.com"}, "", "*.contoso.com", true},
+        RulesCase{NameRules::kExchangeTlsDomain, {"a.mail.contoso.com"}, "", "*.contoso.com",
+                  true},
+        RulesCase{NameRules::kExchangeTlsDomain, {"*.contoso.com"}, "", "*.contoso.com", true},
+        RulesCase{NameRules::kExchangeTlsDomain, {"contoso.com.evil"}, "", "*.contoso.com",
+                  false},
+        RulesCase{NameRules::kExchangeTlsDomain, {"notcontoso.com"}, "", "*.contoso.com", false},
+        RulesCase{NameRules::kExchangeTlsDomain, {"mail.contoso.com"}, "", "contoso.com", false},
+        RulesCase{NameRules::kExchangeTlsDomain, {}, "contoso.com", "contoso.com", true},
+        RulesCase{NameRules::kExchangeTlsDomain, {"fabrikam.com"}, "contoso.com", "contoso.com",
+                  true}));
+
+TEST(NameRulesTest, ParsesEveryNameItPrints) {
+  for (NameRules rules : {NameRules::kRfc9525, NameRules::kRfc6125, NameRules::kMtaSts,
+                          NameRules::kPostfix, NameRules::kExchangeTlsDomain}) {
+    absl::StatusOr<NameRules> parsed = ParseNameRules(NameRulesName(rules));
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(*parsed, rules);
+  }
+  EXPECT_FALSE(ParseNameRules("rfc2818").ok());
+}
+
+TEST(NameRulesTest, IpLiteralsMatchOnlyIpSansUnderEveryRule) {
+  Certificate cert = WithNames({"192.0.2.25"}, "192.0.2.25");
+  for (NameRules rules : {NameRules::kRfc9525, NameRules::kMtaSts, NameRules::kPostfix,
+                          NameRules::kExchangeTlsDomain}) {
+    EXPECT_FALSE(MatchName(cert, "192.0.2.25", rules).matched) << NameRulesName(rules);
+  }
+}
+
 }  // namespace
 }  // namespace mailshake::x509

@@ -391,6 +391,46 @@ std::optional<std::string> ParseIpAddress(absl::string_view text);
 NameMatchResult MatchHostName(const Certificate& cert,
                               absl::string_view reference);
 
+// NameRules names the host-name rules a mail client applies; each is what one
+// kind of sender does with the name it checks (the reference identifier).
+enum class NameRules {
+  // RFC 9525: subjectAltName only (dNSName for a name, iPAddress for an IP
+  // literal), never the subject CN; a wildcard only as the whole left-most
+  // label, standing for exactly one label (|MatchDnsPattern|).
+  kRfc9525,
+  // RFC 6125 as most TLS libraries still apply it: RFC 9525, plus the last
+  // subject CN when the certificate has no dNSName at all (|MatchHostName|).
+  kRfc6125,
+  // MTA-STS (RFC 8461 4.1, 4.2): the certificate must carry a dNSName valid
+  // for the MX host under RFC 9525. The reference may also be a policy "mx"
+  // pattern "*.example.net": it matches when some dNSName is a host that
+  // pattern allows (one label under example.net) or is that same wildcard.
+  kMtaSts,
+  // Postfix's matcher: a certificate wildcard "*.example.com" stands for one
+  // or more labels ("a.b.example.com" matches), a reference ".example.com"
+  // ("dot-nexthop") matches any name below example.com in the certificate,
+  // and the CN counts when there is no dNSName.
+  kPostfix,
+  // An Exchange connector's TlsDomain: "contoso.com" must appear as a name in
+  // the certificate (subjectAltName or CN); "*.contoso.com" matches
+  // contoso.com itself and any name below it (a presented wildcard
+  // "*.contoso.com" too).
+  kExchangeTlsDomain,
+};
+
+// ParseNameRules accepts "rfc9525", "rfc6125", "mta-sts", "postfix" and
+// "exchange" (case-insensitive).
+absl::StatusOr<NameRules> ParseNameRules(absl::string_view name);
+
+// NameRulesName returns the name |ParseNameRules| accepts for |rules|.
+absl::string_view NameRulesName(NameRules rules);
+
+// MatchName checks |reference| against |cert| under |rules|. For kRfc6125 it
+// is |MatchHostName|. An IP literal is matched against iPAddress SANs only,
+// under every rule.
+NameMatchResult MatchName(const Certificate& cert, absl::string_view reference,
+                          NameRules rules);
+
 }  // namespace mailshake::x509
 
 #endif  // MAILSHAKE_SRC_X509_X509_H_
