@@ -27,6 +27,8 @@
 #include <nlohmann/json.hpp>
 
 #include "src/engine/engine.h"
+#include "src/io/file_io.h"
+#include "src/html/html.h"
 #include "src/lab/matrix.h"
 #include "src/lab/plan.h"
 #include "src/report/report.h"
@@ -78,7 +80,7 @@ struct Flags {
   absl::Duration phase_timeout = absl::Seconds(10);
   std::string close = "rst";
   bool quickack = false;
-  std::string json, csv;
+  std::string json, csv, html;
   std::string progress = "auto";
   int64_t seed = 1;
   std::string embedded_cert = "p256";
@@ -89,7 +91,7 @@ struct Flags {
 struct Options {
   engine::RunSpec spec;
   Flags flags;
-  std::string json_path, csv_path, progress;
+  std::string json_path, csv_path, html_path, progress;
   bool embedded = false;
   tls::KeyType embedded_key = tls::KeyType::kEcdsaP256;
   int embedded_threads = 0;
@@ -173,6 +175,9 @@ void DeclareFlags(FlagSet& flags, Flags& f) {
                CheckPath);
   flags.String("csv", &f.csv, "FILE",
                "write the per-second time series to FILE ('-': standard output)", CheckPath);
+  flags.String("html", &f.html, "FILE",
+               "write this run's report page (as `mailshake report` draws it) to FILE",
+               CheckPath);
   flags.Choice("progress", &f.progress, {"auto", "plain", "off"},
                "progress once a second on stderr: auto (redrawn line on a terminal, plain "
                "lines otherwise), plain or off");
@@ -266,9 +271,11 @@ absl::StatusOr<Options> ParseOptions(const FlagSet& flags, const Flags& f,
 
   o.json_path = f.json;
   o.csv_path = f.csv;
-  if (!o.json_path.empty() && o.json_path == o.csv_path) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--json and --csv name the same file '", o.json_path, "'"));
+  o.html_path = f.html;
+  if (absl::Status s = io::CheckOutputPaths(
+          {{"json", o.json_path}, {"csv", o.csv_path}, {"html", o.html_path}});
+      !s.ok()) {
+    return s;
   }
   o.progress = f.progress;
   o.embedded_key = *tls::ParseKeyType(f.embedded_cert);
@@ -380,8 +387,7 @@ report::Scenario ToScenario(const Options& o, const engine::RunResult& r,
 // it reports.
 bool WriteJson(const Options& o, const report::Result& result) {
   if (o.json_path.empty()) return true;
-  absl::Status s = o.json_path == "-" ? absl::OkStatus() : report::WriteJsonFile(result, o.json_path);
-  if (o.json_path == "-") std::printf("%s\n", report::ToJson(result).dump(2).c_str());
+  absl::Status s = report::WriteJsonFile(result, o.json_path);
   if (s.ok()) return true;
   std::fprintf(stderr, "mailshake bench: --json: %s\n", std::string(s.message()).c_str());
   return false;
@@ -399,16 +405,29 @@ int WriteBenchResult(const Options& o, const engine::RunResult& r,
   result.scenarios.push_back(ToScenario(o, r, server));
   // Read once the result is built, so that it covers the merge too.
   result.scenarios.back().peak_rss_bytes = lab::PeakRssBytes();
-  std::fputs(report::FormatTable(result).c_str(), stdout);
+  // Files first: whatever happens to the terminal or a pipe afterwards, the
+  // result is written. When a machine-readable output goes to standard
+  // output, the human table goes to standard error.
   int rc = 0;
   if (!WriteJson(o, result)) rc = 1;
   if (!o.csv_path.empty()) {
-    absl::Status s = report::WriteCsvFile(result, o.csv_path);
-    if (!s.ok()) {
+    if (absl::Status s = report::WriteCsvFile(result, o.csv_path); !s.ok()) {
       std::fprintf(stderr, "mailshake bench: --csv: %s\n", std::string(s.message()).c_str());
       rc = 1;
     }
   }
+  if (!o.html_path.empty()) {
+    absl::Status s = html::WriteReport(o.html_path, html::RenderReport({{"bench", result}}));
+    if (!s.ok()) {
+      std::fprintf(stderr, "mailshake bench: --html: %s\n", std::string(s.message()).c_str());
+      rc = 1;
+    }
+  }
+  bool machine_stdout = io::IsStandardOutput(o.json_path) || io::IsStandardOutput(o.csv_path) ||
+                        io::IsStandardOutput(o.html_path);
+  std::string table = report::FormatTable(result);
+  // A closed terminal or pipe (EPIPE, SIGPIPE ignored) loses only the table.
+  (void)io::WriteOutput(machine_stdout ? "/dev/stderr" : "-", table);
   // Exit status: 0 when every attempt succeeded, 3 when some failed (the
   // result is complete either way), 1 when the result could not be written.
   if (rc == 0 && r.failed > 0) rc = 3;
