@@ -190,6 +190,30 @@ std::optional<double> HandshakesPerClientCpuSecond(const Scenario& scenario);
 // scenario and the broken invariant otherwise.
 absl::Status Validate(const Scenario& scenario);
 
+// NotMeasured is a scenario of a plan (mailshake matrix) that has no trial in
+// Result::scenarios, or lost some: why, and what the target answered.
+struct NotMeasured {
+  std::string name;
+  std::map<std::string, std::string> parameters;
+  // kUnsupported: one quick handshake before the trials failed, so the
+  // scenario was never run. kTargetFailed: a trial's attempts started failing
+  // (the target broke down mid-matrix); that trial and the scenario's later
+  // ones are left out, earlier trials stay in Result::scenarios.
+  // kInterrupted: the user stopped the run before the scenario's trials were
+  // done.
+  enum class Status { kUnsupported, kTargetFailed, kInterrupted };
+  Status status = Status::kUnsupported;
+  // The failure category that decided it ("tls_alert:handshake_failure",
+  // "connect_refused", ...), or a sentence; may be empty for kInterrupted.
+  std::string reason;
+  // Trials of the scenario that are in Result::scenarios.
+  int trials_done = 0;
+};
+
+// NotMeasuredStatusName returns "unsupported", "target_failed" or
+// "interrupted".
+absl::string_view NotMeasuredStatusName(NotMeasured::Status status);
+
 // Result is everything one mailshake invocation measured.
 struct Result {
   Environment environment;
@@ -199,6 +223,8 @@ struct Result {
   // must be a JSON object.
   nlohmann::json spec = nlohmann::json::object();
   std::vector<Scenario> scenarios;
+  // Scenarios of the plan that were not (fully) measured; empty for bench.
+  std::vector<NotMeasured> not_measured;
 };
 
 // ToJson returns the `mailshake.result/v1` form of |result|, as SCHEMA.md
@@ -219,8 +245,13 @@ absl::StatusOr<Result> FromJson(const nlohmann::json& json);
 // error a regular file at |path| is untouched.
 absl::Status WriteJsonFile(const Result& result, const std::string& path);
 
-// ReadJsonFile reads and parses the file at |path| (at most 256 MiB, JSON
-// nesting at most 64 deep) with FromJson. Errors name the file.
+// ReadJsonDocument reads the file at |path| (at most 256 MiB) and parses it
+// as JSON nested at most 64 deep, without interpreting it (for readers that
+// first decide what kind of document it is). Errors name the file.
+absl::StatusOr<nlohmann::json> ReadJsonDocument(const std::string& path);
+
+// ReadJsonFile reads and parses the file at |path| with ReadJsonDocument and
+// FromJson. Errors name the file.
 absl::StatusOr<Result> ReadJsonFile(const std::string& path);
 
 // kCsvHeader is the first line WriteCsvFile writes, without its newline.
