@@ -1,6 +1,7 @@
 // mailshake bench: the handshake benchmark. With no target it starts the
 // embedded server in-process on a loopback port and measures that.
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cinttypes>
@@ -218,6 +219,12 @@ absl::StatusOr<Options> ParseOptions(const FlagSet& flags, const Flags& f,
     spec.threads = f.concurrency;  // fewer sessions than cores: one thread each
   }
   spec.handshakes = f.handshakes;
+  if (spec.handshakes > 0 && spec.concurrency > spec.handshakes) {
+    // More sessions in flight than attempts in all would only cost memory
+    // and descriptors.
+    spec.concurrency = static_cast<int>(spec.handshakes);
+    spec.threads = std::min(spec.threads, spec.concurrency);
+  }
   if (flags.WasSet("handshakes") && flags.WasSet("duration") && f.handshakes > 0) {
     return absl::InvalidArgumentError("give --duration or --handshakes, not both");
   }
@@ -302,6 +309,24 @@ absl::StatusOr<Options> ParseOptions(const FlagSet& flags, const Flags& f,
                      ctx.status().message()));
   }
   return o;
+}
+
+// The run holds one descriptor per session in flight, as many again on the
+// embedded server's side, and a few for loops and listeners: refuse to start
+// a run the open-file limit (already raised as far as allowed) cannot hold.
+absl::Status CheckDescriptorLimit(const Options& o) {
+  rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return absl::OkStatus();
+  int64_t in_flight = o.spec.concurrency;
+  int64_t need = in_flight * (o.embedded ? 2 : 1) + 64 + 4 * o.spec.threads;
+  if (need > static_cast<int64_t>(rl.rlim_cur)) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "--concurrency ", in_flight, " needs about ", need, " open files",
+        o.embedded ? " (client and embedded server in this process)" : "",
+        " but the limit is ", rl.rlim_cur,
+        "; lower --concurrency or raise the limit (ulimit -n)"));
+  }
+  return absl::OkStatus();
 }
 
 std::string Ms(int64_t ns) { return absl::StrFormat("%.3g", ns / 1e6); }
@@ -503,6 +528,10 @@ int RunBench(const std::vector<std::string>& argv) {
     return RunBenchTrials(o);
   }
 
+  if (absl::Status s = CheckDescriptorLimit(o); !s.ok()) {
+    std::fprintf(stderr, "mailshake bench: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
   BlockStopSignals();
   std::unique_ptr<server::Server> embedded;
   if (o.embedded) {

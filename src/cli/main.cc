@@ -8,7 +8,11 @@
 
 #include <sys/resource.h>
 
+#include <unistd.h>
+
 #include <csignal>
+#include <exception>
+#include <new>
 
 #include <cstdio>
 #include <cstring>
@@ -43,6 +47,32 @@ void RaiseFileLimit() {
   }
 }
 
+// A resource failure anywhere (std::bad_alloc under a memory limit,
+// std::system_error when a thread cannot start) ends the process with a
+// message and exit status 1, never an abort: this handler serves every
+// thread, and main catches what reaches it.
+[[noreturn]] void ExitOnUncaughtException() {
+  const char* what = "unknown exception";
+  std::string message;
+  if (std::exception_ptr e = std::current_exception()) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::bad_alloc&) {
+      what = "out of memory";
+    } catch (const std::exception& ex) {
+      message = ex.what();
+      what = message.c_str();
+    } catch (...) {
+    }
+  } else {
+    what = "internal error (terminate without an exception)";
+  }
+  std::fprintf(stderr, "mailshake: %s; stopping (lower --concurrency or --threads, or raise the "
+                       "limits)\n", what);
+  std::fflush(stderr);
+  _exit(1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -56,9 +86,14 @@ int main(int argc, char** argv) {
     PrintUsage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  std::set_terminate(ExitOnUncaughtException);
   for (const mailshake::cli::Subcommand& s : mailshake::cli::Subcommands()) {
     if (std::strcmp(argv[1], s.name) == 0) {
-      return s.run(std::vector<std::string>(argv + 2, argv + argc));
+      try {
+        return s.run(std::vector<std::string>(argv + 2, argv + argc));
+      } catch (...) {
+        ExitOnUncaughtException();
+      }
     }
   }
   std::fprintf(stderr, "mailshake: unknown subcommand '%s'\n\n", argv[1]);
