@@ -5,6 +5,7 @@
 
 #include <cinttypes>
 #include <limits>
+#include <map>
 #include <csignal>
 #include <fstream>
 #include <cstdlib>
@@ -27,6 +28,9 @@
 
 #include "src/engine/engine.h"
 #include "src/html/html.h"
+#include "src/io/file_io.h"
+#include "src/lab/matrix.h"
+#include "src/lab/plan.h"
 #include "src/report/report.h"
 #include "src/server/server.h"
 #include "src/tls/tls.h"
@@ -81,6 +85,7 @@ struct Flags {
   int64_t seed = 1;
   std::string embedded_cert = "p256";
   int embedded_threads = 0;
+  int trials = 1;
 };
 
 struct Options {
@@ -181,6 +186,9 @@ void DeclareFlags(FlagSet& flags, Flags& f) {
   flags.Choice("embedded-cert", &f.embedded_cert,
                {"rsa2048", "rsa3072", "rsa4096", "p256", "p384", "ed25519"},
                "without a target: the embedded server's self-signed key type");
+  flags.Int("trials", &f.trials, 1, 1000,
+            "run the benchmark this many times (each --warmup then --duration) and keep "
+            "every trial in one result, the unit of statistics for `mailshake compare`");
   flags.Int("embedded-threads", &f.embedded_threads, 0, kMaxThreads,
             "without a target: embedded server threads (0: one per core)");
 }
@@ -264,14 +272,10 @@ absl::StatusOr<Options> ParseOptions(const FlagSet& flags, const Flags& f,
   o.json_path = f.json;
   o.csv_path = f.csv;
   o.html_path = f.html;
-  if (!o.json_path.empty() && o.json_path == o.csv_path) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--json and --csv name the same file '", o.json_path, "'"));
-  }
-  if (!o.html_path.empty() && (o.html_path == o.json_path || o.html_path == o.csv_path)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--html and --", o.html_path == o.json_path ? "json" : "csv", " name the same file '",
-        o.html_path, "'"));
+  if (absl::Status s = io::CheckOutputPaths(
+          {{"json", o.json_path}, {"csv", o.csv_path}, {"html", o.html_path}});
+      !s.ok()) {
+    return s;
   }
   o.progress = f.progress;
   o.embedded_key = *tls::ParseKeyType(f.embedded_cert);
@@ -357,64 +361,36 @@ nlohmann::json SpecToJson(const Options& o) {
   return j;
 }
 
-// The process's peak resident set (VmHWM), 0 if /proc does not say.
-int64_t PeakRssBytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    int64_t kb = 0;
-    if (std::sscanf(line.c_str(), "VmHWM: %" SCNd64 " kB", &kb) == 1) return kb * 1024;
-  }
-  return 0;
+// The parameters and name of bench's one scenario.
+std::map<std::string, std::string> BenchParameters(const Options& o) {
+  auto or_default = [](const std::string& v) { return v.empty() ? std::string("default") : v; };
+  return {{"version", o.flags.tls},
+          {"suite", or_default(o.spec.tls.ciphers)},
+          {"group", or_default(o.spec.tls.groups)},
+          {"sigalg", or_default(o.spec.tls.sigalgs)},
+          {"resumption", o.flags.resume}};
+}
+
+std::string BenchName(std::map<std::string, std::string> p) {
+  return absl::StrCat("TLS ", p["version"], " suites=", p["suite"], " groups=", p["group"],
+                      " sigalgs=", p["sigalg"], " resume=", p["resumption"]);
 }
 
 // One scenario from a run: the parameters as asked, the engine's recorders.
 report::Scenario ToScenario(const Options& o, const engine::RunResult& r,
                             const std::optional<server::ServerStats>& server) {
-  report::Scenario s;
-  auto or_default = [](const std::string& v) { return v.empty() ? std::string("default") : v; };
-  s.parameters = {{"version", o.flags.tls},
-                  {"suite", or_default(o.spec.tls.ciphers)},
-                  {"group", or_default(o.spec.tls.groups)},
-                  {"sigalg", or_default(o.spec.tls.sigalgs)},
-                  {"resumption", o.flags.resume}};
-  s.name = absl::StrCat("TLS ", s.parameters["version"], " suites=", s.parameters["suite"],
-                        " groups=", s.parameters["group"], " sigalgs=", s.parameters["sigalg"],
-                        " resume=", s.parameters["resumption"]);
-  s.attempted = r.attempted;
-  s.succeeded = r.succeeded;
-  s.failed = r.failed;
-  s.warmup_attempts = r.warmup_attempts;
-  s.interrupted = r.interrupted;
-  s.measured_seconds = absl::ToDoubleSeconds(r.measured);
-  s.client_cpu_seconds = r.client_cpu_seconds;
-  s.client_cpu_user_seconds = r.client_cpu_user_seconds;
-  s.client_cpu_system_seconds = r.client_cpu_system_seconds;
-  s.target_rate = o.spec.rate;
-  s.outcomes = r.outcomes;
-  for (int p = 0; p < engine::kPhaseCount; ++p) {
-    s.phases.push_back({std::string(engine::PhaseName(p)), r.phases.phase(p)});
-  }
-  s.series = r.series;
-  s.schedule_lag = r.schedule_lag;
-  s.negotiated = {{"versions", r.versions},
-                  {"cipher_suites", r.cipher_suites},
-                  {"groups", r.groups},
-                  {"signature_algorithms", r.signature_algorithms},
-                  {"resumption", r.resumption},
-                  {"peer_keys", r.peer_keys}};
-  if (server.has_value()) {
-    report::ServerSide side;
-    side.connections = static_cast<int64_t>(server->connections);
-    side.handshakes = static_cast<int64_t>(server->handshakes);
-    side.resumed = static_cast<int64_t>(server->resumed);
-    side.cpu_seconds = server->cpu_seconds;
-    side.cpu_user_seconds = server->cpu_user_seconds;
-    side.cpu_system_seconds = server->cpu_system_seconds;
-    side.seconds = server->seconds;
-    s.server = side;
-  }
-  return s;
+  std::map<std::string, std::string> parameters = BenchParameters(o);
+  return lab::ScenarioFromRun(r, BenchName(parameters), parameters, o.spec.rate, server);
+}
+
+// Writes --json (a file, or "-" for standard output); false on error, which
+// it reports.
+bool WriteJson(const Options& o, const report::Result& result) {
+  if (o.json_path.empty()) return true;
+  absl::Status s = report::WriteJsonFile(result, o.json_path);
+  if (s.ok()) return true;
+  std::fprintf(stderr, "mailshake bench: --json: %s\n", std::string(s.message()).c_str());
+  return false;
 }
 
 int WriteBenchResult(const Options& o, const engine::RunResult& r,
@@ -428,20 +404,14 @@ int WriteBenchResult(const Options& o, const engine::RunResult& r,
   result.spec = SpecToJson(o);
   result.scenarios.push_back(ToScenario(o, r, server));
   // Read once the result is built, so that it covers the merge too.
-  result.scenarios.back().peak_rss_bytes = PeakRssBytes();
-  std::fputs(report::FormatTable(result).c_str(), stdout);
+  result.scenarios.back().peak_rss_bytes = lab::PeakRssBytes();
+  // Files first: whatever happens to the terminal or a pipe afterwards, the
+  // result is written. When a machine-readable output goes to standard
+  // output, the human table goes to standard error.
   int rc = 0;
-  if (!o.json_path.empty()) {
-    absl::Status s = o.json_path == "-" ? absl::OkStatus() : report::WriteJsonFile(result, o.json_path);
-    if (o.json_path == "-") std::printf("%s\n", report::ToJson(result).dump(2).c_str());
-    if (!s.ok()) {
-      std::fprintf(stderr, "mailshake bench: --json: %s\n", std::string(s.message()).c_str());
-      rc = 1;
-    }
-  }
+  if (!WriteJson(o, result)) rc = 1;
   if (!o.csv_path.empty()) {
-    absl::Status s = report::WriteCsvFile(result, o.csv_path);
-    if (!s.ok()) {
+    if (absl::Status s = report::WriteCsvFile(result, o.csv_path); !s.ok()) {
       std::fprintf(stderr, "mailshake bench: --csv: %s\n", std::string(s.message()).c_str());
       rc = 1;
     }
@@ -453,9 +423,60 @@ int WriteBenchResult(const Options& o, const engine::RunResult& r,
       rc = 1;
     }
   }
+  PrintForHumans(report::FormatTable(result), {o.json_path, o.csv_path, o.html_path});
   // Exit status: 0 when every attempt succeeded, 3 when some failed (the
   // result is complete either way), 1 when the result could not be written.
   if (rc == 0 && r.failed > 0) rc = 3;
+  return rc;
+}
+
+// bench --trials N: the one-scenario case of a matrix (src/lab), so trials
+// run and are kept exactly as matrix's are.
+int RunBenchTrials(Options& o) {
+  lab::PlannedScenario scenario;
+  scenario.parameters = BenchParameters(o);
+  scenario.name = BenchName(scenario.parameters);
+  if (o.embedded) scenario.server_key = o.embedded_key;
+  lab::Plan plan;
+  plan.scenarios.push_back(scenario);
+  lab::MatrixOptions options;
+  options.timing.trials = o.flags.trials;
+  options.timing.trial_duration = o.spec.duration;
+  options.timing.warmup = o.spec.warmup;
+  options.seed = o.spec.seed;
+  std::optional<lab::EngineTrialRunner::Embedded> embedded;
+  if (o.embedded) embedded = lab::EngineTrialRunner::Embedded{o.embedded_threads};
+  absl::StatusOr<std::unique_ptr<lab::EngineTrialRunner>> runner =
+      lab::EngineTrialRunner::Create(o.spec, options.timing, embedded, plan);
+  if (!runner.ok()) {
+    std::fprintf(stderr, "mailshake bench: %s\n", std::string(runner.status().message()).c_str());
+    return 1;
+  }
+  int signals = 0;
+  lab::RunControl control;
+  control.poll = [&signals](absl::Duration wait) {
+    if (WaitForStopSignal(wait) != 0) {
+      ++signals;
+      std::fprintf(stderr, "\nstopping; finished trials are written (again to abort)\n");
+    }
+    return std::min(signals, 2);
+  };
+  if (o.progress != "off") {
+    control.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  }
+  report::Result result;
+  const char* revision = std::getenv("MAILSHAKE_GIT_REVISION");
+  result.environment = report::DetectEnvironment(kMailshakeVersion, revision ? revision : "",
+                                                 BORINGSSL_API_VERSION);
+  result.target = o.spec.target.ToString();
+  lab::MatrixOutcome outcome = lab::RunMatrix(plan, options, **runner, control);
+  result.spec = SpecToJson(o);
+  result.spec["trials"] = o.flags.trials;
+  result.scenarios = std::move(outcome.scenarios);
+  result.not_measured = std::move(outcome.not_measured);
+  int rc = outcome.interrupted || outcome.target_failed || !result.not_measured.empty() ? 3 : 0;
+  if (!WriteJson(o, result)) rc = 1;
+  PrintForHumans(lab::FormatSummary(result), {o.json_path});
   return rc;
 }
 
@@ -473,6 +494,14 @@ int RunBench(const std::vector<std::string>& argv) {
   if (!parsed.ok()) return UsageError(kName, parsed.status().message());
   Options& o = *parsed;
   engine::RunSpec& spec = o.spec;
+  if (f.trials > 1) {
+    if (spec.handshakes > 0) {
+      return UsageError(kName, "--trials runs each trial for --duration; not with --handshakes");
+    }
+    if (!o.csv_path.empty()) return UsageError(kName, "--csv is not written with --trials");
+    BlockStopSignals();
+    return RunBenchTrials(o);
+  }
 
   BlockStopSignals();
   std::unique_ptr<server::Server> embedded;

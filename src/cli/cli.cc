@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "src/io/file_io.h"
+
 namespace mailshake::cli {
 namespace {
 
@@ -47,6 +49,12 @@ int WaitForStopSignal(absl::Duration timeout) {
   timespec ts = absl::ToTimespec(timeout);
   int sig = sigtimedwait(&set, nullptr, &ts);
   return sig > 0 ? sig : 0;
+}
+
+void PrintForHumans(absl::string_view text, const std::vector<std::string>& machine_outputs) {
+  bool machine_stdout = false;
+  for (const std::string& path : machine_outputs) machine_stdout |= io::IsStandardOutput(path);
+  (void)io::WriteOutput(machine_stdout ? "/dev/stderr" : "-", text);
 }
 
 int UsageError(absl::string_view subcommand, absl::string_view message) {

@@ -57,6 +57,13 @@ void BlockStopSignals();
 // 0 on timeout.
 int WaitForStopSignal(absl::Duration timeout);
 
+// PrintForHumans writes |text| (a table, a summary) to standard output, or
+// to standard error when one of |machine_outputs| (output paths such as
+// --json's) is standard output, so that `--json - | jq` sees JSON only. A
+// closed terminal or pipe loses only this text: call it after the files are
+// written.
+void PrintForHumans(absl::string_view text, const std::vector<std::string>& machine_outputs);
+
 // Prints "mailshake SUBCOMMAND: MESSAGE" to stderr and returns exit code 2,
 // for bad flags and arguments found after parsing.
 int UsageError(absl::string_view subcommand, absl::string_view message);

@@ -24,7 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "src/report/file_io.h"
+#include "src/io/file_io.h"
 #include "src/report/report.h"
 #include "src/report/status_macros.h"
 #include "src/stats/stats.h"
@@ -541,6 +541,15 @@ json ToJson(const Result& result) {
     scenarios.push_back(ScenarioToJson(s));
   }
   out["scenarios"] = std::move(scenarios);
+  json not_measured = json::array();
+  for (const NotMeasured& n : result.not_measured) {
+    not_measured.push_back({{"name", n.name},
+                            {"parameters", n.parameters},
+                            {"status", std::string(NotMeasuredStatusName(n.status))},
+                            {"reason", n.reason},
+                            {"trials_done", n.trials_done}});
+  }
+  out["not_measured"] = std::move(not_measured);
   return out;
 }
 
@@ -569,7 +578,54 @@ absl::StatusOr<Result> FromJson(const json& value) {
     }
     result.scenarios.push_back(std::move(s));
   }
+  // Added within v1: older files do not have it.
+  if (in.Has("not_measured")) {
+    REPORT_ASSIGN_OR_RETURN(const json* not_measured, in.Array("not_measured"));
+    for (size_t i = 0; i < not_measured->size(); ++i) {
+      REPORT_ASSIGN_OR_RETURN(
+          ObjectReader entry,
+          ObjectReader::Create((*not_measured)[i],
+                               absl::StrFormat("not_measured[%d]", i)));
+      NotMeasured n;
+      REPORT_ASSIGN_OR_RETURN(n.name, entry.String("name"));
+      REPORT_ASSIGN_OR_RETURN(const json* parameters, entry.Object("parameters"));
+      for (const auto& [key, v] : parameters->items()) {
+        if (!v.is_string()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              entry.What("parameters"), ": \"", key, "\" must be a string"));
+        }
+        n.parameters[key] = v.get<std::string>();
+      }
+      REPORT_ASSIGN_OR_RETURN(std::string status, entry.String("status"));
+      if (status == "unsupported") {
+        n.status = NotMeasured::Status::kUnsupported;
+      } else if (status == "target_failed") {
+        n.status = NotMeasured::Status::kTargetFailed;
+      } else if (status == "interrupted") {
+        n.status = NotMeasured::Status::kInterrupted;
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(
+            entry.What("status"), " is \"", status,
+            "\"; expected unsupported, target_failed or interrupted"));
+      }
+      REPORT_ASSIGN_OR_RETURN(n.reason, entry.String("reason"));
+      REPORT_ASSIGN_OR_RETURN(n.trials_done, entry.SmallCount("trials_done"));
+      result.not_measured.push_back(std::move(n));
+    }
+  }
   return result;
+}
+
+absl::string_view NotMeasuredStatusName(NotMeasured::Status status) {
+  switch (status) {
+    case NotMeasured::Status::kUnsupported:
+      return "unsupported";
+    case NotMeasured::Status::kTargetFailed:
+      return "target_failed";
+    case NotMeasured::Status::kInterrupted:
+      return "interrupted";
+  }
+  return "unsupported";
 }
 
 absl::Status WriteJsonFile(const Result& result, const std::string& path) {
@@ -590,12 +646,12 @@ absl::Status WriteJsonFile(const Result& result, const std::string& path) {
   const std::string text = ToJson(result).dump(-1, ' ', /*ensure_ascii=*/false,
                                                json::error_handler_t::replace) +
                            "\n";
-  return internal::WriteFileAtomically(path, text);
+  return io::WriteOutput(path, text);
 }
 
-absl::StatusOr<Result> ReadJsonFile(const std::string& path) {
+absl::StatusOr<json> ReadJsonDocument(const std::string& path) {
   REPORT_ASSIGN_OR_RETURN(std::string text,
-                          internal::ReadFileBounded(path, kMaxFileBytes));
+                          io::ReadFileBounded(path, kMaxFileBytes));
   bool too_deep = false;
   const json::parser_callback_t limit_depth =
       [&too_deep](int depth, json::parse_event_t event, json&) {
@@ -622,6 +678,11 @@ absl::StatusOr<Result> ReadJsonFile(const std::string& path) {
     }
     return absl::InvalidArgumentError(absl::StrCat(path, ": not valid JSON"));
   }
+  return value;
+}
+
+absl::StatusOr<Result> ReadJsonFile(const std::string& path) {
+  REPORT_ASSIGN_OR_RETURN(json value, ReadJsonDocument(path));
   absl::StatusOr<Result> result = FromJson(value);
   if (!result.ok()) return Prefix(path, result.status());
   return result;

@@ -393,6 +393,37 @@ TEST_F(JsonTest, RejectsRepeatedScenario) {
   EXPECT_TRUE(FromJson(doc_).ok());
 }
 
+TEST_F(JsonTest, NotMeasuredScenariosRoundTripAndOldFilesLackThem) {
+  absl::StatusOr<Result> back = FromJson(doc_);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(back->not_measured.size(), 1u);
+  EXPECT_EQ(back->not_measured[0].status, NotMeasured::Status::kUnsupported);
+  EXPECT_EQ(back->not_measured[0].reason, "tls_alert:handshake_failure");
+  // A file written before the field existed is still read.
+  doc_.erase("not_measured");
+  back = FromJson(doc_);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->not_measured.empty());
+}
+
+TEST_F(JsonTest, RejectsUnknownNotMeasuredStatus) {
+  doc_["not_measured"][0]["status"] = "skipped";
+  ExpectRejected(doc_, {"not_measured[0]", "status", "skipped"});
+  doc_["not_measured"][0]["status"] = "target_failed";
+  doc_["not_measured"][0]["trials_done"] = -1;
+  ExpectRejected(doc_, {"not_measured[0]", "trials_done"});
+}
+
+TEST_F(JsonTest, SeveralTrialsOfOneScenarioShareNameAndParameters) {
+  Scenario second = result_.scenarios[0];
+  second.trial = 1;
+  result_.scenarios.push_back(second);
+  absl::StatusOr<Result> back = FromJson(ToJson(result_));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->scenarios.size(), 3u);
+  EXPECT_EQ(back->scenarios[2].trial, 1);
+}
+
 TEST_F(JsonTest, RejectsEmptyScenarioNameAndBadStartTime) {
   json doc = doc_;
   doc["scenarios"][0]["name"] = "";

@@ -190,6 +190,30 @@ std::optional<double> HandshakesPerClientCpuSecond(const Scenario& scenario);
 // scenario and the broken invariant otherwise.
 absl::Status Validate(const Scenario& scenario);
 
+// NotMeasured is a scenario of a plan (mailshake matrix) that has no trial in
+// Result::scenarios, or lost some: why, and what the target answered.
+struct NotMeasured {
+  std::string name;
+  std::map<std::string, std::string> parameters;
+  // kUnsupported: one quick handshake before the trials failed, so the
+  // scenario was never run. kTargetFailed: a trial's attempts started failing
+  // (the target broke down mid-matrix); that trial and the scenario's later
+  // ones are left out, earlier trials stay in Result::scenarios.
+  // kInterrupted: the user stopped the run before the scenario's trials were
+  // done.
+  enum class Status { kUnsupported, kTargetFailed, kInterrupted };
+  Status status = Status::kUnsupported;
+  // The failure category that decided it ("tls_alert:handshake_failure",
+  // "connect_refused", ...), or a sentence; may be empty for kInterrupted.
+  std::string reason;
+  // Trials of the scenario that are in Result::scenarios.
+  int trials_done = 0;
+};
+
+// NotMeasuredStatusName returns "unsupported", "target_failed" or
+// "interrupted".
+absl::string_view NotMeasuredStatusName(NotMeasured::Status status);
+
 // Result is everything one mailshake invocation measured.
 struct Result {
   Environment environment;
@@ -199,6 +223,8 @@ struct Result {
   // must be a JSON object.
   nlohmann::json spec = nlohmann::json::object();
   std::vector<Scenario> scenarios;
+  // Scenarios of the plan that were not (fully) measured; empty for bench.
+  std::vector<NotMeasured> not_measured;
 };
 
 // ToJson returns the `mailshake.result/v1` form of |result|, as SCHEMA.md
@@ -213,13 +239,19 @@ nlohmann::json ToJson(const Result& result);
 // "unsupported result schema mailshake.result/v2 (this mailshake reads v1)".
 absl::StatusOr<Result> FromJson(const nlohmann::json& json);
 
-// WriteJsonFile validates |result| and writes its JSON form to |path|
-// atomically: to a temporary file in the same directory, flushed to disk,
-// then renamed over |path|. On error |path| is untouched.
+// WriteJsonFile validates |result| and writes its JSON form to |path| with
+// io::WriteOutput ("-" is standard output; a regular file is replaced
+// atomically, keeping its mode; devices and FIFOs are written directly). On
+// error a regular file at |path| is untouched.
 absl::Status WriteJsonFile(const Result& result, const std::string& path);
 
-// ReadJsonFile reads and parses the file at |path| (at most 256 MiB, JSON
-// nesting at most 64 deep) with FromJson. Errors name the file.
+// ReadJsonDocument reads the file at |path| (at most 256 MiB) and parses it
+// as JSON nested at most 64 deep, without interpreting it (for readers that
+// first decide what kind of document it is). Errors name the file.
+absl::StatusOr<nlohmann::json> ReadJsonDocument(const std::string& path);
+
+// ReadJsonFile reads and parses the file at |path| with ReadJsonDocument and
+// FromJson. Errors name the file.
 absl::StatusOr<Result> ReadJsonFile(const std::string& path);
 
 // kCsvHeader is the first line WriteCsvFile writes, without its newline.
@@ -234,7 +266,7 @@ inline constexpr absl::string_view kCsvHeader =
 // they are empty when the second had no success in the histogram's range.
 std::string FormatCsv(const Result& result);
 
-// WriteCsvFile writes FormatCsv(|result|) to |path| atomically, as
+// WriteCsvFile writes FormatCsv(|result|) to |path| with io::WriteOutput, as
 // WriteJsonFile does.
 absl::Status WriteCsvFile(const Result& result, const std::string& path);
 

@@ -92,7 +92,8 @@ TEST_F(SchemaDocTest, DocumentsEveryObjectTheTestChecks) {
     EXPECT_FALSE(keys.empty()) << object;
   }
   EXPECT_EQ(objects, (std::set<std::string>{"result", "environment", "scenario",
-                                            "latency", "phase", "server"}));
+                                            "latency", "phase", "server",
+                                            "not_measured"}));
   EXPECT_THAT(doc_, ::testing::HasSubstr(std::string(kSchema)));
 }
 
@@ -121,6 +122,11 @@ TEST_F(SchemaDocTest, LatencyPhaseAndServerKeysMatchTheDoc) {
     EXPECT_EQ(Keys(entry), phase);
   }
   EXPECT_EQ(Keys(scenario["server"]), tables_["server"]);
+}
+
+TEST_F(SchemaDocTest, NotMeasuredKeysMatchTheDoc) {
+  ASSERT_EQ(json_["not_measured"].size(), 1u);
+  EXPECT_EQ(Keys(json_["not_measured"][0]), tables_["not_measured"]);
 }
 
 }  // namespace

@@ -123,6 +123,12 @@ Result SyntheticResult() {
   open_loop.server = ServerSide{2100, 2050, 0, 0.75};
   open_loop.server->seconds = 10.5;
   result.scenarios.push_back(std::move(open_loop));
+  result.not_measured.push_back(
+      {"TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256 X25519 rsa2048",
+       {{"version", "1.2"}, {"suite", "ECDHE-ECDSA-AES128-GCM-SHA256"}},
+       NotMeasured::Status::kUnsupported,
+       "tls_alert:handshake_failure",
+       0});
   return result;
 }
 

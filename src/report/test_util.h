@@ -55,7 +55,7 @@ Scenario RandomScenario(std::string name, int trial, double target_rate,
 
 // SyntheticResult returns a Result with a fixed environment, target and spec
 // and two random scenarios, one closed loop and one open loop with
-// server-side figures.
+// server-side figures, and one scenario not measured.
 Result SyntheticResult();
 
 }  // namespace testing

@@ -320,5 +320,32 @@ absl::StatusOr<ShiftEstimate> HodgesLehmannShift(absl::Span<const double> x,
   return shift;
 }
 
+absl::StatusOr<std::vector<double>> HolmAdjust(
+    absl::Span<const double> p_values) {
+  if (p_values.size() > kMaxSampleSize) {
+    return absl::InvalidArgumentError("too many p-values to adjust");
+  }
+  for (double p : p_values) {
+    if (!(p >= 0 && p <= 1)) {
+      return absl::InvalidArgumentError("a p-value outside [0, 1]");
+    }
+  }
+  const size_t m = p_values.size();
+  std::vector<size_t> order(m);
+  for (size_t i = 0; i < m; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return p_values[a] < p_values[b];
+  });
+  std::vector<double> adjusted(m);
+  double running = 0;
+  for (size_t rank = 0; rank < m; ++rank) {
+    const double scaled =
+        std::min(1.0, static_cast<double>(m - rank) * p_values[order[rank]]);
+    running = std::max(running, scaled);
+    adjusted[order[rank]] = running;
+  }
+  return adjusted;
+}
+
 }  // namespace stats
 }  // namespace mailshake

@@ -22,6 +22,7 @@
 #define MAILSHAKE_SRC_STATS_COMPARE_H_
 
 #include <cstddef>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -115,6 +116,14 @@ struct ShiftEstimate {
 absl::StatusOr<ShiftEstimate> HodgesLehmannShift(absl::Span<const double> x,
                                                  absl::Span<const double> y,
                                                  double confidence = 0.95);
+
+// HolmAdjust returns the Holm-Bonferroni adjusted p-values of |p_values|, in
+// the same order: with p sorted ascending, adjusted p_(i) =
+// max_{j<=i} min(1, (m - j + 1) p_(j)). Rejecting every hypothesis whose
+// adjusted p-value is below alpha keeps the family-wise error rate at most
+// alpha. Every p-value must be in [0, 1] (InvalidArgument otherwise).
+absl::StatusOr<std::vector<double>> HolmAdjust(
+    absl::Span<const double> p_values);
 
 }  // namespace stats
 }  // namespace mailshake

@@ -253,6 +253,30 @@ TEST(HodgesLehmannTest, RejectsTooManyPairsAndBadConfidence) {
   EXPECT_FALSE(HodgesLehmannShift({}, {2}).ok());
 }
 
+TEST(HolmAdjustTest, MatchesTheStepDownFormulaInTheInputOrder) {
+  // Sorted: 0.01 (x3 = 0.03), 0.02 (x2 = 0.04), 0.04 (x1, but at least the
+  // previous 0.04).
+  absl::StatusOr<std::vector<double>> adjusted =
+      HolmAdjust({0.04, 0.01, 0.02});
+  ASSERT_TRUE(adjusted.ok());
+  EXPECT_DOUBLE_EQ((*adjusted)[0], 0.04);
+  EXPECT_DOUBLE_EQ((*adjusted)[1], 0.03);
+  EXPECT_DOUBLE_EQ((*adjusted)[2], 0.04);
+}
+
+TEST(HolmAdjustTest, CapsAtOneAndKeepsMonotonicity) {
+  absl::StatusOr<std::vector<double>> adjusted = HolmAdjust({0.5, 0.3});
+  ASSERT_TRUE(adjusted.ok());
+  EXPECT_DOUBLE_EQ((*adjusted)[0], 0.6);
+  EXPECT_DOUBLE_EQ((*adjusted)[1], 0.6);
+  EXPECT_TRUE(HolmAdjust({}).ok());
+}
+
+TEST(HolmAdjustTest, RejectsValuesOutsideTheUnitInterval) {
+  EXPECT_FALSE(HolmAdjust({0.1, 1.5}).ok());
+  EXPECT_FALSE(HolmAdjust({std::nan("")}).ok());
+}
+
 }  // namespace
 }  // namespace stats
 }  // namespace mailshake

@@ -1,0 +1,286 @@
+// The comparison of two sets of runs (what `mailshake compare OLD NEW`
+// computes, prints and gates on, and what `mailshake report` renders).
+//
+// Each side is one or more files: `mailshake.result/v1` results (several
+// trials per scenario) or the Google Benchmark JSON that scripts/microbench
+// writes (several repetitions per benchmark). A side becomes a SampleSet:
+// per scenario key, per metric, one value per trial. Trials are the unit of
+// statistics, never single handshakes. Compare pairs the scenarios by key and,
+// for each metric, reports the median and its 95% confidence interval per
+// side, the change in percent, the Hodges-Lehmann shift with its interval,
+// the Mann-Whitney U p-value, its Holm-adjusted value and whether the change
+// is a significant regression past the threshold.
+//
+// Example:
+//
+//   absl::StatusOr<SampleSet> old_side = ReadSide("old", {"a.json"});
+//   absl::StatusOr<SampleSet> new_side = ReadSide("new", {"b.json"});
+//   // (check both)
+//   CompareOptions options;  // alpha 0.05, threshold 3%, default gate
+//   absl::StatusOr<Comparison> c = Compare(*old_side, *new_side, options);
+//   if (!c.ok()) return ExitStatusFor(c.status());  // 2 or 4
+//   std::fputs(FormatComparison(*c, OutputFormat::kText).c_str(), stdout);
+//   return ExitStatus(*c);  // 0 or 1
+//
+// Errors: InvalidArgument for input that is unusable (unreadable, truncated,
+// foreign, newer major schema, Google Benchmark mixed with results, no
+// scenarios, a bad --fail-on) and FailedPrecondition for inputs that are
+// well formed but not comparable (different CPU model, BoringSSL API,
+// target, or spec fields that change the work), unless forced. Every
+// message names the file it is about.
+
+#ifndef MAILSHAKE_SRC_LAB_COMPARE_H_
+#define MAILSHAKE_SRC_LAB_COMPARE_H_
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "src/report/report.h"
+#include "src/stats/compare.h"
+
+namespace mailshake {
+namespace lab {
+
+// kMaxCompareFileBytes bounds the size of every file compare reads.
+inline constexpr size_t kMaxCompareFileBytes = 256u << 20;
+
+// MetricInfo describes one metric that compare knows.
+struct MetricInfo {
+  // The id used in tables, JSON and --fail-on: "hs_per_cpu", "hs_rate",
+  // "server_cpu_us", "p50(tls)", "p99.9(total)", "failure_rate",
+  // "failures(tls_alert:handshake_failure)", "cpu_time_ns", "real_time_ns".
+  std::string id;
+  // For people: "handshakes per client CPU-second".
+  std::string title;
+  // "/cpu-s", "/s", "µs", "%", "ns".
+  std::string unit;
+  // A rise is an improvement (rates) or a regression (costs, latencies,
+  // failure rates).
+  bool higher_is_better = false;
+  // Part of the default gate.
+  bool headline = false;
+  // The change is stated in percentage points instead of percent (failure
+  // rates, which are often 0 on the old side).
+  bool absolute_change = false;
+};
+
+// MetricInfoFor returns the MetricInfo of |id| (an id as above, or one of the
+// aliases "cpu" = hs_per_cpu, "rate" = hs_rate, "server" = server_cpu_us),
+// or InvalidArgument naming the id.
+absl::StatusOr<MetricInfo> MetricInfoFor(absl::string_view id);
+
+// ScenarioSamples is what one side measured of one scenario.
+struct ScenarioSamples {
+  // The pairing key: the scenario's parameters (less the ignored ones),
+  // sorted, as "k=v k=v", or its name when it has none (Google Benchmark:
+  // the run name).
+  std::string key;
+  // A human-readable name (the first seen).
+  std::string name;
+  // Metric id → one value per trial, in trial order. Metrics a trial has no
+  // value for (no handshake, no server) are left out for that trial.
+  std::map<std::string, std::vector<double>> metrics;
+  // Trials of this scenario whose target failed: not averaged in.
+  int failed_trials = 0;
+};
+
+// SampleSet is one side of a comparison.
+struct SampleSet {
+  // The side's label: the labels of its files joined with "+".
+  std::string label;
+  // Every file read, as "label=path".
+  std::vector<std::string> sources;
+  // True for Google Benchmark input.
+  bool google_benchmark = false;
+  // Facts that must agree between the sides for a comparison to mean
+  // something, with the file each came from: "cpu_model",
+  // "boringssl_api_version", "target", "spec.<field>" for each spec field
+  // that changes the work.
+  std::map<std::string, std::string> identity;
+  std::map<std::string, std::string> identity_source;
+  // Scenarios by key, in the order first seen.
+  std::vector<ScenarioSamples> scenarios;
+  // The files' not_measured entries: "NAME: unsupported (REASON)".
+  std::vector<std::string> not_measured;
+};
+
+// LabeledPath is one command-line input: "label=path" or just "path" (the
+// label is then the file name).
+struct LabeledPath {
+  std::string label;
+  std::string path;
+};
+LabeledPath ParseLabeledPath(absl::string_view arg);
+
+// SampleSetFromResults turns result files into one side: the scenarios of
+// every file, keyed as ScenarioSamples::key, their trials appended in file
+// order. A scenario marked failed mid-matrix contributes no sample. The files
+// of one side must agree on their identity (InvalidArgument naming the file
+// otherwise). |sources| names each result for messages.
+// Parameters named in |ignore| are left out of the keys, so that scenarios
+// differing only in them pair up (compare P-256 against P-384 with
+// {"group"}). The target of an embedded-server run is "embedded", whatever
+// its port.
+absl::StatusOr<SampleSet> SampleSetFromResults(
+    absl::string_view label, const std::vector<report::Result>& results,
+    const std::vector<std::string>& sources,
+    const std::vector<std::string>& ignore = {});
+
+// SampleSetFromGoogleBenchmark turns Google Benchmark JSON documents into
+// one side: per benchmark run name, cpu_time_ns and real_time_ns of each
+// repetition (aggregate rows are ignored; a file with aggregates only gives
+// their mean with n = 1 per file).
+absl::StatusOr<SampleSet> SampleSetFromGoogleBenchmark(
+    absl::string_view label, const std::vector<nlohmann::json>& documents,
+    const std::vector<std::string>& sources);
+
+// ReadSide reads |inputs| (each at most kMaxCompareFileBytes) and builds one
+// side with the functions above. Every file must be the same kind.
+absl::StatusOr<SampleSet> ReadSide(absl::string_view side_name,
+                                   const std::vector<LabeledPath>& inputs,
+                                   const std::vector<std::string>& ignore = {});
+
+// Gate is one limit of --fail-on: |metric| changed in its bad direction by
+// more than |limit| (percent, or percentage points for absolute metrics).
+struct Gate {
+  std::string metric;  // a MetricInfo id, aliases resolved
+  double limit = 3;
+};
+
+// ParseFailOn parses "cpu>+3%,p99(tls)>+10%": comma-separated
+// METRIC>[+|-]LIMIT[%]; the sign is optional and always means the bad
+// direction of the metric. InvalidArgument names the bad element.
+absl::StatusOr<std::vector<Gate>> ParseFailOn(absl::string_view spec);
+
+struct CompareOptions {
+  double alpha = 0.05;
+  // A change smaller than this many percent (points for absolute metrics)
+  // is noise.
+  double threshold_percent = 3;
+  double confidence = 0.95;
+  // Empty: every headline metric with |threshold_percent|.
+  std::vector<Gate> gates;
+  // Compare even when the identities differ (the differences are kept in
+  // Comparison::warnings).
+  bool force = false;
+};
+
+// SideSummary is one side of one metric of one scenario.
+struct SideSummary {
+  int n = 0;
+  double median = 0;
+  // Distribution-free interval for the median; with few trials its
+  // |confidence| may be below the requested level.
+  stats::ConfidenceInterval interval;
+};
+
+// MetricComparison is one metric of one scenario pair.
+struct MetricComparison {
+  std::string metric;  // MetricInfo id
+  SideSummary old_side;
+  SideSummary new_side;
+  // (new median - old median) / old median × 100, or new - old in points for
+  // absolute metrics; nullopt when the old median is 0 for a relative one.
+  std::optional<double> change;
+  // Hodges-Lehmann shift of NEW against OLD (metric units) and its interval.
+  std::optional<stats::ShiftEstimate> shift;
+  // Two-sided Mann-Whitney U p-value; nullopt when a side has no trial.
+  std::optional<double> p_value;
+  // Holm-adjusted over the scenarios of this metric (see Comparison::footer).
+  std::optional<double> adjusted_p;
+  bool significant = false;  // adjusted_p < alpha
+  // The limit the gate applies to this metric, if it is gated.
+  std::optional<double> gate_limit;
+  // Significant, past |gate_limit| (or the threshold when ungated), in the
+  // bad direction.
+  bool regression = false;
+  // Significant, past the threshold, in the good direction.
+  bool improvement = false;
+};
+
+// ScenarioComparison is one scenario present on both sides.
+struct ScenarioComparison {
+  std::string key;
+  std::string name;
+  std::vector<MetricComparison> metrics;  // headline metrics first
+};
+
+// GeomeanRow summarises one metric over every scenario pair with positive
+// medians on both sides: the geometric mean of new/old, as a change in %.
+struct GeomeanRow {
+  std::string metric;
+  double change = 0;
+  int scenarios = 0;
+};
+
+// Comparison is everything compare computed.
+struct Comparison {
+  std::string old_label;
+  std::string new_label;
+  std::vector<std::string> old_sources;
+  std::vector<std::string> new_sources;
+  CompareOptions options;
+  std::vector<ScenarioComparison> scenarios;
+  std::vector<GeomeanRow> geomean;
+  // Scenario names present on one side only.
+  std::vector<std::string> only_old;
+  std::vector<std::string> only_new;
+  // What each side's files list as not measured (unsupported, target
+  // failed, interrupted), prefixed with the side's label.
+  std::vector<std::string> not_measured;
+  // Identity differences overridden by --force.
+  std::vector<std::string> warnings;
+  // One line per regression: "TLSv1.3 ... hs_per_cpu -7.1% (p=0.008)".
+  std::vector<std::string> regressions;
+  // How significance was decided and corrected for multiple tests.
+  std::string footer;
+};
+
+// CheckComparable returns OK if the identities of |old_side| and |new_side|
+// agree, and FailedPrecondition listing each difference (with the files)
+// otherwise; InvalidArgument when one is a Google Benchmark side and the
+// other is not.
+absl::Status CheckComparable(const SampleSet& old_side,
+                             const SampleSet& new_side);
+
+// Compare compares |new_side| against |old_side|: CheckComparable (unless
+// |options.force|), then pairing, statistics, Holm correction per metric
+// over scenarios, gating. InvalidArgument if no scenario is on both sides or
+// a gate names a metric neither side has; FailedPrecondition as
+// CheckComparable.
+absl::StatusOr<Comparison> Compare(const SampleSet& old_side,
+                                   const SampleSet& new_side,
+                                   const CompareOptions& options);
+
+// ExitStatus is 1 if |comparison| holds a regression, else 0.
+int ExitStatus(const Comparison& comparison);
+
+// ExitStatusFor maps an error of this header to the exit status: 4 for
+// FailedPrecondition (not comparable), 2 otherwise.
+int ExitStatusFor(const absl::Status& status);
+
+enum class OutputFormat { kText, kMarkdown, kCsv, kJson };
+
+// ParseOutputFormat accepts "text", "markdown", "csv", "json".
+absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name);
+
+// ComparisonToJson returns the machine-readable form of |comparison|
+// ("mailshake.compare/v1"; the report helper renders it).
+nlohmann::json ComparisonToJson(const Comparison& comparison);
+
+// FormatComparison renders |comparison|: text (aligned columns), markdown (a
+// pull-request comment), CSV (one row per scenario and metric) or JSON. Not
+// significant changes show "~". The footer states the correction.
+std::string FormatComparison(const Comparison& comparison,
+                             OutputFormat format);
+
+}  // namespace lab
+}  // namespace mailshake
+
+#endif  // MAILSHAKE_SRC_LAB_COMPARE_H_

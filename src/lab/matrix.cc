@@ -1,0 +1,274 @@
+// Running a matrix: probes, interleaved trials, failure detection, summary.
+
+#include "src/lab/matrix.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "src/stats/compare.h"
+
+namespace mailshake {
+namespace lab {
+
+int64_t PeakRssBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    int64_t kb = 0;
+    if (std::sscanf(line.c_str(), "VmHWM: %" SCNd64 " kB", &kb) == 1) return kb * 1024;
+  }
+  return 0;
+}
+
+namespace {
+
+// The failure category seen most in |s|, or "no handshake succeeded".
+std::string MainFailure(const report::Scenario& s) {
+  for (const auto& [category, count] : s.outcomes.SortedByCount()) {
+    if (category != report::kSuccessOutcome) return category;
+  }
+  return "no handshake succeeded";
+}
+
+std::string FormatEta(absl::Duration d) {
+  const int64_t s = std::max<int64_t>(0, absl::ToInt64Seconds(d));
+  if (s >= 3600) return absl::StrFormat("%dh%02dm", s / 3600, (s / 60) % 60);
+  return absl::StrFormat("%dm%02ds", s / 60, s % 60);
+}
+
+}  // namespace
+
+report::Scenario ScenarioFromRun(const engine::RunResult& r, std::string name,
+                                 std::map<std::string, std::string> parameters,
+                                 double target_rate,
+                                 const std::optional<server::ServerStats>& server) {
+  report::Scenario s;
+  s.name = std::move(name);
+  s.parameters = std::move(parameters);
+  s.attempted = r.attempted;
+  s.succeeded = r.succeeded;
+  s.failed = r.failed;
+  s.warmup_attempts = r.warmup_attempts;
+  s.interrupted = r.interrupted;
+  s.measured_seconds = absl::ToDoubleSeconds(r.measured);
+  s.client_cpu_seconds = r.client_cpu_seconds;
+  s.client_cpu_user_seconds = r.client_cpu_user_seconds;
+  s.client_cpu_system_seconds = r.client_cpu_system_seconds;
+  s.peak_rss_bytes = PeakRssBytes();
+  s.target_rate = target_rate;
+  s.outcomes = r.outcomes;
+  for (int p = 0; p < engine::kPhaseCount; ++p) {
+    s.phases.push_back({std::string(engine::PhaseName(p)), r.phases.phase(p)});
+  }
+  s.series = r.series;
+  s.schedule_lag = r.schedule_lag;
+  s.negotiated = {{"versions", r.versions},
+                  {"cipher_suites", r.cipher_suites},
+                  {"groups", r.groups},
+                  {"signature_algorithms", r.signature_algorithms},
+                  {"resumption", r.resumption},
+                  {"peer_keys", r.peer_keys}};
+  if (server.has_value()) {
+    report::ServerSide side;
+    side.connections = static_cast<int64_t>(server->connections);
+    side.handshakes = static_cast<int64_t>(server->handshakes);
+    side.resumed = static_cast<int64_t>(server->resumed);
+    side.cpu_seconds = server->cpu_seconds;
+    side.cpu_user_seconds = server->cpu_user_seconds;
+    side.cpu_system_seconds = server->cpu_system_seconds;
+    side.seconds = server->seconds;
+    s.server = side;
+  }
+  return s;
+}
+
+MatrixOutcome RunMatrix(const Plan& plan, const MatrixOptions& options, TrialRunner& runner,
+                        const RunControl& control) {
+  MatrixOutcome out;
+  const absl::Time start = absl::Now();
+  const size_t n = plan.scenarios.size();
+  std::vector<bool> active(n, true);
+  std::vector<int> done(n, 0);
+  auto not_measured = [&](size_t i, report::NotMeasured::Status status, std::string reason) {
+    out.not_measured.push_back({plan.scenarios[i].name, plan.scenarios[i].parameters, status,
+                                std::move(reason), done[i]});
+    active[i] = false;
+  };
+  auto stop_requested = [&]() {
+    return control.poll ? control.poll(absl::ZeroDuration()) : 0;
+  };
+
+  // One quick handshake per scenario: what the target refuses is found once.
+  for (size_t i = 0; i < n && !out.interrupted; ++i) {
+    if (stop_requested() != 0) {
+      out.interrupted = true;
+      break;
+    }
+    absl::Status probe = runner.RunProbe(plan.scenarios[i]);
+    if (!probe.ok()) {
+      not_measured(i, report::NotMeasured::Status::kUnsupported, std::string(probe.message()));
+    }
+  }
+  size_t supported = 0;
+  for (size_t i = 0; i < n; ++i) supported += active[i] ? 1 : 0;
+  const int trials = options.timing.trials;
+  const int64_t total_trials = static_cast<int64_t>(supported) * trials;
+  int64_t trials_done = 0;
+  int consecutive_failures = 0;
+  const absl::Duration per_trial =
+      options.timing.warmup + options.timing.trial_duration + options.timing.per_trial_overhead;
+
+  for (int round = 0; round < trials && !out.interrupted && !out.target_failed; ++round) {
+    for (size_t i : RoundOrder(n, round, options.seed)) {
+      if (!active[i]) continue;
+      const PlannedScenario& planned = plan.scenarios[i];
+      if (control.progress) {
+        size_t scenarios_done = 0;
+        for (size_t k = 0; k < n; ++k) scenarios_done += (!active[k] || done[k] == trials);
+        int64_t left = 0;
+        for (size_t k = 0; k < n; ++k) left += active[k] ? trials - done[k] : 0;
+        control.progress(absl::StrFormat(
+            "scenarios %d/%d, trials %d/%d, ETA %s: %s trial %d", scenarios_done, n,
+            trials_done, total_trials, FormatEta(left * per_trial), planned.name, round + 1));
+      }
+      absl::StatusOr<report::Scenario> trial = runner.RunTrial(planned, control);
+      if (!trial.ok()) {
+        not_measured(i, report::NotMeasured::Status::kTargetFailed,
+                     std::string(trial.status().message()));
+        if (++consecutive_failures >= options.max_consecutive_failures) {
+          out.target_failed = true;
+          break;
+        }
+        continue;
+      }
+      if (trial->interrupted) {
+        out.interrupted = true;
+        break;
+      }
+      const bool broke_down =
+          trial->succeeded == 0 ||
+          static_cast<double>(trial->failed) >
+              options.max_failure_fraction * static_cast<double>(trial->attempted);
+      if (broke_down) {
+        not_measured(i, report::NotMeasured::Status::kTargetFailed,
+                     absl::StrFormat("%s in %d of %d attempts of trial %d", MainFailure(*trial),
+                                     trial->failed, trial->attempted, round));
+        if (++consecutive_failures >= options.max_consecutive_failures) {
+          out.target_failed = true;
+          break;
+        }
+        continue;
+      }
+      consecutive_failures = 0;
+      trial->name = planned.name;
+      trial->parameters = planned.parameters;
+      trial->trial = round;
+      out.scenarios.push_back(*std::move(trial));
+      ++done[i];
+      ++trials_done;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!active[i] || done[i] == trials) continue;
+    not_measured(i,
+                 out.interrupted ? report::NotMeasured::Status::kInterrupted
+                                 : report::NotMeasured::Status::kTargetFailed,
+                 out.interrupted ? "" : "the matrix stopped: the target kept failing");
+  }
+  out.elapsed = absl::Now() - start;
+  return out;
+}
+
+std::string FormatSummary(const report::Result& result) {
+  struct Row {
+    std::string name;
+    std::vector<double> per_cpu, rate, server_us, p50, p99;
+  };
+  std::vector<Row> rows;
+  std::map<std::pair<std::string, std::map<std::string, std::string>>, size_t> index;
+  for (const report::Scenario& s : result.scenarios) {
+    auto [it, inserted] = index.emplace(std::make_pair(s.name, s.parameters), rows.size());
+    if (inserted) rows.push_back(Row{s.name, {}, {}, {}, {}, {}});
+    Row& row = rows[it->second];
+    if (auto v = report::HandshakesPerClientCpuSecond(s)) row.per_cpu.push_back(*v);
+    if (auto v = report::HandshakeRate(s)) row.rate.push_back(*v);
+    if (s.server.has_value() && s.server->handshakes > 0) {
+      row.server_us.push_back(s.server->cpu_seconds * 1e6 /
+                              static_cast<double>(s.server->handshakes));
+    }
+    for (const report::PhaseLatency& p : s.phases) {
+      if (p.name != "tls" || p.latency.Count() == 0) continue;
+      row.p50.push_back(p.latency.ValueAtPercentile(50) / 1e3);
+      row.p99.push_back(p.latency.ValueAtPercentile(99) / 1e3);
+    }
+  }
+  auto median = [](const std::vector<double>& v) {
+    return v.empty() ? 0.0 : *stats::Median(v);
+  };
+  // Most expensive (fewest handshakes per client CPU-second) first.
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    return median(a.per_cpu) < median(b.per_cpu);
+  });
+  auto cell = [](const std::vector<double>& v, const char* format) -> std::string {
+    if (v.empty()) return "-";
+    const double m = *stats::Median(v);
+    std::string text = absl::StrFormat(format, m);
+    absl::StatusOr<stats::ConfidenceInterval> ci = stats::MedianConfidenceInterval(v, 0.95);
+    if (ci.ok() && v.size() > 1) {
+      absl::StrAppend(&text, " [", absl::StrFormat(format, ci->lower), "-",
+                      absl::StrFormat(format, ci->upper), "]");
+    }
+    return text;
+  };
+  std::vector<std::vector<std::string>> table;
+  table.push_back({"scenario", "trials", "hs/client-cpu-s", "hs/s", "server µs/hs",
+                   "tls p50 µs", "tls p99 µs"});
+  for (const Row& r : rows) {
+    table.push_back({r.name, absl::StrCat(r.per_cpu.size()), cell(r.per_cpu, "%.0f"),
+                     cell(r.rate, "%.0f"), cell(r.server_us, "%.0f"), cell(r.p50, "%.0f"),
+                     cell(r.p99, "%.0f")});
+  }
+  std::vector<size_t> width(table[0].size(), 0);
+  auto chars = [](const std::string& s) {
+    size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+  };
+  for (const auto& row : table) {
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], chars(row[i]));
+  }
+  std::string out =
+      "Medians over trials with 95% distribution-free intervals [low-high] (wider than 95% "
+      "coverage cannot be reached with fewer than 6 trials); most expensive first.\n";
+  for (const auto& row : table) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      absl::StrAppend(&line, row[i], std::string(width[i] - chars(row[i]) + 2, ' '));
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    absl::StrAppend(&out, line, "\n");
+  }
+  if (!result.not_measured.empty()) {
+    absl::StrAppend(&out, "\nNot measured:\n");
+    for (const report::NotMeasured& n : result.not_measured) {
+      absl::StrAppendFormat(&out, "  %s: %s%s (%d trial(s) kept)\n", n.name,
+                            report::NotMeasuredStatusName(n.status),
+                            n.reason.empty() ? "" : absl::StrCat(", ", n.reason),
+                            n.trials_done);
+    }
+  }
+  return out;
+}
+
+}  // namespace lab
+}  // namespace mailshake

@@ -1,0 +1,162 @@
+#include "src/lab/matrix.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mailshake {
+namespace lab {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A fake target: refuses scenarios named in |refused|, breaks down on the
+// trials listed in |broken| (scenario name -> round), records the order.
+class FakeRunner : public TrialRunner {
+ public:
+  std::set<std::string> refused;
+  std::map<std::string, int> broken;
+  std::vector<std::string> order;
+  int stop_after = -1;  // interrupt the n-th trial
+  std::map<std::string, int> rounds;
+
+  absl::Status RunProbe(const PlannedScenario& s) override {
+    if (refused.count(s.name)) return absl::UnavailableError("tls_alert:handshake_failure");
+    return absl::OkStatus();
+  }
+  absl::StatusOr<report::Scenario> RunTrial(const PlannedScenario& s,
+                                            const RunControl&) override {
+    const int round = rounds[s.name]++;
+    order.push_back(s.name);
+    report::Scenario out;
+    out.name = "set by the caller";
+    out.attempted = 100;
+    out.measured_seconds = 1;
+    out.client_cpu_seconds = 0.1;
+    const bool fail = broken.count(s.name) && broken[s.name] <= round;
+    out.succeeded = fail ? 0 : 100;
+    out.failed = 100 - out.succeeded;
+    EXPECT_TRUE(out.outcomes.Add(fail ? "connect_refused" : "ok", 100).ok());
+    out.interrupted = static_cast<int>(order.size()) == stop_after;
+    return out;
+  }
+};
+
+Plan ThreeScenarios() {
+  return MakePlan(*ParseAxes("1.3", "", "X25519,P-256,P-384", "", "off", "", false));
+}
+
+MatrixOptions Options(int trials) {
+  MatrixOptions o;
+  o.timing.trials = trials;
+  o.seed = 7;
+  return o;
+}
+
+TEST(RunMatrixTest, InterleavesRoundsAndKeepsEveryTrial) {
+  FakeRunner runner;
+  MatrixOutcome out = RunMatrix(ThreeScenarios(), Options(4), runner, RunControl());
+  ASSERT_EQ(out.scenarios.size(), 12u);
+  // Round k of every scenario runs before round k+1.
+  for (size_t i = 0; i < runner.order.size(); ++i) {
+    EXPECT_EQ(out.scenarios[i].trial, static_cast<int>(i / 3));
+  }
+  // The order within rounds is shuffled, not always the plan's.
+  std::set<std::vector<std::string>> orders;
+  for (int r = 0; r < 4; ++r) {
+    orders.insert({runner.order.begin() + 3 * r, runner.order.begin() + 3 * r + 3});
+  }
+  EXPECT_GT(orders.size(), 1u);
+  EXPECT_TRUE(out.not_measured.empty());
+  EXPECT_EQ(out.scenarios[0].parameters.at("version"), "1.3");
+}
+
+TEST(RunMatrixTest, RefusedScenariosAreProbedOnceAndNeverRun) {
+  FakeRunner runner;
+  runner.refused = {"TLSv1.3 default P-256 default off"};
+  MatrixOutcome out = RunMatrix(ThreeScenarios(), Options(3), runner, RunControl());
+  EXPECT_EQ(out.scenarios.size(), 6u);
+  EXPECT_EQ(runner.rounds.count("TLSv1.3 default P-256 default off"), 0u);
+  ASSERT_EQ(out.not_measured.size(), 1u);
+  EXPECT_EQ(out.not_measured[0].status, report::NotMeasured::Status::kUnsupported);
+  EXPECT_EQ(out.not_measured[0].reason, "tls_alert:handshake_failure");
+}
+
+TEST(RunMatrixTest, ATargetThatBreaksDownIsReportedNotAveraged) {
+  FakeRunner runner;
+  runner.broken = {{"TLSv1.3 default X25519 default off", 2}};
+  MatrixOutcome out = RunMatrix(ThreeScenarios(), Options(4), runner, RunControl());
+  int kept = 0;
+  for (const report::Scenario& s : out.scenarios) {
+    EXPECT_GT(s.succeeded, 0);
+    kept += s.name == "TLSv1.3 default X25519 default off";
+  }
+  EXPECT_EQ(kept, 2);  // rounds 0 and 1 only
+  ASSERT_EQ(out.not_measured.size(), 1u);
+  EXPECT_EQ(out.not_measured[0].status, report::NotMeasured::Status::kTargetFailed);
+  EXPECT_THAT(out.not_measured[0].reason, HasSubstr("connect_refused"));
+  EXPECT_EQ(out.not_measured[0].trials_done, 2);
+}
+
+TEST(RunMatrixTest, AllScenariosFailingStopsTheMatrix) {
+  FakeRunner runner;
+  for (const PlannedScenario& s : ThreeScenarios().scenarios) runner.broken[s.name] = 0;
+  MatrixOptions o = Options(5);
+  o.max_consecutive_failures = 2;
+  MatrixOutcome out = RunMatrix(ThreeScenarios(), o, runner, RunControl());
+  EXPECT_TRUE(out.target_failed);
+  EXPECT_EQ(runner.order.size(), 2u);
+  EXPECT_EQ(out.not_measured.size(), 3u);
+}
+
+TEST(RunMatrixTest, InterruptionKeepsFinishedTrialsAndDropsTheUnfinishedOne) {
+  FakeRunner runner;
+  runner.stop_after = 5;
+  MatrixOutcome out = RunMatrix(ThreeScenarios(), Options(4), runner, RunControl());
+  EXPECT_TRUE(out.interrupted);
+  EXPECT_EQ(out.scenarios.size(), 4u);
+  EXPECT_EQ(out.not_measured.size(), 3u);
+  for (const report::NotMeasured& n : out.not_measured) {
+    EXPECT_EQ(n.status, report::NotMeasured::Status::kInterrupted);
+  }
+}
+
+TEST(RunMatrixTest, ReportsProgressWithTrialsAndEta) {
+  FakeRunner runner;
+  std::vector<std::string> lines;
+  RunControl control;
+  control.progress = [&](const std::string& line) { lines.push_back(line); };
+  RunMatrix(ThreeScenarios(), Options(2), runner, control);
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_THAT(lines[0], HasSubstr("scenarios 0/3, trials 0/6, ETA"));
+  EXPECT_THAT(lines[5], HasSubstr("trials 5/6"));
+}
+
+TEST(FormatSummaryTest, SortsByCostAndListsWhatWasNotMeasured) {
+  report::Result result;
+  for (int t = 0; t < 3; ++t) {
+    for (double cpu : {0.1, 0.3}) {
+      report::Scenario s;
+      s.name = cpu > 0.2 ? "expensive" : "cheap";
+      s.trial = t;
+      s.attempted = s.succeeded = 1000;
+      s.measured_seconds = 1;
+      s.client_cpu_seconds = cpu;
+      result.scenarios.push_back(s);
+    }
+  }
+  result.not_measured.push_back(
+      {"refused", {}, report::NotMeasured::Status::kUnsupported, "tls_alert:x", 0});
+  const std::string table = FormatSummary(result);
+  EXPECT_LT(table.find("expensive"), table.find("cheap"));
+  EXPECT_THAT(table, HasSubstr("3333"));
+  EXPECT_THAT(table, HasSubstr("refused: unsupported, tls_alert:x"));
+}
+
+}  // namespace
+}  // namespace lab
+}  // namespace mailshake
