@@ -177,6 +177,25 @@ std::optional<double> HandshakesPerClientCpuSecond(const Scenario& scenario);
 // scenario and the broken invariant otherwise.
 absl::Status Validate(const Scenario& scenario);
 
+// ShardSummary is one share of a run that several processes made together
+// (`bench --shard I/N` parts merged, or the ranks of an MPI run): enough to
+// see an unbalanced or sick share next to the exact merged totals. Its
+// counts are summed over the share's scenarios.
+struct ShardSummary {
+  int index = 0;  // 0-based share (MPI rank), below |count|
+  int count = 1;  // shares in the run
+  std::string host;  // host name of the process that ran it
+  int64_t attempted = 0;
+  int64_t succeeded = 0;
+  int64_t failed = 0;
+  double measured_seconds = 0;
+  double client_cpu_seconds = 0;
+  bool interrupted = false;
+  // The share delivered nothing (its process died or stopped answering):
+  // its counts are 0 and the run's totals lack what it measured.
+  bool lost = false;
+};
+
 // Result is everything one mailshake invocation measured.
 struct Result {
   Environment environment;
@@ -186,6 +205,9 @@ struct Result {
   // must be a JSON object.
   nlohmann::json spec = nlohmann::json::object();
   std::vector<Scenario> scenarios;
+  // Scale-out runs only (empty otherwise): one entry per share, by index.
+  // The shares' |attempted| sum to the scenarios' |attempted|.
+  std::vector<ShardSummary> shards;
 };
 
 // ToJson returns the `mailshake.result/v1` form of |result|, as SCHEMA.md

@@ -92,7 +92,7 @@ TEST_F(SchemaDocTest, DocumentsEveryObjectTheTestChecks) {
     EXPECT_FALSE(keys.empty()) << object;
   }
   EXPECT_EQ(objects, (std::set<std::string>{"result", "environment", "scenario",
-                                            "latency", "phase", "server"}));
+                                            "latency", "phase", "server", "shard"}));
   EXPECT_THAT(doc_, ::testing::HasSubstr(std::string(kSchema)));
 }
 
@@ -121,6 +121,13 @@ TEST_F(SchemaDocTest, LatencyPhaseAndServerKeysMatchTheDoc) {
     EXPECT_EQ(Keys(entry), phase);
   }
   EXPECT_EQ(Keys(scenario["server"]), tables_["server"]);
+}
+
+TEST_F(SchemaDocTest, ShardKeysMatchTheDoc) {
+  ASSERT_TRUE(json_["shards"].is_array());
+  for (const nlohmann::json& entry : json_["shards"]) {
+    EXPECT_EQ(Keys(entry), tables_["shard"]);
+  }
 }
 
 }  // namespace
