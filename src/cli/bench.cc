@@ -8,6 +8,7 @@
 #include <fstream>
 #include <cstdlib>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -23,6 +25,9 @@
 #include "src/cli/cli.h"
 #include <nlohmann/json.hpp>
 
+#include "src/dist/merge.h"
+#include "src/dist/mpi.h"
+#include "src/dist/split.h"
 #include "src/engine/engine.h"
 #include "src/report/report.h"
 #include "src/server/server.h"
@@ -67,6 +72,17 @@ ABSL_FLAG(std::string, embedded_cert, "p256",
           "without a target: the embedded server's self-signed key type (rsa2048, rsa3072, "
           "rsa4096, p256, p384, ed25519)");
 ABSL_FLAG(int, embedded_threads, 0, "without a target: embedded server threads (0: one per core)");
+ABSL_FLAG(std::string, shard, "",
+          "run share I (0-based) of N of this spec, e.g. 2/8: closed loop splits --concurrency, "
+          "open loop --rate, --handshakes and --source split exactly; merge the parts with "
+          "'mailshake merge'");
+ABSL_FLAG(std::string, start_at, "",
+          "start measuring at this wall-clock time (RFC 3339, e.g. 2026-12-01T22:00:00Z, or "
+          "Unix seconds), so that shards started apart run together");
+ABSL_FLAG(bool, distributed, false,
+          "run under mpirun: every rank runs its share of the spec, rank 0 writes one merged "
+          "result (needs a build with --config=mpi)");
+ABSL_FLAG(bool, mpi, false, "the same as --distributed");
 
 namespace mailshake::cli {
 namespace {
@@ -74,7 +90,10 @@ namespace {
 constexpr char kName[] = "bench";
 
 struct Options {
-  engine::RunSpec spec;
+  engine::RunSpec spec;   // what this process runs (its share when sharded)
+  engine::RunSpec whole;  // the whole run's spec, as the user asked for it
+  std::optional<dist::ShardId> shard;
+  bool distributed = false;
   std::string json_path, csv_path, progress;
   bool embedded = false;
   tls::KeyType embedded_key = tls::KeyType::kEcdsaP256;
@@ -238,6 +257,42 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   engine::RunSpec probe = spec;
   probe.smtp.implicit_tls = probe.target.implicit_tls;
   if (absl::Status s = probe.Validate(); !s.ok()) return s;
+  o.whole = spec;
+
+  // Scale-out: which share of the spec this process runs, and when.
+  o.distributed = absl::GetFlag(FLAGS_distributed) || absl::GetFlag(FLAGS_mpi);
+  std::string shard = absl::GetFlag(FLAGS_shard);
+  if (!shard.empty()) {
+    if (o.distributed) return Bad("shard", "not with --distributed (the MPI rank is the share)");
+    absl::StatusOr<dist::ShardId> id = dist::ParseShardId(shard);
+    if (!id.ok()) return Bad("shard", id.status().message());
+    o.shard = *id;
+  }
+  if ((o.shard.has_value() || o.distributed) && o.embedded) {
+    return Bad(o.distributed ? "distributed" : "shard",
+               "needs a target (each share would measure its own embedded server)");
+  }
+  if (o.shard.has_value()) {
+    absl::StatusOr<engine::RunSpec> share = dist::ShareOf(o.whole, *o.shard);
+    if (!share.ok()) return Bad("shard", share.status().message());
+    spec = *share;
+  }
+  std::string start_at = absl::GetFlag(FLAGS_start_at);
+  if (!start_at.empty()) {
+    if (o.distributed) return Bad("start-at", "not with --distributed (rank 0 sets the start)");
+    int64_t unix_seconds = 0;
+    std::string error;
+    if (absl::SimpleAtoi(start_at, &unix_seconds)) {
+      spec.start_at = absl::FromUnixSeconds(unix_seconds);
+    } else if (!absl::ParseTime(absl::RFC3339_full, start_at, &spec.start_at, &error)) {
+      return Bad("start-at", absl::StrCat("'", start_at, "' is neither RFC 3339 nor Unix seconds"));
+    }
+    if (spec.start_at < absl::Now() - absl::Seconds(1)) {
+      return Bad("start-at", absl::StrCat(absl::FormatTime(absl::RFC3339_sec, spec.start_at,
+                                                           absl::UTCTimeZone()),
+                                          " is in the past"));
+    }
+  }
   return o;
 }
 
@@ -259,7 +314,7 @@ void DrawProgress(const engine::Progress& p, bool tty, double last_rate) {
 
 // The run's specification as it goes into the result file.
 nlohmann::json SpecToJson(const Options& o) {
-  const engine::RunSpec& spec = o.spec;
+  const engine::RunSpec& spec = o.whole;
   auto verify = [&] {
     switch (spec.tls.verify) {
       case tls::ClientConfig::Verify::kNone: return "none";
@@ -294,6 +349,7 @@ nlohmann::json SpecToJson(const Options& o) {
       {"embedded_server", o.embedded},
   };
   if (o.embedded) j["embedded_cert"] = std::string(tls::KeyTypeName(o.embedded_key));
+  if (o.shard.has_value()) j["shard"] = {{"index", o.shard->index}, {"count", o.shard->count}};
   return j;
 }
 
@@ -357,8 +413,9 @@ report::Scenario ToScenario(const Options& o, const engine::RunResult& r,
   return s;
 }
 
-int WriteBenchResult(const Options& o, const engine::RunResult& r,
-                     const std::optional<server::ServerStats>& server) {
+// The result file's content for what this process measured.
+report::Result BuildResult(const Options& o, const engine::RunResult& r,
+                           const std::optional<server::ServerStats>& server) {
   report::Result result;
   const char* revision = std::getenv("MAILSHAKE_GIT_REVISION");
   result.environment = report::DetectEnvironment(kMailshakeVersion, revision ? revision : "",
@@ -367,6 +424,17 @@ int WriteBenchResult(const Options& o, const engine::RunResult& r,
   result.target = o.spec.target.ToString();
   result.spec = SpecToJson(o);
   result.scenarios.push_back(ToScenario(o, r, server));
+  if (o.shard.has_value()) {
+    result.shards.push_back(dist::SummarizeShare(result, o.shard->index, o.shard->count,
+                                                 result.environment.hostname));
+  }
+  return result;
+}
+
+// Prints the summary and writes the files asked for. Exit status: 0 when
+// every attempt succeeded, 3 when some failed or a share was lost (the
+// result is complete either way), 1 when the result could not be written.
+int OutputResult(const Options& o, const report::Result& result) {
   std::fputs(report::FormatTable(result).c_str(), stdout);
   int rc = 0;
   if (!o.json_path.empty()) {
@@ -384,21 +452,157 @@ int WriteBenchResult(const Options& o, const engine::RunResult& r,
       rc = 1;
     }
   }
-  // Exit status: 0 when every attempt succeeded, 3 when some failed (the
-  // result is complete either way), 1 when the result could not be written.
-  if (rc == 0 && r.failed > 0) rc = 3;
+  bool incomplete = false;
+  for (const report::Scenario& s : result.scenarios) incomplete = incomplete || s.failed > 0;
+  for (const report::ShardSummary& s : result.shards) incomplete = incomplete || s.lost;
+  if (rc == 0 && incomplete) rc = 3;
   return rc;
+}
+
+// Runs the engine on |spec| to its end, or until SIGINT/SIGTERM stops it
+// (the first signal with a grace for sessions in flight, unless
+// |abort_at_once|; the second aborts them). Calls |tick| about once a second.
+absl::StatusOr<engine::RunResult> Drive(const engine::RunSpec& spec, bool abort_at_once,
+                                        const std::function<void(const engine::Progress&)>& tick) {
+  absl::StatusOr<std::unique_ptr<engine::Engine>> engine = engine::Engine::Start(spec);
+  if (!engine.ok()) return engine.status();
+  int signals = 0;
+  while (!(*engine)->Wait(absl::ZeroDuration())) {
+    int sig = WaitForStopSignal(absl::Seconds(1));
+    if (sig != 0) {
+      ++signals;
+      bool abort = abort_at_once || signals > 1;
+      std::fprintf(stderr, "\n%s: %s\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
+                   abort ? "aborting sessions in flight"
+                         : "stopping; sessions in flight get a short grace (again to abort them)");
+      (*engine)->Stop(abort);
+    }
+    tick((*engine)->GetProgress());
+  }
+  return (*engine)->TakeResult();
+}
+
+// The fingerprint every rank's spec must share with rank 0's.
+std::string SpecFingerprint(const Options& o) {
+  return absl::StrCat(o.whole.target.ToString(), " ", o.whole.target.address.ToString(), " ",
+                      SpecToJson(o).dump());
+}
+
+// bench --distributed: this process is one MPI rank. Every rank parses the
+// same command line; rank 0 broadcasts its spec and every rank checks that
+// its own is the same, then runs its share from a start rank 0 sets. Rank 0
+// shows progress from the others' reports, collects their results, merges
+// them exactly and writes the one result.
+int RunDistributed(Options& o) {
+  absl::StatusOr<std::unique_ptr<dist::MpiRun>> mpi = dist::MpiRun::Init();
+  if (!mpi.ok()) return UsageError(kName, mpi.status().message());
+  dist::MpiRun& run = **mpi;
+  const bool root = run.rank() == 0;
+  auto fail = [&](absl::string_view message) {
+    std::fprintf(stderr, "mailshake bench: rank %d: %s\n", run.rank(),
+                 std::string(message).c_str());
+    return 1;
+  };
+  absl::StatusOr<std::string> agreed = run.Broadcast(SpecFingerprint(o));
+  if (!agreed.ok()) return fail(agreed.status().message());
+  if (*agreed != SpecFingerprint(o)) {
+    return fail("this rank's spec differs from rank 0's (same binary and arguments on every host?)");
+  }
+  o.shard = dist::ShardId{run.rank(), run.size()};
+  absl::StatusOr<engine::RunSpec> share = dist::ShareOf(o.whole, *o.shard);
+  if (!share.ok()) {
+    if (root) UsageError(kName, absl::StrCat("--distributed: ", share.status().message()));
+    return 2;
+  }
+  o.spec = *share;
+  if (root) {
+    std::fprintf(stderr, "%d ranks; rank 0 on %s\n", run.size(), run.host().c_str());
+  }
+  absl::StatusOr<absl::Time> start = run.AgreeOnStart(absl::Milliseconds(500));
+  if (!start.ok()) return fail(start.status().message());
+  o.spec.start_at = *start;
+
+  bool tty = o.progress == "auto" ? isatty(STDERR_FILENO) : false;
+  bool show = root && o.progress != "off";
+  int64_t last_ok = 0;
+  absl::Time last = absl::Now();
+  // mpirun kills the ranks one second after it forwards a signal
+  // (odls_base_sigkill_timeout): stop at once, so the results still travel.
+  absl::StatusOr<engine::RunResult> measured =
+      Drive(o.spec, /*abort_at_once=*/true, [&](const engine::Progress& mine) {
+        if (!root) {
+          run.PostProgress({mine.succeeded, mine.failed, mine.in_flight});
+          return;
+        }
+        dist::RankProgress others = run.PollProgress();
+        if (!show) return;
+        engine::Progress p = mine;
+        p.succeeded += others.succeeded;
+        p.failed += others.failed;
+        p.in_flight += others.in_flight;
+        p.p50_ns = p.p99_ns = 0;  // percentiles come with the merged result
+        absl::Time now = absl::Now();
+        double rate = (p.succeeded - last_ok) / absl::ToDoubleSeconds(now - last);
+        last_ok = p.succeeded;
+        last = now;
+        DrawProgress(p, tty, rate);
+      });
+  if (show && tty) std::fprintf(stderr, "\n");
+  if (!measured.ok()) return fail(measured.status().message());
+  report::Result mine = BuildResult(o, *measured, std::nullopt);
+  mine.shards[0].host = run.host();
+  if (!root) {
+    absl::Status sent = run.SendPart(report::ToJson(mine).dump(), absl::Seconds(60));
+    if (!sent.ok()) return fail(sent.message());
+    run.AwaitVerdict(absl::Seconds(10));
+    return 0;
+  }
+  std::vector<dist::Part> parts;
+  parts.push_back({"rank 0", std::move(mine)});
+  for (auto& [rank, text] : run.CollectParts(absl::Seconds(5))) {
+    nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    absl::StatusOr<report::Result> part = report::FromJson(json);
+    if (!part.ok()) {
+      std::fprintf(stderr, "mailshake bench: rank %d sent an unreadable result: %s\n", rank,
+                   std::string(part.status().message()).c_str());
+      continue;
+    }
+    parts.push_back({absl::StrCat("rank ", rank), std::move(*part)});
+  }
+  dist::MergeOptions options;
+  options.allow_missing = true;
+  absl::StatusOr<report::Result> merged = dist::MergeShards(parts, options);
+  if (!merged.ok()) return fail(merged.status().message());
+  merged->environment.hostname = run.host();
+  bool lost = false;
+  for (const report::ShardSummary& s : merged->shards) {
+    if (!s.lost) continue;
+    lost = true;
+    std::fprintf(stderr,
+                 "mailshake bench: rank %d delivered no result (died or stopped answering); the "
+                 "run is interrupted and lacks its share\n",
+                 s.index);
+  }
+  run.SendVerdict(lost);
+  o.shard.reset();  // the merged result is the whole run
+  return OutputResult(o, *merged);
 }
 
 }  // namespace
 
 int RunBench(const std::vector<std::string>& args) {
   absl::StatusOr<Options> parsed = ParseOptions(args);
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
+  if (!parsed.ok()) {
+    // Under mpirun every rank parses the same line: one message is enough.
+    const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+    if (rank != nullptr && std::string(rank) != "0") return 2;
+    return UsageError(kName, parsed.status().message());
+  }
   Options& o = *parsed;
   engine::RunSpec& spec = o.spec;
 
   BlockStopSignals();
+  if (o.distributed) return RunDistributed(o);
   std::unique_ptr<server::Server> embedded;
   if (o.embedded) {
     server::ServerOptions so;
@@ -436,43 +640,42 @@ int RunBench(const std::vector<std::string>& args) {
                                    : absl::FormatDuration(spec.duration).c_str(),
                absl::GetFlag(FLAGS_tls).c_str());
 
-  absl::StatusOr<std::unique_ptr<engine::Engine>> engine = engine::Engine::Start(spec);
-  if (!engine.ok()) {
-    std::fprintf(stderr, "mailshake bench: %s\n", std::string(engine.status().message()).c_str());
-    return 1;
+  if (spec.start_at > absl::Now()) {
+    std::fprintf(stderr, "waiting for the start at %s\n",
+                 absl::FormatTime(absl::RFC3339_full, spec.start_at, absl::UTCTimeZone()).c_str());
+    // Interruptible until shortly before; the engine waits out the rest.
+    while (absl::Now() < spec.start_at - absl::Milliseconds(100)) {
+      absl::Duration left = spec.start_at - absl::Milliseconds(100) - absl::Now();
+      if (WaitForStopSignal(std::min(left, absl::Seconds(1))) != 0) {
+        std::fprintf(stderr, "mailshake bench: stopped before the start; nothing measured\n");
+        return 1;
+      }
+    }
   }
   bool tty = o.progress == "auto" ? isatty(STDERR_FILENO) : false;
   bool show = o.progress != "off";
-  int signals = 0;
   int64_t last_ok = 0;
   absl::Time last = absl::Now();
-  while (!(*engine)->Wait(absl::ZeroDuration())) {
-    int sig = WaitForStopSignal(absl::Seconds(1));
-    if (sig != 0) {
-      ++signals;
-      std::fprintf(stderr, "\n%s: %s\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
-                   signals == 1 ? "stopping; sessions in flight get a short grace "
-                                  "(again to abort them)"
-                                : "aborting sessions in flight");
-      (*engine)->Stop(/*abort=*/signals > 1);
-    }
-    if (show) {
-      engine::Progress p = (*engine)->GetProgress();
-      absl::Time now = absl::Now();
-      double rate = (p.succeeded - last_ok) / absl::ToDoubleSeconds(now - last);
-      last_ok = p.succeeded;
-      last = now;
-      DrawProgress(p, tty, rate);
-    }
-  }
+  absl::StatusOr<engine::RunResult> result =
+      Drive(spec, /*abort_at_once=*/false, [&](const engine::Progress& p) {
+        if (!show) return;
+        absl::Time now = absl::Now();
+        double rate = (p.succeeded - last_ok) / absl::ToDoubleSeconds(now - last);
+        last_ok = p.succeeded;
+        last = now;
+        DrawProgress(p, tty, rate);
+      });
   if (show && tty) std::fprintf(stderr, "\n");
-  engine::RunResult result = (*engine)->TakeResult();
+  if (!result.ok()) {
+    std::fprintf(stderr, "mailshake bench: %s\n", std::string(result.status().message()).c_str());
+    return 1;
+  }
   std::optional<server::ServerStats> server_stats;
   if (embedded != nullptr) {
     embedded->Stop();
     server_stats = embedded->Stats();
   }
-  return WriteBenchResult(o, result, server_stats);
+  return OutputResult(o, BuildResult(o, *result, server_stats));
 }
 
 }  // namespace mailshake::cli

@@ -50,6 +50,7 @@ int UsageError(absl::string_view subcommand, absl::string_view message);
 int RunServe(const std::vector<std::string>& args);
 int RunBench(const std::vector<std::string>& args);
 int RunCert(const std::vector<std::string>& args);
+int RunMerge(const std::vector<std::string>& args);
 
 }  // namespace mailshake::cli
 

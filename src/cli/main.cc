@@ -43,6 +43,9 @@ const Subcommand kSubcommands[] = {
     {"cert", "src/cli/cert.cc",
      "what operators check about a certificate, from a file or a live server",
      mailshake::cli::RunCert, {}, {{"json", "-"}}},
+    {"merge", "src/cli/merge.cc",
+     "merge the results of the shares of one run (bench --shard I/N) exactly",
+     mailshake::cli::RunMerge, {}},
     {"serve", "src/cli/serve.cc",
      "run the embedded SMTP server with STARTTLS and implicit TLS", mailshake::cli::RunServe,
      {"listen", "listen_implicit"}},
@@ -61,6 +64,7 @@ void PrintSubcommandHelp(const Subcommand& sub) {
   std::printf("usage: mailshake %s [FLAGS]%s\n\n%s.\n\nflags:\n", sub.name,
               std::strcmp(sub.name, "bench") == 0  ? " [smtp://HOST:PORT | smtps://HOST:PORT]"
               : std::strcmp(sub.name, "cert") == 0 ? " FILE|smtp://HOST:PORT|smtps://HOST:PORT"
+              : std::strcmp(sub.name, "merge") == 0 ? " PART.json... -o RUN.json"
                                                    : "",
               sub.summary);
   std::vector<std::pair<std::string, const absl::CommandLineFlag*>> flags;
