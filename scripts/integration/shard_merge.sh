@@ -18,6 +18,8 @@ for i in 0 1 2; do [ -s "$work/p$i.json" ] || { cat "$work/b$i.txt" >&2; fail "s
 expect_eq "merged attempted" "$(jq_py "$work/run.json" "d['scenarios'][0]['attempted']")" 301
 expect_eq "shares" "$(jq_py "$work/run.json" "[(s['index'], s['attempted']) for s in d['shards']]")" \
   "[(0, 101), (1, 100), (2, 100)]"
+expect_eq "disjoint sources" "$(jq_py "$work/run.json" "[s['sources'] for s in d['shards']]")" \
+  "['127.0.0.2-127.0.0.4', '127.0.0.5-127.0.0.7', '127.0.0.8-127.0.0.10']"
 expect_eq "no shard in the merged spec" "$(jq_py "$work/run.json" "'shard' in d['spec']")" False
 # Every histogram of the merged file is the bucket-wise sum of the parts'.
 python3 - "$work" <<'PY' || fail "merged histograms are not the sums of the parts"

@@ -83,6 +83,9 @@ ABSL_FLAG(bool, distributed, false,
           "run under mpirun: every rank runs its share of the spec, rank 0 writes one merged "
           "result (needs a build with --config=mpi)");
 ABSL_FLAG(bool, mpi, false, "the same as --distributed");
+ABSL_FLAG(std::string, rank_json, "",
+          "with --distributed: every rank also writes its own part to PREFIX.RANK.json (parts "
+          "that 'mailshake merge' turns into the same result, to inspect a rank)");
 
 namespace mailshake::cli {
 namespace {
@@ -427,6 +430,13 @@ report::Result BuildResult(const Options& o, const engine::RunResult& r,
   if (o.shard.has_value()) {
     result.shards.push_back(dist::SummarizeShare(result, o.shard->index, o.shard->count,
                                                  result.environment.hostname));
+    if (!o.spec.sources.empty()) {
+      result.shards.back().sources =
+          o.spec.sources.size() == 1
+              ? o.spec.sources.front().IpString()
+              : absl::StrCat(o.spec.sources.front().IpString(), "-",
+                             o.spec.sources.back().IpString());
+    }
   }
   return result;
 }
@@ -551,6 +561,10 @@ int RunDistributed(Options& o) {
   if (!measured.ok()) return fail(measured.status().message());
   report::Result mine = BuildResult(o, *measured, std::nullopt);
   mine.shards[0].host = run.host();
+  if (std::string prefix = absl::GetFlag(FLAGS_rank_json); !prefix.empty()) {
+    absl::Status s = report::WriteJsonFile(mine, absl::StrCat(prefix, ".", run.rank(), ".json"));
+    if (!s.ok()) fail(absl::StrCat("--rank-json: ", s.message()));
+  }
   if (!root) {
     absl::Status sent = run.SendPart(report::ToJson(mine).dump(), absl::Seconds(60));
     if (!sent.ok()) return fail(sent.message());

@@ -525,6 +525,7 @@ json ShardToJson(const ShardSummary& shard) {
   out["index"] = shard.index;
   out["count"] = shard.count;
   out["host"] = shard.host;
+  out["sources"] = shard.sources;
   out["attempted"] = shard.attempted;
   out["succeeded"] = shard.succeeded;
   out["failed"] = shard.failed;
@@ -551,6 +552,7 @@ absl::StatusOr<ShardSummary> ShardFromJson(const json& value, size_t i) {
         "%s: index %d is not below count %d", in.context(), shard.index, shard.count));
   }
   REPORT_ASSIGN_OR_RETURN(shard.host, in.String("host"));
+  REPORT_ASSIGN_OR_RETURN(shard.sources, in.String("sources"));
   REPORT_ASSIGN_OR_RETURN(shard.attempted, in.Count("attempted"));
   REPORT_ASSIGN_OR_RETURN(shard.succeeded, in.Count("succeeded"));
   REPORT_ASSIGN_OR_RETURN(shard.failed, in.Count("failed"));

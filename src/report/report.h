@@ -185,6 +185,9 @@ struct ShardSummary {
   int index = 0;  // 0-based share (MPI rank), below |count|
   int count = 1;  // shares in the run
   std::string host;  // host name of the process that ran it
+  // The share's source addresses, "FIRST-LAST" of its contiguous slice (or
+  // the one address); empty when the kernel chose.
+  std::string sources;
   int64_t attempted = 0;
   int64_t succeeded = 0;
   int64_t failed = 0;

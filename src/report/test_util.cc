@@ -129,10 +129,13 @@ Result SyntheticResult() {
     attempted += s.attempted;
     succeeded += s.succeeded;
   }
-  ShardSummary first{0, 2, "bench-1", attempted / 2, 0, 0, 10.0, 4.5, false, false};
+  ShardSummary first{0, 2, "bench-1", "127.0.0.2-127.0.0.9", attempted / 2, 0, 0, 10.0, 4.5,
+                     false, false};
   first.succeeded = std::min(succeeded, first.attempted);
   first.failed = first.attempted - first.succeeded;
-  ShardSummary second{1, 2, "bench-2", attempted - first.attempted, 0, 0, 10.0, 4.25, true, false};
+  ShardSummary second{1,    2,    "bench-2", "127.0.0.10-127.0.0.17", attempted - first.attempted,
+                      0,    0,    10.0,      4.25,                    true,
+                      false};
   second.succeeded = succeeded - first.succeeded;
   second.failed = second.attempted - second.succeeded;
   result.shards = {first, second};
