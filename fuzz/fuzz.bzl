@@ -4,8 +4,11 @@ Every harness defines `extern "C" int LLVMFuzzerTestOneInput(const uint8_t*,
 size_t)`. The macro makes:
 
   <name>_replay  cc_test: the harness linked with //fuzz:replay_main, run over
-                 every file of corpora/<name>/ and regressions/<name>/, so a
-                 plain `bazel test` (gcc, no libFuzzer) exercises each corpus.
+                 every file of corpora/<name>/ and regressions/<name>/, and of
+                 corpora/<other>/ and regressions/<other>/ for each <other> in
+                 replay_corpora (harnesses that read the same kind of input),
+                 so a plain `bazel test` (gcc, no libFuzzer) exercises each
+                 corpus against every harness it fits.
   <name>         cc_binary: under --config=fuzz (--define=fuzzing=libfuzzer)
                  linked with -fsanitize=fuzzer; otherwise the replay build, so
                  it still runs on a list of files or directories.
@@ -17,7 +20,8 @@ Fuzz with, e.g.:
       fuzz/corpora/x509_fuzzer
 """
 
-def mailshake_fuzzer(name, srcs, deps = [], dict = None, **kwargs):
+def mailshake_fuzzer(name, srcs, deps = [], dict = None, replay_corpora = [],
+                     **kwargs):
     """Declares a fuzz harness and its corpus replay test.
 
     Args:
@@ -26,6 +30,8 @@ def mailshake_fuzzer(name, srcs, deps = [], dict = None, **kwargs):
       srcs: the harness sources (one defines LLVMFuzzerTestOneInput).
       deps: libraries the harness uses.
       dict: optional libFuzzer dictionary file, carried as data.
+      replay_corpora: names of other harnesses whose corpora and regressions
+        the replay test also runs this harness over.
       **kwargs: passed to both the binary and the test (e.g. copts).
     """
     corpus = native.glob(
@@ -37,6 +43,13 @@ def mailshake_fuzzer(name, srcs, deps = [], dict = None, **kwargs):
         srcs = corpus,
     )
     data = [":%s_corpus" % name] + ([dict] if dict else [])
+    others = [other for other in replay_corpora if other != name]
+    replay_data = data + [":%s_corpus" % other for other in others]
+    replay_args = []
+    if corpus:
+        replay_args.append("$(locations :%s_corpus)" % name)
+    for other in others:
+        replay_args.append("$(locations :%s_corpus)" % other)
 
     # Bazel links with the C driver, which leaves out UBSan's C++ runtime
     # (e.g. __ubsan_handle_function_type_mismatch_v1); ask for it.
@@ -49,8 +62,8 @@ def mailshake_fuzzer(name, srcs, deps = [], dict = None, **kwargs):
         name = name + "_replay",
         srcs = srcs,
         deps = deps + ["//fuzz:replay_main"],
-        data = data,
-        args = ["$(locations :%s_corpus)" % name] if corpus else [],
+        data = replay_data,
+        args = replay_args,
         linkopts = sanitizer_runtime,
         **kwargs
     )

@@ -206,6 +206,22 @@ COMMAND_VARIANTS = {
     "long-hostname-timeout": (0x60, (), lines(b"EHLO c", b"NOOP")),
     "bytewise-pipelined": (0x00, (0x00,), COMMANDS["pipelined"]),
     "split-starttls": (0x00, (0x03, 0x09, 0x80), COMMANDS["starttls-injection"]),
+    # Command order (the harness's model of RFC 5321 / 3207).
+    "order-violations": (0x00, (), lines(
+        b"MAIL FROM:<a@b.c>", b"RCPT TO:<a@b.c>", b"DATA", b"EHLO c",
+        b"RCPT TO:<a@b.c>", b"DATA", b"MAIL FROM:<a@b.c>",
+        b"MAIL FROM:<a@b.c>", b"DATA", b"RCPT TO:<a@b.c>", b"RSET",
+        b"RCPT TO:<a@b.c>", b"QUIT")),
+    "starttls-resets": (0x00, (0x1e, 0x80, 0x7f), lines(
+        b"EHLO c", b"MAIL FROM:<a@b.c>", b"STARTTLS", b"MAIL FROM:<a@b.c>",
+        b"EHLO c", b"STARTTLS", b"MAIL FROM:<a@b.c>", b"QUIT")),
+    "dot-stuffing": (0x10, (), lines(
+        b"EHLO c", b"MAIL FROM:<a@b.c>", b"RCPT TO:<a@b.c>", b"DATA",
+        b"..leading dot", b".", b"MAIL FROM:<a@b.c>", b"RCPT TO:<a@b.c>",
+        b"DATA", b"x" * 70, b". not the end", b".", b"QUIT")),
+    "data-long-line": (0x00, (), lines(
+        b"HELO c", b"MAIL FROM:<a@b.c>", b"RCPT TO:<a@b.c>", b"DATA",
+        b"y" * 1200, b".", b"QUIT")),
 }
 
 # Client fuzzer: flags choose implicit TLS and what follows the handshake.
@@ -233,6 +249,19 @@ CLIENT = {
                                   b"220 go", b"250 injected")),
     "spurious-tls": (0x00, (0x03, 0x85), lines(b"220 mx", b"250 STARTTLS")),
     "garbage": (0x00, (), b"220 mx\r\n250\rSTARTTLS\r\n"),
+    # Flag 0x20: the handshake stays pending until a marked chunk. The first
+    # two chunks (36 + 8 octets) end right after "220 go\r\n", so what
+    # follows arrives in later reads, during the handshake.
+    "pending-handshake-clean": (0x20, (0x23, 0x07, 0x88), lines(
+        b"220 mx ESMTP", b"250-mx", b"250 STARTTLS", b"220 go", b"221 bye")),
+    "pending-handshake-injected-reply": (0x20, (0x23, 0x07), lines(
+        b"220 mx ESMTP", b"250-mx", b"250 STARTTLS", b"220 go",
+        b"250 injected", b"221 bye")),
+    "pending-handshake-same-read": (0x20, (), lines(
+        b"220 mx ESMTP", b"250-mx", b"250 STARTTLS", b"220 go",
+        b"250 injected")),
+    "pending-handshake-partial-line": (0x20, (0x23, 0x07, 0x02, 0x86), lines(
+        b"220 mx ESMTP", b"250-mx", b"250 STARTTLS", b"220 go", b"221 bye")),
 }
 
 

@@ -15,9 +15,18 @@
 //  - kStartTls only in phase kTls without TLS; kDone only in phase kQuit;
 //    kFail carries a failure kind and the code of the reply that caused it.
 //
+// Response injection (flag bit 5): the TLS handshake stays pending after a
+// kStartTls until a marked chunk arrives, and server octets read meanwhile go
+// to the parser as they would in a client that kept reading: any reply that
+// completes before the handshake is STARTTLS response injection
+// (CVE-2011-0411's mirror image) and must end the session with kFail
+// kUnexpectedReply; so must octets of the read that carried the 220, as the
+// engine checks. A session that saw injected octets never reaches kDone.
+//
 // Flags octet: bit 0 implicit TLS, bits 1-2 what to do after TLS (QUIT, EHLO,
 // a message), bit 3 a 3000-octet message instead of 100 octets, bit 4 reuse
-// the dialogue for a second session after the first ends.
+// the dialogue for a second session after the first ends, bit 5 keep the
+// handshake pending until a marked chunk (response injection).
 
 #include <cstdint>
 #include <string>
@@ -104,7 +113,19 @@ class Session {
   void OnTlsEstablished() { Check(dialogue_.OnTlsEstablished(), 0); }
   void OnConnectionClosed() { Check(dialogue_.OnConnectionClosed(), 0); }
 
+  // OnInjectedReply hands over a reply that arrived while the TLS
+  // handshake was pending: it must end the session as injection.
+  void OnInjectedReply(const Reply& reply) {
+    const Step step = dialogue_.OnReply(reply);
+    FUZZ_CHECK(step.kind == Step::kFail &&
+                   step.failure == FailureKind::kUnexpectedReply,
+               "a reply during the TLS handshake was taken (step %d)",
+               step.kind);
+    Check(step, reply.code);
+  }
+
   bool wants_tls() const { return last_.kind == Step::kStartTls; }
+  const Step& last() const { return last_; }
   bool finished() const { return dialogue_.finished(); }
 
  private:
@@ -192,19 +213,43 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::vector<Chunk> chunks = input.Chunks();
   size_t next_chunk = 0;
   ReplyParser parser;
+  const bool pending_handshake = (input.flags() & 32) != 0;
   for (int s = 0; s < sessions; ++s) {
     session.Start();
     parser.Reset();
     bool closed = false;
+    bool handshaking = false;  // kStartTls returned, handshake not done.
+    bool injected = false;
     while (!closed && !session.finished()) {
-      if (session.wants_tls()) {
-        session.OnTlsEstablished();
-        continue;
+      if (session.wants_tls() && !handshaking) {
+        if (!pending_handshake) {
+          session.OnTlsEstablished();
+          continue;
+        }
+        handshaking = true;
+        if (!rest.empty()) {
+          // Octets in the read that carried the 220: the engine refuses them
+          // as injection before starting the handshake.
+          injected = true;
+          closed = true;
+          break;
+        }
       }
       if (rest.empty()) {
         if (next_chunk == chunks.size()) break;
         const Chunk& chunk = chunks[next_chunk++];
-        if (chunk.marked) session.OnTlsEstablished();
+        if (chunk.marked) {
+          if (handshaking) {
+            // Plaintext read during the handshake (a partial line) would
+            // have been fed to TLS and failed it.
+            handshaking = false;
+            if (parser.in_progress()) {
+              closed = true;
+              break;
+            }
+          }
+          session.OnTlsEstablished();
+        }
         rest = chunk.bytes;
         continue;
       }
@@ -212,10 +257,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const ParseResult result = parser.Feed(rest, &consumed);
       rest.remove_prefix(consumed);
       if (result == ParseResult::kReply) {
-        session.OnReply(parser.TakeReply());
+        if (handshaking) {
+          injected = true;
+          session.OnInjectedReply(parser.TakeReply());
+        } else {
+          session.OnReply(parser.TakeReply());
+        }
       } else if (result == ParseResult::kError) {
         closed = true;  // A client drops a server that speaks garbage.
       }
+    }
+    if (injected) {
+      FUZZ_CHECK(session.last().kind != Step::kDone,
+                 "a session with injected octets succeeded");
     }
     if (!session.finished()) session.OnConnectionClosed();
     FUZZ_CHECK(session.finished(), "session not finished after the close");

@@ -124,11 +124,172 @@ Replies CheckReplies(absl::string_view out) {
   return tally;
 }
 
+// Model is a small model of RFC 5321's command order, written from the RFC
+// and independent of ServerDialogue: it sees each complete line of the
+// stream with the reply the dialogue gave to it and checks the reply's code
+// against what the order of commands allows.
+//   - MAIL needs EHLO/HELO first and no open transaction; RCPT needs MAIL;
+//     DATA needs MAIL and a RCPT (503 when none was tried, 554 when all
+//     were refused); each out of order is 503, in order is never 503.
+//   - STARTTLS (RFC 3207) is 220 only once greeted, offered and not yet in
+//     TLS; after the handshake the session starts over: not greeted, no
+//     transaction.
+//   - After 354 every line is message text until the line "." exactly;
+//     nothing is answered before it; then 250 with message_octets grown by
+//     the dot-unstuffed text plus CR LF per line, or 500 (a line over 998
+//     octets) or 552 (over the size limit).
+class Model {
+ public:
+  explicit Model(const ServerOptions& options)
+      : options_(options), tls_(options.implicit_tls) {}
+
+  bool in_data() const { return in_data_; }
+
+  // OnTls records the TLS handshake after a 220 to STARTTLS.
+  void OnTls() {
+    FUZZ_CHECK(awaiting_tls_, "model: handshake without STARTTLS");
+    awaiting_tls_ = false;
+    tls_ = true;
+    greeted_ = false;
+    EndTransaction();
+  }
+
+  // OnLine checks the dialogue's answer |out| (and |action|, and how much
+  // message_octets grew) to the complete line |line| of |length| octets
+  // (|line| may hold only its first octets when it is long).
+  void OnLine(absl::string_view line, size_t length, absl::string_view out,
+              ServerAction action, uint64_t octets_added) {
+    if (closed_ || awaiting_tls_) return;
+    const int code = FirstCode(out);
+    if (in_data_) {
+      if (length == 1 && line == ".") {
+        in_data_ = false;
+        EndTransaction();
+        const int want = data_too_long_                           ? 500
+                         : data_octets_ > options_.max_message_size ? 552
+                                                                    : 250;
+        FUZZ_CHECK(code == want, "model: end of DATA got %d, want %d", code,
+                   want);
+        FUZZ_CHECK(octets_added == (want == 250 ? data_octets_ : 0),
+                   "model: message of %llu octets counted as %llu",
+                   static_cast<unsigned long long>(data_octets_),
+                   static_cast<unsigned long long>(octets_added));
+      } else {
+        FUZZ_CHECK(out.empty(), "model: a message line was answered");
+        if (length > 998) data_too_long_ = true;
+        const bool stuffed = length > 0 && line[0] == '.';
+        data_octets_ += length - (stuffed ? 1 : 0) + 2;
+      }
+      return;
+    }
+    FUZZ_CHECK(!out.empty(), "model: a command line got no reply");
+    if (action == ServerAction::kClose) closed_ = true;
+    Command command;
+    CommandError error;
+    if (length > mailshake::smtp::kMaxCommandLine - 2 ||
+        !ParseCommand(line, &command, &error)) {
+      FUZZ_CHECK(code >= 500, "model: bad line got %d", code);
+      return;
+    }
+    switch (command.verb) {
+      case Verb::kEhlo:
+      case Verb::kHelo:
+        FUZZ_CHECK(code == 250, "model: EHLO/HELO got %d", code);
+        greeted_ = true;
+        EndTransaction();
+        break;
+      case Verb::kMail: {
+        const bool out_of_order = !greeted_ || mail_;
+        FUZZ_CHECK((code == 503) == out_of_order,
+                   "model: MAIL (greeted %d, in transaction %d) got %d",
+                   greeted_, mail_, code);
+        if (code == 250) mail_ = true;
+        break;
+      }
+      case Verb::kRcpt:
+        FUZZ_CHECK((code == 503) == !mail_, "model: RCPT (MAIL %d) got %d",
+                   mail_, code);
+        if (mail_) ++rcpt_attempts_;
+        if (code == 250) ++rcpts_;
+        break;
+      case Verb::kData: {
+        const int want = !mail_                ? 503
+                         : rcpts_ > 0          ? 354
+                         : rcpt_attempts_ == 0 ? 503
+                                               : 554;
+        FUZZ_CHECK(code == want, "model: DATA (MAIL %d, %zu of %zu RCPT) got "
+                   "%d, want %d", mail_, rcpts_, rcpt_attempts_, code, want);
+        if (code == 354) {
+          in_data_ = true;
+          data_octets_ = 0;
+          data_too_long_ = false;
+        }
+        break;
+      }
+      case Verb::kRset:
+        FUZZ_CHECK(code == 250, "model: RSET got %d", code);
+        EndTransaction();
+        break;
+      case Verb::kStartTls: {
+        const int want = tls_                        ? 503
+                         : !options_.starttls_offered ? 502
+                         : !greeted_                  ? 503
+                                                      : 220;
+        FUZZ_CHECK(code == want, "model: STARTTLS got %d, want %d", code,
+                   want);
+        FUZZ_CHECK((action == ServerAction::kStartTls) == (want == 220),
+                   "model: STARTTLS action");
+        if (want == 220) awaiting_tls_ = true;
+        break;
+      }
+      case Verb::kQuit:
+        FUZZ_CHECK(code == 221 && action == ServerAction::kClose,
+                   "model: QUIT got %d", code);
+        closed_ = true;
+        break;
+      case Verb::kNoop:
+      case Verb::kVrfy:
+      case Verb::kHelp:
+        FUZZ_CHECK(code == 250 || code == 252 || code == 214,
+                   "model: %s got %d",
+                   std::string(VerbName(command.verb)).c_str(), code);
+        break;
+    }
+  }
+
+ private:
+  static int FirstCode(absl::string_view out) {
+    if (out.size() < 3) return 0;
+    return (out[0] - '0') * 100 + (out[1] - '0') * 10 + (out[2] - '0');
+  }
+  void EndTransaction() {
+    mail_ = false;
+    rcpts_ = 0;
+    rcpt_attempts_ = 0;
+  }
+
+  const ServerOptions options_;
+  bool tls_;
+  bool greeted_ = false;
+  bool mail_ = false;
+  size_t rcpts_ = 0;
+  size_t rcpt_attempts_ = 0;
+  bool in_data_ = false;
+  bool data_too_long_ = false;
+  uint64_t data_octets_ = 0;
+  bool awaiting_tls_ = false;
+  bool closed_ = false;
+};
+
 // Server is one dialogue and what the harness knows about its stream.
 class Server {
  public:
-  explicit Server(const ServerOptions& options)
-      : dialogue_(options), hostname_size_(options.hostname.size()) {
+  // |model|, if not null, is shown every complete line (the harness gives
+  // one to the dialogue that reads one line per Consume call).
+  Server(const ServerOptions& options, Model* model)
+      : dialogue_(options),
+        hostname_size_(options.hostname.size()),
+        model_(model) {
     dialogue_.Greet(&transcript_);
     const Replies greeting = CheckReplies(transcript_);
     FUZZ_CHECK(greeting.count == 1 && greeting.first_code == 220, "banner");
@@ -141,6 +302,7 @@ class Server {
     if (chunk.marked && awaiting_tls_) {
       dialogue_.OnTlsEstablished();
       FUZZ_CHECK(dialogue_.tls_active() && !dialogue_.receiving_data(), "TLS");
+      if (model_ != nullptr) model_->OnTls();
       awaiting_tls_ = false;
       line_start_ = true;
       last_octet_ = 0;
@@ -151,8 +313,11 @@ class Server {
       return;
     }
     while (!in.empty()) {
+      // A LF completing the CR that ended the last read is a line of its own.
       const size_t eol = in.find("\r\n");
-      const size_t size = eol == absl::string_view::npos ? in.size() : eol + 2;
+      const size_t size = last_octet_ == '\r' && in[0] == '\n' ? 1
+                          : eol == absl::string_view::npos   ? in.size()
+                                                             : eol + 2;
       Consume(in.substr(0, size));
       in.remove_prefix(size);
     }
@@ -269,6 +434,18 @@ class Server {
         break;
     }
     transcript_ += out;
+    if (model_ != nullptr && line_ends == 1 && line_start_) {
+      // One Consume call completed exactly one line and ended with it.
+      absl::string_view text = line_text_;
+      size_t length = line_size_;
+      if (length >= 2) length -= 2;  // CR LF
+      if (text.size() > length) text = text.substr(0, length);
+      model_->OnLine(text, length, out, action,
+                     after.message_octets - before.message_octets);
+      FUZZ_CHECK(model_->in_data() == dialogue_.receiving_data() ||
+                     dialogue_.closed(),
+                 "model and dialogue disagree on DATA");
+    }
     if (dialogue_.closed()) CheckClosed();
 
     if (whole_line && !was_in_data) {
@@ -351,10 +528,14 @@ class Server {
       if (line_start_) {
         line_size_ = 0;
         line_head_.clear();
+        line_text_.clear();
         line_start_ = false;
       }
       ++line_size_;
       if (line_head_.size() < 16) line_head_.push_back(c);
+      if (model_ != nullptr && line_text_.size() < kMaxModelLine) {
+        line_text_.push_back(c);
+      }
       // Only CR LF ends a line; a CR left over from before the handshake
       // cannot pair with an LF after it (last_octet_ is reset there).
       if (c == '\n' && last_octet_ == '\r') line_start_ = true;
@@ -370,8 +551,14 @@ class Server {
                absl::string_view(line_head_).substr(0, line.size()), line);
   }
 
+  // The model needs whole lines up to the longest text line, 998 octets
+  // and CR LF (RFC 5321 4.5.3.1.6), to tell them from longer ones.
+  static constexpr size_t kMaxModelLine = 1024;
+
   ServerDialogue dialogue_;
   const size_t hostname_size_;
+  Model* const model_;
+  std::string line_text_;  // The current line, up to kMaxModelLine octets.
   std::string transcript_;
   ServerAction last_action_ = ServerAction::kContinue;
   bool awaiting_tls_ = false;
@@ -390,8 +577,9 @@ class Server {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const SplitInput input(data, size);
   const ServerOptions options = OptionsFor(input.flags());
-  Server by_read(options);
-  Server by_line(options);
+  Model model(options);
+  Server by_read(options, nullptr);
+  Server by_line(options, &model);
   for (const Chunk& chunk : input.Chunks()) {
     by_read.Deliver(chunk, /*per_line=*/false);
     by_line.Deliver(chunk, /*per_line=*/true);
@@ -408,6 +596,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                    by_read.dialogue().closed() ==
                        by_line.dialogue().closed(),
                "dialogues disagree after the same octets");
+  }
+  // Reference: the whole stream in one read, where no cut can matter. Up
+  // to the first STARTTLS accepted (after which what is discarded depends on
+  // where the read ends) its transcript must be the chunked one's.
+  Server whole(options, nullptr);
+  whole.Deliver({input.stream(), false}, /*per_line=*/false);
+  if (whole.last_action() == ServerAction::kStartTls) {
+    FUZZ_CHECK(absl::StartsWith(by_read.transcript(), whole.transcript()),
+               "chunked transcript differs from the whole-stream one before "
+               "STARTTLS:\n%s\n---\n%s",
+               by_read.transcript().c_str(), whole.transcript().c_str());
+  } else {
+    FUZZ_CHECK(by_read.transcript() == whole.transcript() &&
+                   SameCounters(by_read.dialogue().counters(),
+                                whole.dialogue().counters()) &&
+                   by_read.dialogue().receiving_data() ==
+                       whole.dialogue().receiving_data() &&
+                   by_read.dialogue().closed() == whole.dialogue().closed(),
+               "chunked dialogue differs from the whole-stream one:\n%s\n---"
+               "\n%s",
+               by_read.transcript().c_str(), whole.transcript().c_str());
   }
   if (input.flags() & 64) {
     by_read.Timeout();

@@ -1,38 +1,20 @@
 // Differential fuzzing: mailshake's ParseCertificate against BoringSSL's
 // d2i_X509 and its accessors.
 //
-// Where the two may legitimately disagree, the difference is one of the named
-// rules below; anything else aborts.
+// Both accept: version, serial, subject, issuer, validity, key and SANs
+// agree, the extension counts agree, and BoringSSL decodes (X509V3_EXT_d2i,
+// as BoringSSL's own fuzz/cert.cc forces) every extension we decoded.
 //
-// We reject, BoringSSL accepts (kStricterRules; we are stricter on purpose):
-//   - der-length:       non-minimal or indefinite length encodings. BoringSSL
-//                       API 17's template decoder (d2i_X509) still accepts
-//                       BER lengths; CBS does not (found by the replay of
-//                       malformed-non-minimal-length.der).
-//   - der-default:      DEFAULT values encoded (v1, critical FALSE, cA FALSE,
-//                       PSS defaults).
-//   - der-bitstring:    keyUsage with trailing zero bits or padding.
-//   - strings:          invalid UTF-8, PrintableString/IA5/Numeric
-//                       charset violations, NUL in any name string, odd
-//                       BMPString, bad UniversalString, unsupported string
-//                       types, countryName not 2-letter PrintableString,
-//                       emailAddress/DC not IA5String.
-//   - rfc5280-time:     GeneralizedTime before 2050, offsets, fractions,
-//                       out-of-range fields (BoringSSL 17 is lenient on some).
-//   - extension-syntax: we decode more extensions eagerly (AIA, CRLDP,
-//                       policies, AKI, EKU, SAN, SCT) and reject malformed
-//                       ones, duplicates, empty lists and duplicate policies;
-//                       BoringSSL decodes extensions lazily.
-//   - key-syntax:       SPKI checks (RSA NULL parameters, EC namedCurve only,
-//                       point length, EdDSA key length, zero/negative RSA
-//                       integers) that d2i_X509 defers to X509_get_pubkey.
-//   - algorithm:        signature parameters that must be NULL/absent;
-//                       parameters that are not exactly one element.
-//   - bounds:           our size and count limits.
-//   - names:            empty RDNs, RDN/attribute counts.
-//   - unique-ids:       issuer/subjectUniqueID in a v1 certificate.
+// We reject, BoringSSL accepts: d2i_X509 decodes extensions and the public
+// key lazily, so when our error lies inside an extension that X509V3_EXT_d2i
+// cannot decode either, or inside the SubjectPublicKeyInfo and
+// X509_get_pubkey fails too, both reject. Every other rejection of ours must
+// match one rule of kStricterRules below: a named rule, a field prefix and
+// the defect text, each stating one condition where we are stricter than
+// BoringSSL API 17 on purpose (DER where it takes BER, RFC 5280 where it is
+// lenient, our size limits).
 //
-// Both accept, accessors may differ (kKeyRules):
+// Both accept, accessors may differ:
 //   - ec-point:         we check only the encoded point's length, not that it
 //                       lies on the curve, so X509_get_pubkey may fail.
 //   - rsa-key-checks:   BoringSSL's RSA public key checks (e.g. modulus size
@@ -67,52 +49,168 @@ using mailshake::x509::GeneralName;
 using mailshake::x509::KeyType;
 using mailshake::x509::Name;
 
+// A rule excuses one rejection of ours that BoringSSL's d2i_X509 does not
+// share: our message's field (the text before " at offset") starts with
+// |field_prefix| and the defect (after ": ") contains |defect|. Both must
+// match, so a rule names one condition in one place, not a whole subtree.
 struct Rule {
   const char* name;
-  const char* message_substring;
+  const char* field_prefix;
+  const char* defect;
 };
 
-// Our error messages that mark a rule from the header comment.
 constexpr Rule kStricterRules[] = {
-    {"der-length", "non-minimal length encoding"},
-    {"der-length", "indefinite length"},
-    {"der-default", "DEFAULT"},
-    {"der-default", "version must be v2 or v3"},
-    {"der-bitstring", "keyUsage"},
-    {"der-bitstring", "BIT STRING"},
-    {"strings", "UTF8String"},
-    {"strings", "PrintableString"},
-    {"strings", "IA5String"},
-    {"strings", "NumericString"},
-    {"strings", "TeletexString"},
-    {"strings", "BMPString"},
-    {"strings", "UniversalString"},
-    {"strings", "unsupported string type"},
-    {"strings", "countryName"},
-    {"strings", "must be an IA5String"},
-    {"rfc5280-time", "UTCTime"},
-    {"rfc5280-time", "GeneralizedTime"},
-    {"extension-syntax", "tbsCertificate.extensions"},
-    {"key-syntax", "tbsCertificate.subjectPublicKeyInfo"},
-    {"algorithm", ".parameters"},
-    {"algorithm", "signatureAlgorithm"},
-    {"algorithm", "tbsCertificate.signature"},
-    {"bounds", "more than"},
-    {"names", "RelativeDistinguishedName"},
-    {"names", "tbsCertificate.issuer"},
-    {"names", "tbsCertificate.subject"},
-    {"unique-ids", "UniqueID"},
-    // CBS rejects OIDs BoringSSL's older ASN1_OBJECT decoder keeps.
-    {"der-oid", "OBJECT IDENTIFIER"},
-    // Serial numbers: BoringSSL 17 tolerates a non-minimal INTEGER.
-    {"der-integer", "INTEGER is not minimally encoded"},
+    // der-length: CBS refuses BER lengths anywhere; API 17's template decoder
+    // accepts them.
+    {"der-length", "", "non-minimal length encoding"},
+    {"der-length", "", "indefinite length"},
+    // der-default: DEFAULT values encoded.
+    {"der-default", "", "is the DEFAULT and must not be encoded"},
+    {"der-default", "tbsCertificate.version", "version must be v2 or v3"},
+    {"der-default", "tbsCertificate.version", "v1 is the DEFAULT"},
+    // der-bitstring: X.690 11.2.2 named bit lists and padding bits.
+    {"der-bitstring", "tbsCertificate.extensions.keyUsage", "trailing zero bits"},
+    {"der-bitstring", "tbsCertificate.extensions.keyUsage", "no bits set"},
+    {"der-bitstring", "tbsCertificate.extensions.keyUsage", "longer than 9 bits"},
+    {"der-bitstring", "", "invalid BIT STRING"},
+    // strings: charset and encoding of name strings (DecodeString).
+    {"strings", "tbsCertificate.", "UTF8String"},
+    {"strings", "tbsCertificate.", "PrintableString"},
+    {"strings", "tbsCertificate.", "IA5String"},
+    {"strings", "tbsCertificate.", "NumericString"},
+    {"strings", "tbsCertificate.", "TeletexString"},
+    {"strings", "tbsCertificate.", "BMPString"},
+    {"strings", "tbsCertificate.", "UniversalString"},
+    {"strings", "tbsCertificate.", "NUL"},
+    {"strings", "tbsCertificate.", "unsupported string type"},
+    {"strings", "tbsCertificate.", "countryName must be a 2-letter"},
+    {"strings", "tbsCertificate.", "must be an IA5String"},
+    // rfc5280-time: RFC 5280 4.1.2.5 forms only.
+    {"rfc5280-time", "tbsCertificate.validity", "UTCTime"},
+    {"rfc5280-time", "tbsCertificate.validity", "GeneralizedTime"},
+    // key-syntax: SPKI checks where X509_get_pubkey still loads the key
+    // (when it does not, both reject and no rule is needed).
+    {"key-syntax", "tbsCertificate.subjectPublicKeyInfo",
+     "parameters must be NULL"},
+    {"key-syntax", "tbsCertificate.subjectPublicKeyInfo",
+     "parameters must be absent"},
+    {"key-syntax", "tbsCertificate.subjectPublicKeyInfo",
+     "must have zero unused bits"},
+    {"key-syntax", "tbsCertificate.subjectPublicKeyInfo.subjectPublicKey",
+     "not a valid encoded point"},
+    // der-constructed: API 17's template decoder takes a SET OF encoded
+    // with the primitive bit clear (tag 0x11) in a Name.
+    {"der-constructed", "tbsCertificate.", "expected SET, found universal tag 17"},
+    // ip-length: API 17 keeps an iPAddress GeneralName of any length.
+    {"ip-length", "tbsCertificate.extensions.",
+     "iPAddress must be 4 or 16 octets"},
+    // der-boolean: API 17 reads any non-zero octet as TRUE.
+    {"der-boolean", "", "BOOLEAN must be one octet, 0x00 or 0xFF, in DER"},
+    // algorithm: AlgorithmIdentifier parameters that must be NULL/absent or
+    // exactly one element, and the two copies of the algorithm agreeing.
+    {"algorithm", "tbsCertificate.signature", ".parameters"},
+    {"algorithm", "signatureAlgorithm", ""},
+    {"algorithm", "tbsCertificate.signature.parameters", ""},
+    // bounds: our size and count limits (x509.h kMax*).
+    {"bounds", "", "more than"},
+    {"bounds", "certificate", "octets"},
+    {"bounds", "tbsCertificate.extensions.basicConstraints.pathLenConstraint",
+     "too large"},
+    // names: empty RDNs and attribute rules.
+    {"names", "tbsCertificate.", "empty RelativeDistinguishedName"},
+    // unique-ids: issuer/subjectUniqueID in a v1 certificate.
+    {"unique-ids", "tbsCertificate.", "only allowed in v2 and v3"},
+    // der-oid: CBS refuses OIDs BoringSSL's older ASN1_OBJECT decoder keeps.
+    {"der-oid", "", "OBJECT IDENTIFIER"},
+    {"der-oid", "", "sub-identifier"},
+    {"der-oid", "", "arc"},
+    // der-integer: API 17 tolerates a non-minimal INTEGER.
+    {"der-integer", "", "INTEGER is not minimally encoded"},
+    // extension-lists: RFC 5280 SIZE (1..MAX) lists and unique entries that
+    // API 17 decodes without complaint.
+    {"extension-lists", "tbsCertificate.extensions", "duplicate extension"},
+    {"extension-lists", "tbsCertificate.extensions", "empty Extensions SEQUENCE"},
+    {"extension-lists", "tbsCertificate.extensions.", "must not be empty"},
+    {"extension-lists", "tbsCertificate.extensions.", "empty "},
+    {"extension-lists", "tbsCertificate.extensions.certificatePolicies",
+     "appears twice"},
 };
+
+// SplitMessage splits our "FIELD at offset N: DEFECT" into its parts.
+bool SplitMessage(absl::string_view message, absl::string_view* field,
+                  size_t* offset, absl::string_view* defect) {
+  const size_t at = message.find(" at offset ");
+  if (at == absl::string_view::npos) return false;
+  *field = message.substr(0, at);
+  absl::string_view rest = message.substr(at + 11);
+  const size_t colon = rest.find(": ");
+  if (colon == absl::string_view::npos) return false;
+  size_t n = 0;
+  for (char c : rest.substr(0, colon)) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + (c - '0');
+  }
+  *offset = n;
+  *defect = rest.substr(colon + 2);
+  return true;
+}
 
 const char* StricterRule(absl::string_view message) {
+  absl::string_view field, defect;
+  size_t offset;
+  if (!SplitMessage(message, &field, &offset, &defect)) return nullptr;
   for (const Rule& rule : kStricterRules) {
-    if (absl::StrContains(message, rule.message_substring)) return rule.name;
+    if (absl::StartsWith(field, rule.field_prefix) &&
+        absl::StrContains(defect, rule.defect)) {
+      return rule.name;
+    }
   }
   return nullptr;
+}
+
+// ExtensionAt returns the index of the extension whose DER element holds
+// input offset |offset|, or -1. It walks Certificate > tbsCertificate >
+// [3] > Extensions, the same path d2i_X509 records extensions from.
+int ExtensionAt(const uint8_t* data, size_t size, size_t offset) {
+  CBS in, cert, tbs, element;
+  CBS_init(&in, data, size);
+  if (!CBS_get_asn1(&in, &cert, CBS_ASN1_SEQUENCE) ||
+      !CBS_get_asn1(&cert, &tbs, CBS_ASN1_SEQUENCE)) {
+    return -1;
+  }
+  while (CBS_len(&tbs) > 0) {
+    unsigned tag;
+    if (!CBS_get_any_asn1(&tbs, &element, &tag)) return -1;
+    if (tag != (CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 3)) continue;
+    CBS exts, ext;
+    if (!CBS_get_asn1(&element, &exts, CBS_ASN1_SEQUENCE)) return -1;
+    for (int i = 0; CBS_len(&exts) > 0; ++i) {
+      const size_t begin = CBS_data(&exts) - data;
+      if (!CBS_get_asn1_element(&exts, &ext, CBS_ASN1_SEQUENCE)) return -1;
+      if (offset >= begin && offset < begin + CBS_len(&ext)) return i;
+    }
+  }
+  return -1;
+}
+
+// DecodesExtension reports whether BoringSSL can decode extension |i| of
+// |x509| with its registered method (X509V3_EXT_d2i, which cert.cc also
+// forces). Extensions BoringSSL has no method for count as decodable.
+bool DecodesExtension(X509* x509, int i) {
+  X509_EXTENSION* ext = X509_get_ext(x509, i);
+  if (ext == nullptr) return false;
+  const X509V3_EXT_METHOD* method = X509V3_EXT_get(ext);
+  if (method == nullptr) return true;
+  void* decoded = X509V3_EXT_d2i(ext);
+  ERR_clear_error();
+  if (decoded == nullptr) return false;
+  if (method->it != nullptr) {
+    ASN1_item_free(static_cast<ASN1_VALUE*>(decoded),
+                   ASN1_ITEM_ptr(method->it));
+  } else {
+    method->ext_free(decoded);
+  }
+  return true;
 }
 
 std::string ObjText(const ASN1_OBJECT* obj) {
@@ -188,6 +286,13 @@ void CompareSans(const Certificate& ours, X509* theirs) {
                                           ASN1_STRING_length(s)),
                    "SAN %zu IP bytes", i);
         s = nullptr;
+        break;
+      case GEN_OTHERNAME:
+        FUZZ_CHECK(mine.type == GeneralName::Type::kOther &&
+                       mine.value == "otherName:" +
+                                         ObjText(gn->d.otherName->type_id),
+                   "SAN %zu: '%s' vs otherName %s", i, mine.value.c_str(),
+                   ObjText(gn->d.otherName->type_id).c_str());
         break;
       default:
         FUZZ_CHECK(mine.type == GeneralName::Type::kOther, "SAN %zu type", i);
@@ -274,6 +379,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!ours.ok()) {
     if (theirs_ok) {
       const std::string message(ours.status().message());
+      absl::string_view field, defect;
+      size_t offset = 0;
+      // d2i_X509 decodes extensions lazily: when our rejection lies inside
+      // an extension BoringSSL cannot decode either, both reject it.
+      if (SplitMessage(message, &field, &offset, &defect) &&
+          absl::StartsWith(field, "tbsCertificate.extensions")) {
+        const int i = ExtensionAt(data, size, offset);
+        if (i >= 0 && !DecodesExtension(theirs.get(), i)) return 0;
+      }
+      // Likewise the public key, which d2i_X509 leaves to X509_get_pubkey.
+      if (absl::StartsWith(field, "tbsCertificate.subjectPublicKeyInfo")) {
+        bssl::UniquePtr<EVP_PKEY> key(X509_get_pubkey(theirs.get()));
+        ERR_clear_error();
+        if (key == nullptr) return 0;
+      }
       FUZZ_CHECK(StricterRule(message) != nullptr,
                  "we reject what BoringSSL accepts, under no documented rule: "
                  "%s",
@@ -299,6 +419,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   CompareNames(ours->subject, X509_get_subject_name(theirs.get()), "subject");
   CompareNames(ours->issuer, X509_get_issuer_name(theirs.get()), "issuer");
+  // Every extension we accept and decode, BoringSSL decodes too.
+  FUZZ_CHECK(static_cast<size_t>(X509_get_ext_count(theirs.get())) ==
+                 ours->extensions.size(),
+             "%zu extensions vs BoringSSL %d", ours->extensions.size(),
+             X509_get_ext_count(theirs.get()));
+  for (size_t i = 0; i < ours->extensions.size(); ++i) {
+    if (!ours->extensions[i].understood) continue;
+    FUZZ_CHECK(DecodesExtension(theirs.get(), static_cast<int>(i)),
+               "BoringSSL cannot decode extension %s, which we accepted",
+               ours->extensions[i].oid.c_str());
+  }
   CompareSans(*ours, theirs.get());
   CompareKey(*ours, theirs.get());
   FUZZ_CHECK(SecondsSinceEpoch(X509_get0_notBefore(theirs.get())) ==

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cinttypes>
+#include <limits>
 #include <csignal>
 #include <fstream>
 #include <cstdlib>
@@ -15,14 +16,15 @@
 #include <thread>
 #include <vector>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/ascii.h"
 #include "absl/time/time.h"
 #include "src/cli/cli.h"
+#include "src/cli/flags.h"
 #include <nlohmann/json.hpp>
 
 #include "src/dist/merge.h"
@@ -33,70 +35,76 @@
 #include "src/server/server.h"
 #include "src/tls/tls.h"
 
-ABSL_FLAG(int, concurrency, 0,
-          "sessions in flight over all threads: fixed in closed loop, a cap in open loop "
-          "(0: 64 per thread)");
-ABSL_FLAG(absl::Duration, duration, absl::ZeroDuration(),
-          "how long to measure, after --warmup (default 10s; not with --handshakes)");
-ABSL_FLAG(int64_t, handshakes, 0, "stop after this many attempts instead of after --duration");
-ABSL_FLAG(absl::Duration, warmup, absl::ZeroDuration(), "run this long first without recording");
-ABSL_FLAG(double, rate, 0,
-          "open loop: start this many sessions per second on schedule, latency measured from "
-          "the scheduled start (no coordinated omission); 0: closed loop");
-ABSL_FLAG(std::string, arrivals, "constant", "open-loop arrival process: constant or poisson");
-ABSL_FLAG(std::string, tls, "1.2,1.3", "TLS versions to allow: 1.2, 1.3 or 1.2,1.3");
-ABSL_FLAG(std::string, sigalgs, "",
-          "signature algorithms to accept from the server, in order (e.g. "
-          "ecdsa_secp256r1_sha256,rsa_pss_rsae_sha256)");
-ABSL_FLAG(std::string, resume, "off",
-          "session resumption: off, ticket (RFC 5077 / TLS 1.3 PSK) or session-id (TLS 1.2)");
-ABSL_FLAG(double, resume_ratio, 1.0, "share of sessions that offer a saved session (0 to 1)");
-ABSL_FLAG(std::string, verify, "none",
-          "server certificate check: none, chain (to --ca) or name (chain and host name)");
-ABSL_FLAG(std::string, ca, "", "PEM file of trusted roots for --verify chain|name");
-ABSL_FLAG(std::string, ehlo, "mailshake.invalid", "the name sent with EHLO");
-ABSL_FLAG(std::string, source, "",
-          "source addresses to rotate over, e.g. 127.0.0.2-127.0.0.250 (spreads connections "
-          "over more 4-tuples than one address has ports)");
-ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(5), "deadline for the TCP connect");
-ABSL_FLAG(absl::Duration, phase_timeout, absl::Seconds(10),
-          "deadline for each later phase (banner, EHLO, STARTTLS, handshake, ...)");
-ABSL_FLAG(std::string, close, "rst",
-          "how the client closes: rst (SO_LINGER 0, no TIME_WAIT left behind) or fin");
-ABSL_FLAG(std::string, csv, "", "write the per-second time series to this CSV file");
-ABSL_FLAG(std::string, progress, "auto",
-          "progress once a second on stderr: auto (redrawn line on a terminal, plain lines "
-          "otherwise), plain or off");
-ABSL_FLAG(uint64_t, seed, 1, "seed for Poisson arrivals");
-ABSL_FLAG(std::string, embedded_cert, "p256",
-          "without a target: the embedded server's self-signed key type (rsa2048, rsa3072, "
-          "rsa4096, p256, p384, ed25519)");
-ABSL_FLAG(int, embedded_threads, 0, "without a target: embedded server threads (0: one per core)");
-ABSL_FLAG(std::string, shard, "",
-          "run share I (0-based) of N of this spec, e.g. 2/8: closed loop splits --concurrency, "
-          "open loop --rate, --handshakes and --source split exactly; merge the parts with "
-          "'mailshake merge'");
-ABSL_FLAG(std::string, start_at, "",
-          "start measuring at this wall-clock time (RFC 3339, e.g. 2026-12-01T22:00:00Z, or "
-          "Unix seconds), so that shards started apart run together");
-ABSL_FLAG(bool, distributed, false,
-          "run under mpirun: every rank runs its share of the spec, rank 0 writes one merged "
-          "result (needs a build with --config=mpi)");
-ABSL_FLAG(bool, mpi, false, "the same as --distributed");
-ABSL_FLAG(std::string, rank_json, "",
-          "with --distributed: every rank also writes its own part to PREFIX.RANK.json (parts "
-          "that 'mailshake merge' turns into the same result, to inspect a rank)");
-
 namespace mailshake::cli {
 namespace {
 
 constexpr char kName[] = "bench";
+constexpr int kMaxThreads = 1024;
+constexpr int kMaxConcurrency = 1000000;
+constexpr int64_t kMaxHandshakes = int64_t{1} << 40;
+
+// Parses --tls: comma-separated versions, each named once.
+absl::StatusOr<std::vector<uint16_t>> ParseVersionList(absl::string_view text) {
+  std::vector<uint16_t> versions;
+  for (absl::string_view v : absl::StrSplit(text, ',')) {
+    absl::StatusOr<uint16_t> version = tls::ParseVersion(v);
+    if (!version.ok() || v != absl::StripAsciiWhitespace(v) || v.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", v, "' is not a TLS version; expected 1.0, 1.1, 1.2 or 1.3, comma-separated"));
+    }
+    versions.push_back(*version);
+  }
+  return versions;
+}
+
+// Parses --start-at: RFC 3339 or Unix seconds.
+absl::StatusOr<absl::Time> ParseStartAt(absl::string_view text) {
+  int64_t unix_seconds = 0;
+  absl::Time t;
+  std::string error;
+  if (absl::SimpleAtoi(text, &unix_seconds)) return absl::FromUnixSeconds(unix_seconds);
+  if (absl::ParseTime(absl::RFC3339_full, text, &t, &error)) return t;
+  return absl::InvalidArgumentError(
+      absl::StrCat("'", text, "' is neither RFC 3339 (2026-12-01T22:00:00Z) nor Unix seconds"));
+}
+
+// The flags as given (defaults here), before they become a RunSpec.
+struct Flags {
+  int threads = 0;
+  int concurrency = 0;
+  absl::Duration duration = absl::Seconds(10);
+  int64_t handshakes = 0;
+  absl::Duration warmup = absl::ZeroDuration();
+  double rate = 0;
+  std::string arrivals = "constant";
+  std::string tls = "1.2,1.3";
+  std::string ciphers, groups, sigalgs;
+  std::string resume = "off";
+  double resume_ratio = 1.0;
+  std::string verify = "none";
+  std::string ca;
+  std::string servername;
+  std::string ehlo = "mailshake.invalid";
+  std::string after_tls = "quit";
+  std::string source;
+  absl::Duration connect_timeout = absl::Seconds(5);
+  absl::Duration phase_timeout = absl::Seconds(10);
+  std::string close = "rst";
+  std::string json, csv;
+  std::string progress = "auto";
+  int64_t seed = 1;
+  std::string embedded_cert = "p256";
+  int embedded_threads = 0;
+  std::string shard, start_at, rank_json;
+  bool distributed = false, mpi = false;
+};
 
 struct Options {
   engine::RunSpec spec;   // what this process runs (its share when sharded)
   engine::RunSpec whole;  // the whole run's spec, as the user asked for it
   std::optional<dist::ShardId> shard;
   bool distributed = false;
+  Flags flags;
   std::string json_path, csv_path, progress;
   bool embedded = false;
   tls::KeyType embedded_key = tls::KeyType::kEcdsaP256;
@@ -107,13 +115,112 @@ absl::Status Bad(absl::string_view flag, absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", message));
 }
 
+// Declares bench's flags on |flags|, bound to |f|.
+void DeclareFlags(FlagSet& flags, Flags& f) {
+  flags.Positional(0, 1);
+  flags.Int("threads", &f.threads, 0, kMaxThreads,
+            "client worker threads, each with its own epoll loop (0: one per core)");
+  flags.Int("concurrency", &f.concurrency, 0, kMaxConcurrency,
+            "sessions in flight over all threads: fixed in closed loop, a cap in open loop "
+            "(0: 64 per thread)");
+  flags.Duration("duration", &f.duration, absl::Milliseconds(1), absl::Hours(24 * 7),
+                 "how long to measure, after --warmup (not with --handshakes)");
+  flags.Int("handshakes", &f.handshakes, 0, kMaxHandshakes,
+            "stop after this many attempts instead of after --duration (0: use --duration)");
+  flags.Duration("warmup", &f.warmup, absl::ZeroDuration(), absl::Hours(24),
+                 "run this long first without recording");
+  flags.Double("rate", &f.rate, 0.01, 10e6,
+               "open loop: start this many sessions per second on schedule, latency measured "
+               "from the scheduled start (no coordinated omission); 0: closed loop",
+               /*zero_too=*/true);
+  flags.Choice("arrivals", &f.arrivals, {"constant", "poisson"}, "open-loop arrival process");
+  flags.String("tls", &f.tls, "VERSIONS",
+               "TLS versions to offer, comma-separated: 1.2, 1.3, or the deprecated 1.0 and 1.1 "
+               "(RFC 8996; offered only when named, for measuring legacy servers; the "
+               "negotiated version is reported)",
+               [](absl::string_view v) { return ParseVersionList(v).status(); });
+  flags.String("ciphers", &f.ciphers, "SUITES",
+               "TLS 1.2 cipher suites to offer, exactly, comma-separated standard or OpenSSL "
+               "names (TLS 1.3 suites are not configurable in BoringSSL and are reported as "
+               "negotiated); default: BoringSSL's",
+               [](absl::string_view v) { return tls::ParseCipherSuites(v).status(); });
+  flags.String("groups", &f.groups, "GROUPS",
+               "key-exchange groups in preference order, e.g. X25519,P-256; default: "
+               "BoringSSL's",
+               [](absl::string_view v) { return tls::ParseGroups(v).status(); });
+  flags.String("sigalgs", &f.sigalgs, "ALGS",
+               "signature algorithms to accept from the server, in order (e.g. "
+               "ecdsa_secp256r1_sha256,rsa_pss_rsae_sha256); default: BoringSSL's",
+               [](absl::string_view v) { return tls::ParseSignatureAlgorithms(v).status(); });
+  flags.Choice("resume", &f.resume, {"off", "ticket", "session-id"},
+               "session resumption: off, ticket (RFC 5077 / TLS 1.3 PSK) or session-id "
+               "(TLS 1.2)");
+  flags.Double("resume-ratio", &f.resume_ratio, 0, 1,
+               "share of sessions that offer a saved session");
+  flags.Choice("verify", &f.verify, {"none", "chain", "name"},
+               "server certificate check: none, chain (to --ca) or name (chain and host name)");
+  flags.String("ca", &f.ca, "FILE", "PEM file of trusted roots for --verify chain|name",
+               CheckReadableFile);
+  flags.String("servername", &f.servername, "NAME",
+               "SNI to send (default: the target's host when it is a name, none for an "
+               "address)",
+               CheckDnsName);
+  flags.String("ehlo", &f.ehlo, "NAME", "the name sent with EHLO (at most 255 octets)",
+               PrintableWord(255));
+  flags.Choice("after-tls", &f.after_tls, {"quit", "ehlo", "mail"},
+               "what follows the handshake: quit, ehlo (EHLO again, then QUIT) or mail (a small "
+               "message through MAIL/RCPT/DATA, then QUIT)");
+  flags.String("source", &f.source, "ADDRESSES",
+               "source addresses to rotate over, e.g. 127.0.0.2-127.0.0.250 (spreads "
+               "connections over more 4-tuples than one address has ports)",
+               [](absl::string_view v) { return net::ParseSourceAddresses(v).status(); });
+  flags.Duration("connect-timeout", &f.connect_timeout, absl::Milliseconds(1), absl::Hours(1),
+                 "deadline for the TCP connect");
+  flags.Duration("phase-timeout", &f.phase_timeout, absl::Milliseconds(1), absl::Hours(1),
+                 "deadline for each later phase (banner, EHLO, STARTTLS, handshake, ...)");
+  flags.Choice("close", &f.close, {"rst", "fin"},
+               "how the client closes: rst (SO_LINGER 0, no TIME_WAIT left behind) or fin");
+  flags.String("json", &f.json, "FILE",
+               "write the result (mailshake.result/v1) to FILE; '-': standard output, and "
+               "everything else goes to standard error",
+               CheckPath);
+  flags.String("csv", &f.csv, "FILE",
+               "write the per-second time series to FILE ('-': standard output)", CheckPath);
+  flags.Choice("progress", &f.progress, {"auto", "plain", "off"},
+               "progress once a second on stderr: auto (redrawn line on a terminal, plain "
+               "lines otherwise), plain or off");
+  flags.Int("seed", &f.seed, 0, std::numeric_limits<int64_t>::max(),
+            "seed for Poisson arrivals");
+  flags.Choice("embedded-cert", &f.embedded_cert,
+               {"rsa2048", "rsa3072", "rsa4096", "p256", "p384", "ed25519"},
+               "without a target: the embedded server's self-signed key type");
+  flags.Int("embedded-threads", &f.embedded_threads, 0, kMaxThreads,
+            "without a target: embedded server threads (0: one per core)");
+  flags.String("shard", &f.shard, "I/N",
+               "run share I (0-based) of N of this spec: closed loop splits --concurrency, open "
+               "loop --rate; --handshakes and --source split exactly; merge the parts with "
+               "'mailshake merge'",
+               [](absl::string_view v) { return dist::ParseShardId(v).status(); });
+  flags.String("start-at", &f.start_at, "TIME",
+               "start measuring at this wall-clock time (RFC 3339, e.g. 2026-12-01T22:00:00Z, "
+               "or Unix seconds), so that shards started apart run together",
+               [](absl::string_view v) { return ParseStartAt(v).status(); });
+  flags.Bool("distributed", &f.distributed,
+             "run under mpirun: every rank runs its share of the spec, rank 0 writes one merged "
+             "result (needs a build with --config=mpi)");
+  flags.Bool("mpi", &f.mpi, "the same as --distributed");
+  flags.String("rank-json", &f.rank_json, "PREFIX",
+               "with --distributed: every rank also writes its own part to PREFIX.RANK.json "
+               "(parts that 'mailshake merge' turns into the same result)",
+               CheckPath);
+}
+
 // Turns the flags into a RunSpec, checking everything before anything starts.
-absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
+absl::StatusOr<Options> ParseOptions(const FlagSet& flags, const Flags& f,
+                                     const std::vector<std::string>& args) {
   Options o;
+  o.flags = f;
   engine::RunSpec& spec = o.spec;
-  if (args.size() > 1) {
-    return absl::InvalidArgumentError(absl::StrCat("one target at most, got '", args[1], "' too"));
-  }
   if (args.empty()) {
     // The embedded server listens on 127.0.0.1; its port is known once it
     // runs.
@@ -126,151 +233,102 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     spec.target = *target;
   }
   int cores = std::max(1u, std::thread::hardware_concurrency());
-  spec.threads = absl::GetFlag(FLAGS_threads);
-  if (spec.threads < 0) return Bad("threads", "must be 0 or more");
-  if (spec.threads == 0) spec.threads = cores;
-  spec.concurrency = absl::GetFlag(FLAGS_concurrency);
-  if (spec.concurrency < 0) return Bad("concurrency", "must be 0 or more");
-  if (spec.concurrency == 0) spec.concurrency = 64 * spec.threads;
-  spec.handshakes = absl::GetFlag(FLAGS_handshakes);
-  if (spec.handshakes < 0) return Bad("handshakes", "must be positive");
-  spec.duration = absl::GetFlag(FLAGS_duration);
-  if (spec.handshakes > 0 && spec.duration != absl::ZeroDuration()) {
+  spec.threads = f.threads == 0 ? cores : f.threads;
+  spec.concurrency = f.concurrency == 0 ? 64 * spec.threads : f.concurrency;
+  if (f.concurrency != 0 && f.concurrency < spec.threads) {
+    if (f.threads != 0) return Bad("concurrency", "must be at least --threads");
+    spec.threads = f.concurrency;  // fewer sessions than cores: one thread each
+  }
+  spec.handshakes = f.handshakes;
+  if (flags.WasSet("handshakes") && flags.WasSet("duration") && f.handshakes > 0) {
     return absl::InvalidArgumentError("give --duration or --handshakes, not both");
   }
-  if (spec.duration < absl::ZeroDuration()) return Bad("duration", "must be positive");
-  if (spec.handshakes == 0 && spec.duration == absl::ZeroDuration()) {
-    spec.duration = absl::Seconds(10);
-  }
-  spec.warmup = absl::GetFlag(FLAGS_warmup);
-  spec.rate = absl::GetFlag(FLAGS_rate);
-  if (spec.rate < 0) return Bad("rate", "must be positive (0 for closed loop)");
-  std::string arrivals = absl::GetFlag(FLAGS_arrivals);
-  if (arrivals == "constant") {
-    spec.arrivals = engine::RunSpec::Arrivals::kConstant;
-  } else if (arrivals == "poisson") {
-    spec.arrivals = engine::RunSpec::Arrivals::kPoisson;
-  } else {
-    return Bad("arrivals", "must be constant or poisson");
-  }
+  spec.duration = f.handshakes > 0 ? absl::ZeroDuration() : f.duration;
+  spec.warmup = f.warmup;
+  spec.rate = f.rate;
+  spec.arrivals = f.arrivals == "poisson" ? engine::RunSpec::Arrivals::kPoisson
+                                          : engine::RunSpec::Arrivals::kConstant;
 
-  std::vector<uint16_t> versions;
-  for (absl::string_view v : absl::StrSplit(absl::GetFlag(FLAGS_tls), ',', absl::SkipEmpty())) {
-    absl::StatusOr<uint16_t> version = tls::ParseVersion(v);
-    if (!version.ok()) return Bad("tls", version.status().message());
-    versions.push_back(*version);
-  }
-  if (versions.empty()) return Bad("tls", "no version given");
+  std::vector<uint16_t> versions = *ParseVersionList(f.tls);
   spec.tls.min_version = *std::min_element(versions.begin(), versions.end());
   spec.tls.max_version = *std::max_element(versions.begin(), versions.end());
-  spec.tls.ciphers = absl::GetFlag(FLAGS_ciphers);
-  if (!spec.tls.ciphers.empty()) {
-    if (auto c = tls::ParseCipherSuites(spec.tls.ciphers); !c.ok()) {
-      return Bad("ciphers", c.status().message());
-    }
-    if (spec.tls.max_version == TLS1_3_VERSION && spec.tls.min_version == TLS1_3_VERSION) {
-      return Bad("ciphers", "applies to TLS 1.2 only; add --tls 1.2");
-    }
+  spec.tls.ciphers = f.ciphers;
+  if (!spec.tls.ciphers.empty() && spec.tls.min_version == TLS1_3_VERSION) {
+    return Bad("ciphers", "applies to TLS 1.2 and below only; add --tls 1.2");
   }
-  spec.tls.groups = absl::GetFlag(FLAGS_groups);
-  if (!spec.tls.groups.empty()) {
-    if (auto g = tls::ParseGroups(spec.tls.groups); !g.ok()) return Bad("groups", g.status().message());
-  }
-  spec.tls.sigalgs = absl::GetFlag(FLAGS_sigalgs);
-  if (!spec.tls.sigalgs.empty()) {
-    if (auto s = tls::ParseSignatureAlgorithms(spec.tls.sigalgs); !s.ok()) {
-      return Bad("sigalgs", s.status().message());
-    }
-  }
-  std::string resume = absl::GetFlag(FLAGS_resume);
-  if (resume == "off") {
+  spec.tls.groups = f.groups;
+  spec.tls.sigalgs = f.sigalgs;
+  if (f.resume == "off") {
     spec.tls.resumption = tls::ClientConfig::Resumption::kOff;
-  } else if (resume == "ticket") {
+  } else if (f.resume == "ticket") {
     spec.tls.resumption = tls::ClientConfig::Resumption::kTicket;
-  } else if (resume == "session-id") {
+  } else {
     spec.tls.resumption = tls::ClientConfig::Resumption::kSessionId;
     if (spec.tls.min_version == TLS1_3_VERSION) {
       return Bad("resume", "session-id resumption exists in TLS 1.2 only; add --tls 1.2");
     }
-  } else {
-    return Bad("resume", "must be off, ticket or session-id");
   }
-  spec.resume_ratio = absl::GetFlag(FLAGS_resume_ratio);
-  if (spec.resume_ratio < 0 || spec.resume_ratio > 1) return Bad("resume-ratio", "must be 0 to 1");
-  std::string verify = absl::GetFlag(FLAGS_verify);
-  spec.tls.trust_anchors_pem_path = absl::GetFlag(FLAGS_ca);
-  if (verify == "none") {
+  spec.resume_ratio = f.resume_ratio;
+  spec.tls.trust_anchors_pem_path = f.ca;
+  if (f.verify == "none") {
     spec.tls.verify = tls::ClientConfig::Verify::kNone;
-  } else if (verify == "chain" || verify == "name") {
-    spec.tls.verify = verify == "chain" ? tls::ClientConfig::Verify::kChain
-                                        : tls::ClientConfig::Verify::kName;
-    if (spec.tls.trust_anchors_pem_path.empty()) return Bad("verify", "needs --ca FILE");
-    if (access(spec.tls.trust_anchors_pem_path.c_str(), R_OK) != 0) {
-      return Bad("ca", absl::StrCat("cannot read '", spec.tls.trust_anchors_pem_path, "'"));
-    }
+    if (!f.ca.empty()) return Bad("ca", "is used by --verify chain|name only");
   } else {
-    return Bad("verify", "must be none, chain or name");
+    spec.tls.verify = f.verify == "chain" ? tls::ClientConfig::Verify::kChain
+                                          : tls::ClientConfig::Verify::kName;
+    if (f.ca.empty()) return Bad("verify", "needs --ca FILE");
   }
-  spec.tls.server_name = absl::GetFlag(FLAGS_servername);
+  spec.tls.server_name = f.servername;
 
-  spec.smtp.ehlo_name = absl::GetFlag(FLAGS_ehlo);
-  if (spec.smtp.ehlo_name.empty()) return Bad("ehlo", "must not be empty");
-  std::string after = absl::GetFlag(FLAGS_after_tls);
-  if (after.empty() || after == "quit") {
-    spec.smtp.after_tls = smtp::ClientOptions::kQuit;
-  } else if (after == "ehlo") {
-    spec.smtp.after_tls = smtp::ClientOptions::kEhlo;
-  } else if (after == "mail") {
-    spec.smtp.after_tls = smtp::ClientOptions::kMail;
-  } else {
-    return Bad("after-tls", "must be quit, ehlo or mail");
-  }
-  std::string source = absl::GetFlag(FLAGS_source);
-  if (!source.empty()) {
-    absl::StatusOr<std::vector<net::SocketAddress>> s = net::ParseSourceAddresses(source);
-    if (!s.ok()) return Bad("source", s.status().message());
-    spec.sources = *s;
-  }
-  spec.connect_timeout = absl::GetFlag(FLAGS_connect_timeout);
-  spec.phase_timeout = absl::GetFlag(FLAGS_phase_timeout);
-  std::string close = absl::GetFlag(FLAGS_close);
-  if (close != "rst" && close != "fin") return Bad("close", "must be rst or fin");
-  spec.close_with_rst = close == "rst";
-  spec.seed = absl::GetFlag(FLAGS_seed);
+  spec.smtp.ehlo_name = f.ehlo;
+  spec.smtp.after_tls = f.after_tls == "ehlo"   ? smtp::ClientOptions::kEhlo
+                        : f.after_tls == "mail" ? smtp::ClientOptions::kMail
+                                                : smtp::ClientOptions::kQuit;
+  if (!f.source.empty()) spec.sources = *net::ParseSourceAddresses(f.source);
+  spec.connect_timeout = f.connect_timeout;
+  spec.phase_timeout = f.phase_timeout;
+  spec.close_with_rst = f.close == "rst";
+  spec.seed = static_cast<uint64_t>(f.seed);
 
-  o.json_path = absl::GetFlag(FLAGS_json);
-  o.csv_path = absl::GetFlag(FLAGS_csv);
-  o.progress = absl::GetFlag(FLAGS_progress);
-  if (o.progress != "auto" && o.progress != "plain" && o.progress != "off") {
-    return Bad("progress", "must be auto, plain or off");
+  o.json_path = f.json;
+  o.csv_path = f.csv;
+  if (!o.json_path.empty() && o.json_path == o.csv_path) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--json and --csv name the same file '", o.json_path, "'"));
   }
-  absl::StatusOr<tls::KeyType> key = tls::ParseKeyType(absl::GetFlag(FLAGS_embedded_cert));
-  if (!key.ok()) return Bad("embedded-cert", key.status().message());
-  o.embedded_key = *key;
-  o.embedded_threads = absl::GetFlag(FLAGS_embedded_threads);
-  if (o.embedded_threads < 0) return Bad("embedded-threads", "must be 0 or more");
+  o.progress = f.progress;
+  o.embedded_key = *tls::ParseKeyType(f.embedded_cert);
+  o.embedded_threads = f.embedded_threads;
   if (!o.embedded) {
+    if (flags.WasSet("embedded-cert") || flags.WasSet("embedded-threads")) {
+      return absl::InvalidArgumentError(
+          "--embedded-cert and --embedded-threads apply only without a target");
+    }
     spec.smtp.implicit_tls = spec.target.implicit_tls;
     if (spec.tls.server_name.empty() &&
         !net::SocketAddress::FromIp(spec.target.host, 0).ok()) {
       spec.tls.server_name = spec.target.host;  // SNI carries names, never literals
     }
   }
-  // Everything the engine checks itself is checked now, before any start.
+  // Everything the engine and the TLS layer check themselves is checked now,
+  // before any start (the trust anchors are loaded once here).
   engine::RunSpec probe = spec;
   probe.smtp.implicit_tls = probe.target.implicit_tls;
   if (absl::Status s = probe.Validate(); !s.ok()) return s;
+  if (absl::StatusOr<bssl::UniquePtr<SSL_CTX>> ctx = tls::NewClientContext(spec.tls); !ctx.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(spec.tls.verify != tls::ClientConfig::Verify::kNone ? "--ca: " : "",
+                     ctx.status().message()));
+  }
   o.whole = spec;
 
   // Scale-out: which share of the spec this process runs, and when.
-  o.distributed = absl::GetFlag(FLAGS_distributed) || absl::GetFlag(FLAGS_mpi);
-  std::string shard = absl::GetFlag(FLAGS_shard);
-  if (!shard.empty()) {
+  o.distributed = f.distributed || f.mpi;
+  if (!f.shard.empty()) {
     if (o.distributed) return Bad("shard", "not with --distributed (the MPI rank is the share)");
-    absl::StatusOr<dist::ShardId> id = dist::ParseShardId(shard);
-    if (!id.ok()) return Bad("shard", id.status().message());
-    o.shard = *id;
+    o.shard = *dist::ParseShardId(f.shard);
   }
+  if (!f.rank_json.empty() && !o.distributed) return Bad("rank-json", "needs --distributed");
   if ((o.shard.has_value() || o.distributed) && o.embedded) {
     return Bad(o.distributed ? "distributed" : "shard",
                "needs a target (each share would measure its own embedded server)");
@@ -280,16 +338,9 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     if (!share.ok()) return Bad("shard", share.status().message());
     spec = *share;
   }
-  std::string start_at = absl::GetFlag(FLAGS_start_at);
-  if (!start_at.empty()) {
+  if (!f.start_at.empty()) {
     if (o.distributed) return Bad("start-at", "not with --distributed (rank 0 sets the start)");
-    int64_t unix_seconds = 0;
-    std::string error;
-    if (absl::SimpleAtoi(start_at, &unix_seconds)) {
-      spec.start_at = absl::FromUnixSeconds(unix_seconds);
-    } else if (!absl::ParseTime(absl::RFC3339_full, start_at, &spec.start_at, &error)) {
-      return Bad("start-at", absl::StrCat("'", start_at, "' is neither RFC 3339 nor Unix seconds"));
-    }
+    spec.start_at = *ParseStartAt(f.start_at);
     if (spec.start_at < absl::Now() - absl::Seconds(1)) {
       return Bad("start-at", absl::StrCat(absl::FormatTime(absl::RFC3339_sec, spec.start_at,
                                                            absl::UTCTimeZone()),
@@ -334,16 +385,16 @@ nlohmann::json SpecToJson(const Options& o) {
       {"warmup_seconds", absl::ToDoubleSeconds(spec.warmup)},
       {"rate", spec.rate},
       {"arrivals", spec.arrivals == engine::RunSpec::Arrivals::kPoisson ? "poisson" : "constant"},
-      {"tls", absl::GetFlag(FLAGS_tls)},
+      {"tls", o.flags.tls},
       {"ciphers", spec.tls.ciphers},
       {"groups", spec.tls.groups},
       {"sigalgs", spec.tls.sigalgs},
-      {"resume", absl::GetFlag(FLAGS_resume)},
+      {"resume", o.flags.resume},
       {"resume_ratio", spec.resume_ratio},
       {"servername", spec.tls.server_name},
       {"verify", verify()},
       {"ehlo", spec.smtp.ehlo_name},
-      {"after_tls", absl::GetFlag(FLAGS_after_tls).empty() ? "quit" : absl::GetFlag(FLAGS_after_tls)},
+      {"after_tls", o.flags.after_tls},
       {"source_addresses", spec.sources.size()},
       {"connect_timeout_seconds", absl::ToDoubleSeconds(spec.connect_timeout)},
       {"phase_timeout_seconds", absl::ToDoubleSeconds(spec.phase_timeout)},
@@ -372,11 +423,11 @@ report::Scenario ToScenario(const Options& o, const engine::RunResult& r,
                             const std::optional<server::ServerStats>& server) {
   report::Scenario s;
   auto or_default = [](const std::string& v) { return v.empty() ? std::string("default") : v; };
-  s.parameters = {{"version", absl::GetFlag(FLAGS_tls)},
+  s.parameters = {{"version", o.flags.tls},
                   {"suite", or_default(o.spec.tls.ciphers)},
                   {"group", or_default(o.spec.tls.groups)},
                   {"sigalg", or_default(o.spec.tls.sigalgs)},
-                  {"resumption", absl::GetFlag(FLAGS_resume)}};
+                  {"resumption", o.flags.resume}};
   s.name = absl::StrCat("TLS ", s.parameters["version"], " suites=", s.parameters["suite"],
                         " groups=", s.parameters["group"], " sigalgs=", s.parameters["sigalg"],
                         " resume=", s.parameters["resumption"]);
@@ -389,7 +440,6 @@ report::Scenario ToScenario(const Options& o, const engine::RunResult& r,
   s.client_cpu_seconds = r.client_cpu_seconds;
   s.client_cpu_user_seconds = r.client_cpu_user_seconds;
   s.client_cpu_system_seconds = r.client_cpu_system_seconds;
-  s.peak_rss_bytes = PeakRssBytes();
   s.target_rate = o.spec.rate;
   s.outcomes = r.outcomes;
   for (int p = 0; p < engine::kPhaseCount; ++p) {
@@ -411,6 +461,7 @@ report::Scenario ToScenario(const Options& o, const engine::RunResult& r,
     side.cpu_seconds = server->cpu_seconds;
     side.cpu_user_seconds = server->cpu_user_seconds;
     side.cpu_system_seconds = server->cpu_system_seconds;
+    side.seconds = server->seconds;
     s.server = side;
   }
   return s;
@@ -427,6 +478,8 @@ report::Result BuildResult(const Options& o, const engine::RunResult& r,
   result.target = o.spec.target.ToString();
   result.spec = SpecToJson(o);
   result.scenarios.push_back(ToScenario(o, r, server));
+  // Read once the result is built, so that it covers the merge too.
+  result.scenarios.back().peak_rss_bytes = PeakRssBytes();
   if (o.shard.has_value()) {
     result.shards.push_back(dist::SummarizeShare(result, o.shard->index, o.shard->count,
                                                  result.environment.hostname));
@@ -477,8 +530,11 @@ absl::StatusOr<engine::RunResult> Drive(const engine::RunSpec& spec, bool abort_
   absl::StatusOr<std::unique_ptr<engine::Engine>> engine = engine::Engine::Start(spec);
   if (!engine.ok()) return engine.status();
   int signals = 0;
+  absl::Time next_tick = absl::Now() + absl::Seconds(1);
   while (!(*engine)->Wait(absl::ZeroDuration())) {
-    int sig = WaitForStopSignal(absl::Seconds(1));
+    // Short waits, so the end of a short run is noticed at once; |tick| is
+    // still called once a second.
+    int sig = WaitForStopSignal(std::min(absl::Milliseconds(10), next_tick - absl::Now()));
     if (sig != 0) {
       ++signals;
       bool abort = abort_at_once || signals > 1;
@@ -487,6 +543,8 @@ absl::StatusOr<engine::RunResult> Drive(const engine::RunSpec& spec, bool abort_
                          : "stopping; sessions in flight get a short grace (again to abort them)");
       (*engine)->Stop(abort);
     }
+    if (sig == 0 && absl::Now() < next_tick) continue;
+    next_tick = absl::Now() + absl::Seconds(1);
     tick((*engine)->GetProgress());
   }
   return (*engine)->TakeResult();
@@ -561,7 +619,7 @@ int RunDistributed(Options& o) {
   if (!measured.ok()) return fail(measured.status().message());
   report::Result mine = BuildResult(o, *measured, std::nullopt);
   mine.shards[0].host = run.host();
-  if (std::string prefix = absl::GetFlag(FLAGS_rank_json); !prefix.empty()) {
+  if (std::string prefix = o.flags.rank_json; !prefix.empty()) {
     absl::Status s = report::WriteJsonFile(mine, absl::StrCat(prefix, ".", run.rank(), ".json"));
     if (!s.ok()) fail(absl::StrCat("--rank-json: ", s.message()));
   }
@@ -604,8 +662,15 @@ int RunDistributed(Options& o) {
 
 }  // namespace
 
-int RunBench(const std::vector<std::string>& args) {
-  absl::StatusOr<Options> parsed = ParseOptions(args);
+int RunBench(const std::vector<std::string>& argv) {
+  Flags f;
+  FlagSet flags(kName, "[smtp://HOST:PORT | smtps://HOST:PORT | tls://HOST:PORT]",
+                "Measures STARTTLS and TLS handshakes against a mail server (default: the "
+                "embedded one, started in this process on loopback).");
+  DeclareFlags(flags, f);
+  std::vector<std::string> args;
+  if (std::optional<int> exit = flags.Parse(argv, &args)) return *exit;
+  absl::StatusOr<Options> parsed = ParseOptions(flags, f, args);
   if (!parsed.ok()) {
     // Under mpirun every rank parses the same line: one message is enough.
     const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
@@ -652,7 +717,7 @@ int RunBench(const std::vector<std::string>& args) {
                spec.threads,
                spec.handshakes > 0 ? absl::StrCat(spec.handshakes, " handshakes").c_str()
                                    : absl::FormatDuration(spec.duration).c_str(),
-               absl::GetFlag(FLAGS_tls).c_str());
+               o.flags.tls.c_str());
 
   if (spec.start_at > absl::Now()) {
     std::fprintf(stderr, "waiting for the start at %s\n",
@@ -691,5 +756,10 @@ int RunBench(const std::vector<std::string>& args) {
   }
   return OutputResult(o, BuildResult(o, *result, server_stats));
 }
+
+MAILSHAKE_SUBCOMMAND(
+    "bench",
+    "measure STARTTLS and TLS handshakes against a mail server (default: the embedded one)",
+    RunBench);
 
 }  // namespace mailshake::cli

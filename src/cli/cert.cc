@@ -17,11 +17,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "src/cli/cli.h"
+#include "src/cli/flags.h"
 #include "src/net/address.h"
 #include "src/net/socket.h"
 #include "src/smtp/dialogue.h"
@@ -29,12 +29,6 @@
 #include "src/tls/tls.h"
 #include "src/x509/summary.h"
 #include "src/x509/x509.h"
-
-ABSL_FLAG(std::string, name, "",
-          "host name the certificate must be valid for (default: the host dialled; none for "
-          "a file)");
-ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
-          "deadline for each network step (connect, each reply, the handshake)");
 
 namespace mailshake::cli {
 namespace {
@@ -172,21 +166,35 @@ absl::StatusOr<Fetched> FetchChain(const net::Target& target, const std::string&
 
 }  // namespace
 
-int RunCert(const std::vector<std::string>& args) {
-  if (args.size() != 1) {
-    return UsageError(kName, "give one FILE (PEM or DER) or smtp://HOST:PORT or smtps://HOST:PORT");
-  }
-  absl::Duration timeout = absl::GetFlag(FLAGS_timeout);
-  if (timeout <= absl::ZeroDuration()) return UsageError(kName, "--timeout must be positive");
+int RunCert(const std::vector<std::string>& argv) {
+  std::string name, servername, json_path;
+  absl::Duration timeout = absl::Seconds(10);
+  FlagSet flags(kName, "FILE|smtp://HOST:PORT|smtps://HOST:PORT",
+                "What operators check about a certificate (root issuer, name, organization, "
+                "key strength, validity, SANs, signature algorithm, chain), from a PEM or DER "
+                "file or a live server.");
+  flags.Positional(1, 1);
+  flags.String("name", &name, "NAME",
+               "host name the certificate must be valid for (default: the host dialled; none "
+               "for a file)",
+               PrintableWord(253));
+  flags.Duration("timeout", &timeout, absl::Milliseconds(1), absl::Hours(1),
+                 "deadline for the whole exchange with a server (connect, SMTP, handshake)");
+  flags.String("servername", &servername, "NAME",
+               "SNI to send (default: the host dialled when it is a name, none for an address)",
+               CheckDnsName);
+  flags.OptionalValue("json", &json_path, "-", "FILE",
+                      "print the summary as JSON, to standard output or to FILE", CheckPath);
+  std::vector<std::string> args;
+  if (std::optional<int> exit = flags.Parse(argv, &args)) return *exit;
   x509::SummaryOptions options;
-  std::string name = absl::GetFlag(FLAGS_name);
   std::vector<std::string> ders;
   std::optional<Fetched> fetched;
   const std::string& what = args[0];
   if (absl::StartsWith(what, "smtp://") || absl::StartsWith(what, "smtps://")) {
     absl::StatusOr<net::Target> target = net::ParseTarget(what);
     if (!target.ok()) return UsageError(kName, target.status().message());
-    std::string sni = absl::GetFlag(FLAGS_servername);
+    std::string sni = servername;
     bool literal = net::SocketAddress::FromIp(target->host, 0).ok();
     if (sni.empty() && !literal) sni = target->host;
     if (name.empty()) name = target->host;
@@ -199,6 +207,9 @@ int RunCert(const std::vector<std::string>& args) {
     fetched = std::move(*f);
     ders = fetched->chain;
   } else {
+    if (flags.WasSet("servername")) return UsageError(kName, "--servername needs a server");
+    if (flags.WasSet("timeout")) return UsageError(kName, "--timeout needs a server");
+    if (absl::Status s = CheckReadableFile(what); !s.ok()) return UsageError(kName, s.message());
     absl::StatusOr<std::string> data = ReadFile(what);
     if (!data.ok()) return UsageError(kName, data.status().message());
     if (absl::StrContains(*data, "-----BEGIN")) {
@@ -225,7 +236,6 @@ int RunCert(const std::vector<std::string>& args) {
   }
   if (!name.empty()) options.host_name = name;
   x509::Summary summary = x509::Summarize(chain, options);
-  std::string json_path = absl::GetFlag(FLAGS_json);
   if (!json_path.empty()) {
     nlohmann::json j = x509::ToJson(summary);
     if (fetched.has_value()) {
@@ -252,5 +262,9 @@ int RunCert(const std::vector<std::string>& args) {
   }
   return 0;
 }
+
+MAILSHAKE_SUBCOMMAND("cert",
+                     "what operators check about a certificate, from a file or a live server",
+                     RunCert);
 
 }  // namespace mailshake::cli

@@ -1,38 +1,53 @@
 #ifndef MAILSHAKE_SRC_CLI_CLI_H_
 #define MAILSHAKE_SRC_CLI_CLI_H_
 
-// Shared pieces of the subcommands. Each subcommand lives in its own file
-// with its own ABSL_FLAGs and a Run function registered in main.cc.
+// Shared pieces of the subcommands.
+//
+// Adding a subcommand: write its logic in its own package, then a thin
+// src/cli/SUB.cc that declares its flags on a FlagSet (src/cli/flags.h),
+// parses its own argv and registers itself at file scope:
+//
+//   int RunFoo(const std::vector<std::string>& argv) { ... }
+//   MAILSHAKE_SUBCOMMAND("foo", "one line saying what foo does", RunFoo);
+//
+// and add SUB.cc to the mailshake binary's srcs. main.cc needs no change.
+// Exit statuses: 0 success, 1 the work failed (I/O, resources), 2 bad
+// flags or arguments (every usage path), 3 the work completed with failures
+// it reports.
 
 #include <csignal>
 #include <string>
 #include <vector>
 
-#include "absl/flags/declare.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-
-ABSL_DECLARE_FLAG(int, threads);
-ABSL_DECLARE_FLAG(std::string, ciphers);
-ABSL_DECLARE_FLAG(std::string, groups);
-ABSL_DECLARE_FLAG(std::string, after_tls);
-ABSL_DECLARE_FLAG(std::string, servername);
-ABSL_DECLARE_FLAG(std::string, json);
 
 namespace mailshake::cli {
 
 // mailshake's version, written into every result.
 inline constexpr char kMailshakeVersion[] = "0.1.0";
 
-// The file that defines the flags every subcommand may take.
-inline constexpr char kCommonFlagsFile[] = "src/cli/cli.cc";
+// A subcommand: its name, one line for `mailshake --help`, and its entry
+// point, which receives the words after the subcommand's name and returns
+// the process's exit status.
+struct Subcommand {
+  const char* name;
+  const char* summary;
+  int (*run)(const std::vector<std::string>& argv);
+};
 
-// Makes a std::vector<std::string> flag repeatable: absl keeps only the last
-// occurrence of a flag, so every "--NAME=V" and "--NAME V" in |args| is
-// replaced by one "--NAME=V1,V2,..." (stored in |*storage|, which must outlive
-// the parse). |args| keeps the order of everything else.
-void CombineRepeatedFlag(absl::string_view name, std::vector<char*>* args,
-                         std::string* storage);
+// RegisterSubcommand adds |sub| to the table main.cc dispatches on; it
+// returns true so that it can initialize a file-scope constant.
+bool RegisterSubcommand(Subcommand sub);
+
+// Subcommands returns every registered subcommand, sorted by name.
+std::vector<Subcommand> Subcommands();
+
+#define MAILSHAKE_SUBCOMMAND_CONCAT_(a, b) a##b
+#define MAILSHAKE_SUBCOMMAND_NAME_(line) MAILSHAKE_SUBCOMMAND_CONCAT_(kRegistered, line)
+#define MAILSHAKE_SUBCOMMAND(name, summary, run)                            \
+  [[maybe_unused]] static const bool MAILSHAKE_SUBCOMMAND_NAME_(__LINE__) = \
+      ::mailshake::cli::RegisterSubcommand({name, summary, run})
 
 // Blocks SIGINT and SIGTERM in the calling thread (call before starting
 // threads, which inherit the mask) so that |WaitForStopSignal| receives them.
@@ -43,14 +58,8 @@ void BlockStopSignals();
 int WaitForStopSignal(absl::Duration timeout);
 
 // Prints "mailshake SUBCOMMAND: MESSAGE" to stderr and returns exit code 2,
-// for bad flags and arguments.
+// for bad flags and arguments found after parsing.
 int UsageError(absl::string_view subcommand, absl::string_view message);
-
-// Subcommands. |args| are the positional arguments after the flags.
-int RunServe(const std::vector<std::string>& args);
-int RunBench(const std::vector<std::string>& args);
-int RunCert(const std::vector<std::string>& args);
-int RunMerge(const std::vector<std::string>& args);
 
 }  // namespace mailshake::cli
 

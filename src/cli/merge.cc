@@ -1,24 +1,37 @@
 // mailshake merge: the parts of a sharded run (bench --shard I/N) as one
-// exact result.
+// exact result (src/dist/merge.h).
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "src/cli/cli.h"
+#include "src/cli/flags.h"
 #include "src/dist/merge.h"
 #include "src/report/report.h"
 
-ABSL_FLAG(std::string, o, "", "write the merged result (mailshake.result/v1 JSON) to this file");
-
 namespace mailshake::cli {
+namespace {
 
-int RunMerge(const std::vector<std::string>& args) {
-  constexpr char kName[] = "merge";
-  std::string out = absl::GetFlag(FLAGS_o);
-  if (args.empty()) return UsageError(kName, "give the part files: merge PART.json... -o RUN.json");
+constexpr char kName[] = "merge";
+
+int RunMerge(const std::vector<std::string>& argv) {
+  std::string out;
+  FlagSet flags(kName, "PART.json... -o RUN.json",
+                "Merges the results of the shares of one run (bench --shard I/N) into one "
+                "exact result; refuses parts of different specs, overlapping or missing shares.");
+  flags.String("output", &out, "FILE", "where to write the merged result (also -o FILE)",
+               CheckPath);
+  flags.Positional(1, 100000);
+  // "-o FILE" is the usual spelling of --output.
+  std::vector<std::string> words = argv;
+  for (std::string& w : words) {
+    if (w == "-o") w = "--output";
+  }
+  std::vector<std::string> args;
+  if (std::optional<int> exit = flags.Parse(words, &args)) return *exit;
   if (out.empty()) return UsageError(kName, "-o RUN.json: where to write the merged result");
   std::vector<dist::Part> parts;
   for (const std::string& path : args) {
@@ -39,5 +52,11 @@ int RunMerge(const std::vector<std::string>& args) {
   }
   return 0;
 }
+
+}  // namespace
+
+MAILSHAKE_SUBCOMMAND("merge",
+                     "merge the results of the shares of one run (bench --shard I/N) exactly",
+                     RunMerge);
 
 }  // namespace mailshake::cli

@@ -30,6 +30,7 @@ namespace mailshake::engine {
 
 // Phases timed for each successful session. kTotal runs from the scheduled
 // start (open loop) or the connect (closed loop) to the end of the session.
+// A tls:// target has only kConnect, kTls and kTotal.
 enum Phase { kConnect, kBanner, kEhlo, kStartTls, kTls, kPostTls, kTotal, kPhaseCount };
 absl::string_view PhaseName(int phase);
 
@@ -101,9 +102,12 @@ struct RunResult {
   // Negotiated facts of successful handshakes.
   stats::CounterMap versions, cipher_suites, groups, signature_algorithms, resumption,
       peer_keys;
-  // CPU of the worker threads: user (BoringSSL and the engine) plus system
-  // (the kernel's TCP work, which on loopback includes much of the peer's
-  // packet processing).
+  // CPU of the worker threads over the recorded window (from the end of
+  // warm-up until the threads end, just after the last outcome), the window
+  // of the counts: user (BoringSSL and the engine) plus system (the kernel's
+  // TCP work, which on loopback includes much of the peer's packet
+  // processing). Sessions of the warm-up still in flight when it ends spend
+  // some of it; none is spent before.
   double client_cpu_seconds = 0;
   double client_cpu_user_seconds = 0;
   double client_cpu_system_seconds = 0;

@@ -1,5 +1,7 @@
 #include "src/engine/engine.h"
 
+#include <sched.h>
+
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -60,6 +62,28 @@ class EngineTest : public testing::Test {
   std::unique_ptr<server::Server> server_;
 };
 
+// Pins the calling thread, and so every thread it starts afterwards, to the
+// CPU it runs on; restores the previous mask when destroyed. With client and
+// server on one CPU, the server answers each flight while the client is still
+// inside the call that sent it, so the peer's whole flight is already waiting
+// when the client reads.
+class PinToOneCpu {
+ public:
+  PinToOneCpu() {
+    CPU_ZERO(&saved_);
+    sched_getaffinity(0, sizeof(saved_), &saved_);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    int cpu = sched_getcpu();
+    CPU_SET(cpu < 0 ? 0 : cpu, &one);
+    sched_setaffinity(0, sizeof(one), &one);
+  }
+  ~PinToOneCpu() { sched_setaffinity(0, sizeof(saved_), &saved_); }
+
+ private:
+  cpu_set_t saved_;
+};
+
 tls::Credential* EngineTest::credential_ = nullptr;
 
 TEST_F(EngineTest, StarttlsRunCompletesExactlyTheAskedHandshakes) {
@@ -84,6 +108,23 @@ TEST_F(EngineTest, ImplicitTlsSkipsTheStarttlsPhases) {
   EXPECT_EQ(r.succeeded, 40) << r.outcomes.ToJson().dump();
   EXPECT_EQ(r.phases.phase(kStartTls).Count(), 0);
   EXPECT_EQ(r.phases.phase(kTls).Count(), 40);
+}
+
+TEST_F(EngineTest, TlsTargetHandshakesAndClosesWithoutSmtp) {
+  StartServer();
+  RunSpec spec = Spec(/*implicit=*/true);
+  spec.target.tls_only = true;
+  RunResult r = RunToEnd(spec);
+  ExpectReconciled(r);
+  EXPECT_EQ(r.succeeded, 40) << r.outcomes.ToJson().dump();
+  EXPECT_EQ(r.versions.Get("TLSv1.3"), 40);
+  for (int p : {kConnect, kTls, kTotal}) EXPECT_EQ(r.phases.phase(p).Count(), 40) << PhaseName(p);
+  for (int p : {kBanner, kEhlo, kStartTls, kPostTls}) {
+    EXPECT_EQ(r.phases.phase(p).Count(), 0) << PhaseName(p);
+  }
+  EXPECT_EQ(server_->Stats().handshakes, 40u);
+  // The server never saw a command: every session ended at the client's close.
+  EXPECT_EQ(server_->Stats().closed.count("quit"), 0u);
 }
 
 TEST_F(EngineTest, ForcedTls12SuiteAndGroupAreNegotiated) {
@@ -169,6 +210,51 @@ TEST_F(EngineTest, StopEndsARunEarlyWithEveryAttemptAccountedFor) {
   ExpectReconciled(r);
   EXPECT_TRUE(r.interrupted);
   EXPECT_GT(r.succeeded, 0);
+}
+
+// A TLS handshake costs the client well over 50 us of CPU (key share,
+// signature check, key schedule), so no session's TLS phase can be shorter.
+constexpr int64_t kHandshakeFloorNs = 50 * 1000;
+
+TEST_F(EngineTest, EachPhaseGetsItsOwnTimeWhenThePeersFlightIsAlreadyWaiting) {
+  PinToOneCpu pin;
+  StartServer();
+  for (bool implicit : {false, true}) {
+    RunSpec spec = Spec(implicit);
+    spec.threads = 1;
+    spec.concurrency = 1;
+    spec.handshakes = 100;
+    RunResult r = RunToEnd(spec);
+    ExpectReconciled(r);
+    ASSERT_EQ(r.succeeded, 100) << r.outcomes.ToJson().dump();
+    const stats::LatencyHistogram& tls = r.phases.phase(kTls);
+    EXPECT_GE(tls.Min(), kHandshakeFloorNs) << "implicit=" << implicit;
+    EXPECT_GE(tls.ValueAtPercentile(50), kHandshakeFloorNs) << "implicit=" << implicit;
+    for (int p = 0; p < kTotal; ++p) {
+      const stats::LatencyHistogram& h = r.phases.phase(p);
+      if (h.Count() > 0) {
+        EXPECT_GT(h.Min(), 0) << PhaseName(p) << " implicit=" << implicit;
+      }
+    }
+  }
+}
+
+TEST_F(EngineTest, ClientCpuCoversTheMeasuredWindowOnly) {
+  StartServer();
+  RunSpec spec = Spec();
+  spec.threads = 1;
+  spec.concurrency = 2;
+  spec.warmup = absl::Seconds(2);  // busy: far more CPU than the counted part
+  spec.handshakes = 20;
+  RunResult r = RunToEnd(spec);
+  ExpectReconciled(r);
+  EXPECT_EQ(r.succeeded, 20);
+  EXPECT_GT(r.warmup_attempts, 20);
+  EXPECT_GT(r.client_cpu_seconds, 0);
+  // One thread cannot use more CPU than the wall-clock time it was measured
+  // over (plus the moment it takes to leave its loop).
+  EXPECT_LE(r.client_cpu_seconds, absl::ToDoubleSeconds(r.measured) + 0.05)
+      << "measured " << r.measured;
 }
 
 TEST(RunSpecTest, RejectsInconsistentSpecs) {

@@ -158,7 +158,7 @@ std::string SocketAddress::ToString() const {
 
 std::string Target::ToString() const {
   bool v6 = address.family() == AF_INET6 && host.find(':') != std::string::npos;
-  return absl::StrCat(implicit_tls ? "smtps://" : "smtp://", v6 ? "[" : "", host,
+  return absl::StrCat(tls_only ? "tls://" : implicit_tls ? "smtps://" : "smtp://", v6 ? "[" : "", host,
                       v6 ? "]" : "", ":", address.port());
 }
 
@@ -169,9 +169,13 @@ absl::StatusOr<Target> ParseTarget(absl::string_view url) {
     target.implicit_tls = false;
   } else if (absl::ConsumePrefix(&rest, "smtps://")) {
     target.implicit_tls = true;
+  } else if (absl::ConsumePrefix(&rest, "tls://")) {
+    target.implicit_tls = true;
+    target.tls_only = true;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "bad target '", url, "': expected smtp://HOST[:PORT] or smtps://HOST[:PORT]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad target '", url,
+                     "': expected smtp://HOST[:PORT], smtps://HOST[:PORT] or tls://HOST:PORT"));
   }
   absl::ConsumeSuffix(&rest, "/");
   uint16_t port = target.implicit_tls ? 465 : 25;
@@ -184,6 +188,9 @@ absl::StatusOr<Target> ParseTarget(absl::string_view url) {
     absl::StatusOr<uint16_t> p = ParsePort(port_text, url);
     if (!p.ok()) return p.status();
     port = *p;
+  } else if (target.tls_only) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad target '", url, "': tls:// needs a port (tls://HOST:PORT)"));
   } else if (absl::StartsWith(rest, "[") && absl::EndsWith(rest, "]")) {
     host = rest.substr(1, rest.size() - 2);
   }

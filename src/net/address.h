@@ -54,11 +54,14 @@ class SocketAddress {
   socklen_t length_;
 };
 
-// A target as users write it: smtp://HOST:PORT (STARTTLS) or smtps://HOST:PORT
-// (TLS from the first byte). The port defaults to 25 and 465. HOST keeps the
-// text as written (for SNI and name checks) and |address| the resolved literal.
+// A target as users write it: smtp://HOST:PORT (STARTTLS), smtps://HOST:PORT
+// (TLS from the first byte) or tls://HOST:PORT (a bare TLS handshake, no SMTP
+// at all: any TLS terminator). The port defaults to 25 and 465; tls:// needs
+// one. HOST keeps the text as written (for SNI and name checks) and |address|
+// the resolved literal.
 struct Target {
-  bool implicit_tls = false;
+  bool implicit_tls = false;  // true for smtps:// and tls://
+  bool tls_only = false;      // tls://: connect, handshake, close
   std::string host;
   SocketAddress address;
 

@@ -59,6 +59,19 @@ TEST(TargetTest, SchemesSelectStarttlsOrImplicitTlsAndDefaultPorts) {
   EXPECT_EQ(v6->ToString(), "smtp://[::1]:2525");
 }
 
+TEST(TargetTest, TlsSchemeIsABareHandshakeAndNeedsAPort) {
+  absl::StatusOr<Target> t = ParseTarget("tls://127.0.0.1:4433");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_TRUE(t->tls_only);
+  EXPECT_TRUE(t->implicit_tls);
+  EXPECT_EQ(t->address.port(), 4433);
+  EXPECT_EQ(t->ToString(), "tls://127.0.0.1:4433");
+  absl::StatusOr<Target> no_port = ParseTarget("tls://127.0.0.1");
+  ASSERT_FALSE(no_port.ok());
+  EXPECT_NE(no_port.status().message().find("needs a port"), absl::string_view::npos);
+  EXPECT_FALSE(ParseTarget("smtps://127.0.0.1")->tls_only);
+}
+
 TEST(TargetTest, LocalhostResolvesToLoopbackAndKeepsTheName) {
   absl::StatusOr<Target> t = ParseTarget("smtp://localhost:2525");
   ASSERT_TRUE(t.ok()) << t.status();

@@ -307,6 +307,8 @@ json ServerToJson(const ServerSide& server) {
   out["cpu_seconds"] = server.cpu_seconds;
   out["cpu_user_seconds"] = server.cpu_user_seconds;
   out["cpu_system_seconds"] = server.cpu_system_seconds;
+  out["seconds"] = server.seconds;
+  out["handshake_rate"] = Optional(ServerHandshakeRate(server));
   out["cpu_us_per_handshake"] = Optional(
       server.handshakes > 0
           ? std::optional<double>(server.cpu_seconds * 1e6 /
@@ -329,6 +331,14 @@ absl::StatusOr<ServerSide> ServerFromJson(const json& value,
                           in.NonNegativeNumber("cpu_user_seconds"));
   REPORT_ASSIGN_OR_RETURN(server.cpu_system_seconds,
                           in.NonNegativeNumber("cpu_system_seconds"));
+  // Added within v1: absent from older files.
+  if (in.Has("seconds")) {
+    REPORT_ASSIGN_OR_RETURN(server.seconds, in.NonNegativeNumber("seconds"));
+  }
+  if (in.Has("handshake_rate")) {
+    REPORT_RETURN_IF_ERROR(in.CheckDerived("handshake_rate", ServerHandshakeRate(server),
+                                           "handshakes / seconds"));
+  }
   REPORT_RETURN_IF_ERROR(in.CheckDerived(
       "cpu_us_per_handshake",
       server.handshakes > 0

@@ -209,6 +209,7 @@ TEST_F(JsonTest, RejectsMissingScenarioFieldsNamingTheScenario) {
   doc["scenarios"][1].erase("name");
   ExpectRejected(doc, {"scenarios[1]", "missing field \"name\""});
   for (const auto& item : ScenarioJson(1)["server"].items()) {
+    if (item.key() == "seconds" || item.key() == "handshake_rate") continue;  // added in v1
     json doc = doc_;
     doc["scenarios"][1]["server"].erase(item.key());
     ExpectRejected(
@@ -220,6 +221,25 @@ TEST_F(JsonTest, RejectsMissingScenarioFieldsNamingTheScenario) {
     ExpectRejected(
         doc, {"phases[2]", absl::StrCat("missing field \"", item.key(), "\"")});
   }
+}
+
+TEST_F(JsonTest, ReadsServerSidesWrittenBeforeTheirRateWasRecorded) {
+  json doc = doc_;
+  doc["scenarios"][1]["server"].erase("seconds");
+  doc["scenarios"][1]["server"].erase("handshake_rate");
+  absl::StatusOr<Result> back = FromJson(doc);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->scenarios[1].server->seconds, 0);
+  EXPECT_FALSE(ServerHandshakeRate(*back->scenarios[1].server).has_value());
+}
+
+TEST_F(JsonTest, ServerCpuComesWithTheRateItWasTakenAt) {
+  const json& server = ScenarioJson(1)["server"];
+  EXPECT_DOUBLE_EQ(server["seconds"].get<double>(), 10.5);
+  EXPECT_DOUBLE_EQ(server["handshake_rate"].get<double>(), 2050 / 10.5);
+  json doc = doc_;
+  doc["scenarios"][1]["server"]["handshake_rate"] = 1;
+  ExpectRejected(doc, {"handshake_rate", "handshakes / seconds"});
 }
 
 TEST_F(JsonTest, RejectsNegativeCounts) {

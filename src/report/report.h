@@ -102,7 +102,16 @@ struct ServerSide {
   // kernel's TCP work); their sum is at most |cpu_seconds|, 0 when unknown.
   double cpu_user_seconds = 0;
   double cpu_system_seconds = 0;
+  // Wall-clock seconds that the counts and CPU above cover (the server's
+  // life), so that its CPU per handshake comes with the rate it was taken
+  // at; 0 when unknown (files written before it was recorded).
+  double seconds = 0;
 };
+
+// ServerHandshakeRate returns handshakes / seconds of |server|, or nullopt
+// when its seconds are unknown. CPU per handshake depends on the rate
+// (idle wake-ups cost CPU too): relate CPU figures only at the same rate.
+std::optional<double> ServerHandshakeRate(const ServerSide& server);
 
 // Scenario is one trial of one combination of TLS parameters.
 //
@@ -133,14 +142,18 @@ struct Scenario {
 
   // Seconds from the end of warm-up to the last recorded outcome.
   double measured_seconds = 0;
-  // CPU time of the client's load threads over the whole run.
+  // CPU time of the client's load threads over the measured window (warm-up
+  // excluded), the window of |succeeded| and of HandshakeRate: CPU figures
+  // only compare at the same rate.
   double client_cpu_seconds = 0;
   // The same split into user and system time; their sum is at most
   // |client_cpu_seconds|, 0 when unknown.
   double client_cpu_user_seconds = 0;
   double client_cpu_system_seconds = 0;
   // Peak resident memory of the measuring process in bytes (VmHWM; with the
-  // embedded server it is in the same process), 0 when unknown.
+  // embedded server it is in the same process), read once the result was
+  // built (the run, the merge and the result model; not the text of the
+  // output files), 0 when unknown.
   int64_t peak_rss_bytes = 0;
   // Open loop: target attempts per second. 0 means closed loop.
   double target_rate = 0;
@@ -258,6 +271,11 @@ absl::Status WriteCsvFile(const Result& result, const std::string& path);
 // loop, the target against the achieved rate and the schedule lag. Columns
 // are aligned with spaces; there are no terminal escapes.
 std::string FormatTable(const Result& result);
+
+// FormatSignificant returns |v| with three significant digits in fixed
+// notation ("0.0512", "1.23", "45.6", "789"); values of 1000 and more keep
+// all their integer digits ("12346"). Non-finite values give "-".
+std::string FormatSignificant(double v);
 
 // MergeScenarios returns the scenario that |a| and |b| make together when
 // they ran concurrently (in different processes or on different machines)

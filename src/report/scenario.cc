@@ -124,6 +124,7 @@ absl::Status ValidateServer(const Scenario& s, const ServerSide& server) {
   REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "server resumed", server.resumed));
   REPORT_RETURN_IF_ERROR(CheckCpu(s, "server", "server cpu_", server.cpu_seconds,
                                   server.cpu_user_seconds, server.cpu_system_seconds));
+  REPORT_RETURN_IF_ERROR(CheckSeconds(s, "server seconds", server.seconds));
   if (server.resumed > server.handshakes) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s: the server resumed %d sessions but completed only %d handshakes",
@@ -173,6 +174,8 @@ absl::Status MergeInto(const Scenario& b, Scenario* m) {
     s.cpu_seconds += b.server->cpu_seconds;
     s.cpu_user_seconds += b.server->cpu_user_seconds;
     s.cpu_system_seconds += b.server->cpu_system_seconds;
+    // Side by side, like the client's measured time.
+    s.seconds = std::max(s.seconds, b.server->seconds);
   }
   // The two ran side by side: the load lasted as long as the longer one,
   // and both loads (and both processes' CPU) add up.
@@ -220,6 +223,10 @@ std::optional<double> HandshakeRate(const Scenario& scenario) {
 
 std::optional<double> AttemptRate(const Scenario& scenario) {
   return Ratio(scenario.attempted, scenario.measured_seconds);
+}
+
+std::optional<double> ServerHandshakeRate(const ServerSide& server) {
+  return Ratio(server.handshakes, server.seconds);
 }
 
 std::optional<double> HandshakesPerClientCpuSecond(const Scenario& scenario) {

@@ -18,12 +18,11 @@
 
 namespace mailshake {
 namespace report {
-namespace {
 
-// Significant formats |v| with three significant digits in fixed notation
+// FormatSignificant (report.h) formats |v| with three significant digits in fixed notation
 // ("0.0512", "1.23", "45.6", "789"); values of 1000 and more keep all their
 // integer digits ("12346"), since an exponent is hard to read in a table.
-std::string Significant(double v) {
+std::string FormatSignificant(double v) {
   if (!std::isfinite(v)) return "-";
   if (v == 0) return "0";
   const double magnitude = std::abs(v);
@@ -35,8 +34,10 @@ std::string Significant(double v) {
   return absl::StrFormat("%.*f", decimals, v);
 }
 
+namespace {
+
 std::string Milliseconds(int64_t ns) {
-  return Significant(static_cast<double>(ns) / 1e6);
+  return FormatSignificant(static_cast<double>(ns) / 1e6);
 }
 
 std::string Percent(int64_t part, int64_t whole) {
@@ -46,7 +47,7 @@ std::string Percent(int64_t part, int64_t whole) {
 }
 
 std::string OrDash(std::optional<double> v) {
-  return v.has_value() ? Significant(*v) : "-";
+  return v.has_value() ? FormatSignificant(*v) : "-";
 }
 
 // TextTable lays out rows of cells in aligned columns: the first
@@ -125,30 +126,31 @@ void AppendScenario(const Scenario& s, std::string* out) {
   }
   summary.AddRow(
       {"rate", absl::StrCat(OrDash(HandshakeRate(s)), " handshakes/s over ",
-                            Significant(s.measured_seconds), " s")});
+                            FormatSignificant(s.measured_seconds), " s")});
   summary.AddRow(
       {"client CPU",
        absl::StrCat(OrDash(HandshakesPerClientCpuSecond(s)),
                     " handshakes per CPU-second (",
-                    Significant(s.client_cpu_seconds), " CPU-seconds",
+                    FormatSignificant(s.client_cpu_seconds), " CPU-seconds",
                     s.client_cpu_user_seconds + s.client_cpu_system_seconds > 0
-                        ? absl::StrCat(": ", Significant(s.client_cpu_user_seconds), " user, ",
-                                       Significant(s.client_cpu_system_seconds), " system")
+                        ? absl::StrCat(": ", FormatSignificant(s.client_cpu_user_seconds), " user, ",
+                                       FormatSignificant(s.client_cpu_system_seconds), " system")
                         : "",
                     ")")});
   if (s.succeeded > 0 && s.client_cpu_seconds > 0) {
     summary.AddRow({"client cost",
-                    absl::StrCat(Significant(s.client_cpu_seconds * 1e6 /
+                    absl::StrCat(FormatSignificant(s.client_cpu_seconds * 1e6 /
                                              static_cast<double>(s.succeeded)),
-                                 " us CPU per handshake")});
+                                 " us CPU per handshake at ", OrDash(HandshakeRate(s)),
+                                 " handshakes/s")});
   }
   if (s.peak_rss_bytes > 0) {
-    summary.AddRow({"peak RSS", absl::StrCat(Significant(s.peak_rss_bytes / 1048576.0), " MiB")});
+    summary.AddRow({"peak RSS", absl::StrCat(FormatSignificant(s.peak_rss_bytes / 1048576.0), " MiB")});
   }
   if (s.target_rate > 0) {
     summary.AddRow(
         {"open loop",
-         absl::StrCat("target ", Significant(s.target_rate),
+         absl::StrCat("target ", FormatSignificant(s.target_rate),
                       " attempts/s, achieved ", OrDash(AttemptRate(s)), "/s")});
     const stats::LatencyHistogram& lag = s.schedule_lag;
     summary.AddRow(
@@ -161,17 +163,20 @@ void AppendScenario(const Scenario& s, std::string* out) {
     const ServerSide& server = *s.server;
     std::string line = absl::StrFormat(
         "%d handshakes (%d resumed), %s CPU-seconds", server.handshakes,
-        server.resumed, Significant(server.cpu_seconds));
+        server.resumed, FormatSignificant(server.cpu_seconds));
     if (server.handshakes > 0) {
       absl::StrAppend(&line, ", ",
-                      Significant(server.cpu_seconds * 1e6 /
+                      FormatSignificant(server.cpu_seconds * 1e6 /
                                   static_cast<double>(server.handshakes)),
                       " us CPU per handshake");
       if (server.cpu_user_seconds > 0) {
         absl::StrAppend(&line, " (",
-                        Significant(server.cpu_user_seconds * 1e6 /
+                        FormatSignificant(server.cpu_user_seconds * 1e6 /
                                     static_cast<double>(server.handshakes)),
                         " us user)");
+      }
+      if (std::optional<double> rate = ServerHandshakeRate(server); rate.has_value()) {
+        absl::StrAppend(&line, " at ", FormatSignificant(*rate), " handshakes/s");
       }
     }
     summary.AddRow({"server", std::move(line)});

@@ -122,6 +122,7 @@ Result SyntheticResult() {
   open_loop.parameters["version"] = "TLSv1.2";
   open_loop.interrupted = true;
   open_loop.server = ServerSide{2100, 2050, 0, 0.75};
+  open_loop.server->seconds = 10.5;
   result.scenarios.push_back(std::move(open_loop));
   // Two shares whose counts add up to the scenarios' (scale-out runs).
   int64_t attempted = 0, succeeded = 0;

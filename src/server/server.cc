@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <optional>
 #include <thread>
@@ -53,6 +54,7 @@ void ServerStats::Merge(const ServerStats& other) {
   cpu_seconds += other.cpu_seconds;
   cpu_user_seconds += other.cpu_user_seconds;
   cpu_system_seconds += other.cpu_system_seconds;
+  seconds = std::max(seconds, other.seconds);
   AddCounts(&closed, other.closed);
   AddCounts(&tls_failures, other.tls_failures);
   AddCounts(&versions, other.versions);
@@ -75,6 +77,10 @@ std::string ServerStats::ToString() const {
   if (handshakes > 0 && cpu_seconds > 0) {
     absl::StrAppendFormat(&out, ", %.1f us per handshake, %.0f handshakes per CPU-second",
                           cpu_seconds * 1e6 / handshakes, handshakes / cpu_seconds);
+    if (seconds > 0) {
+      absl::StrAppendFormat(&out, " (at %.0f handshakes/s over %.1f s)", handshakes / seconds,
+                            seconds);
+    }
   }
   absl::StrAppend(&out, "\n");
   auto section = [&out](absl::string_view title, const std::map<std::string, uint64_t>& m) {
@@ -585,6 +591,18 @@ void Server::Worker::AcceptAll(Listener* listener) {
   }
 }
 
+absl::Status CheckServedChain(const tls::Credential& credential) {
+  size_t bytes = 0;
+  for (const auto& b : credential.chain) bytes += CRYPTO_BUFFER_len(b.get());
+  if (credential.chain.size() > kMaxChainCertificates || bytes > kMaxChainOctets) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the certificate chain has ", credential.chain.size(), " certificates in ", bytes,
+        " octets; at most ", kMaxChainCertificates, " certificates and ", kMaxChainOctets,
+        " octets are served (clients refuse larger Certificate messages)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   if (options.listen.empty() && options.listen_implicit.empty()) {
     return absl::InvalidArgumentError("no listen address given");
@@ -599,6 +617,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   }
   if (options.max_connections < 1) {
     return absl::InvalidArgumentError("max_connections must be at least 1");
+  }
+  if (options.hostname.empty() || options.hostname.size() > kMaxHostnameOctets) {
+    return absl::InvalidArgumentError(absl::StrCat("the host name must be 1 to ",
+                                                   kMaxHostnameOctets, " octets"));
+  }
+  for (char c : options.hostname) {
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+      return absl::InvalidArgumentError(
+          "the host name must be printable ASCII without spaces (it goes on SMTP lines)");
+    }
+  }
+  for (const tls::Credential& c : options.tls.credentials) {
+    if (absl::Status s = CheckServedChain(c); !s.ok()) return s;
   }
   if (options.threads <= 0) {
     options.threads = std::max(1u, std::thread::hardware_concurrency());
@@ -641,6 +672,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
     return s;
   }
   int64_t start_ns = net::MonotonicNanos();
+  server->start_ns_ = start_ns;
   for (size_t i = 0; i < server->workers_.size(); ++i) server->workers_[i]->StartThread(i, start_ns);
   return server;
 }
@@ -650,11 +682,16 @@ Server::~Server() { Stop(); }
 void Server::Stop() {
   for (auto& worker : workers_) worker->RequestStop();
   for (auto& worker : workers_) worker->Join();
+  int64_t expected = 0;
+  stop_ns_.compare_exchange_strong(expected, net::MonotonicNanos());
 }
 
 ServerStats Server::Stats() const {
   ServerStats total;
   for (const auto& worker : workers_) total.Merge(worker->Snapshot());
+  int64_t end_ns = stop_ns_.load();
+  if (end_ns == 0) end_ns = net::MonotonicNanos();
+  total.seconds = static_cast<double>(end_ns - start_ns_) / 1e9;
   return total;
 }
 

@@ -25,6 +25,18 @@
 
 namespace mailshake::server {
 
+// Limits Server::Start enforces on its options: the host name goes into the
+// banner and EHLO reply (a reply line holds 512 octets), and a chain larger
+// than this makes clients (OpenSSL's limit is 100 KiB) refuse every
+// handshake.
+inline constexpr size_t kMaxHostnameOctets = 255;
+inline constexpr size_t kMaxChainCertificates = 16;
+inline constexpr size_t kMaxChainOctets = 64 * 1024;
+
+// CheckServedChain returns InvalidArgument when |credential|'s chain is over
+// kMaxChainCertificates or kMaxChainOctets (Server::Start refuses it).
+absl::Status CheckServedChain(const tls::Credential& credential);
+
 struct ServerOptions {
   // Listeners that speak plaintext SMTP and offer STARTTLS (ports 25, 587).
   std::vector<net::SocketAddress> listen;
@@ -73,6 +85,10 @@ struct ServerStats {
   // (0 before).
   double cpu_user_seconds = 0;
   double cpu_system_seconds = 0;
+  // Wall-clock seconds from the start to the stop (or to now while running):
+  // the window the counts and CPU cover, so CPU per handshake comes with its
+  // rate. Merging keeps the longer window (threads run side by side).
+  double seconds = 0;
   // How connections ended: "quit", "after_tls_close", "client_closed",
   // "reset", "timeout_tls", "timeout_command", "timeout_data",
   // "tls_failed", "too_many_errors", "io_error", "shutdown".
@@ -120,6 +136,8 @@ class Server {
   Server() = default;
 
   ServerOptions options_;
+  int64_t start_ns_ = 0;
+  std::atomic<int64_t> stop_ns_{0};  // 0 while running
   std::atomic<int> open_total_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<net::SocketAddress> starttls_;

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -50,13 +51,19 @@ bool IsEhloKeyword(absl::string_view s) {
   return true;
 }
 
-void AddAuthMechanisms(absl::string_view params, EhloExtensions* out) {
+// AddAuthMechanisms appends the mechanisms of |params| not already in
+// |*seen| (upper-cased). A hash set keeps the cost linear in the reply: a
+// hostile 64 KiB EHLO reply can list about 30,000 mechanisms, and comparing
+// each against every earlier one cost about 300 ms of client CPU.
+void AddAuthMechanisms(absl::string_view params,
+                       absl::flat_hash_set<std::string>* seen,
+                       EhloExtensions* out) {
   for (absl::string_view mech :
        absl::StrSplit(params, ' ', absl::SkipEmpty())) {
     std::string upper = absl::AsciiStrToUpper(mech);
-    bool seen = false;
-    for (const std::string& m : out->auth_mechanisms) seen |= m == upper;
-    if (!seen) out->auth_mechanisms.push_back(std::move(upper));
+    if (seen->insert(upper).second) {
+      out->auth_mechanisms.push_back(std::move(upper));
+    }
   }
 }
 
@@ -246,6 +253,7 @@ EhloExtensions ParseEhlo(const Reply& reply) {
   if (reply.lines.empty()) return out;
   const absl::string_view first = reply.lines[0];
   out.domain = std::string(first.substr(0, first.find(' ')));
+  absl::flat_hash_set<std::string> auth_seen;
   for (size_t i = 1; i < reply.lines.size(); ++i) {
     const absl::string_view line = reply.lines[i];
     const size_t space = line.find(' ');
@@ -256,7 +264,7 @@ EhloExtensions ParseEhlo(const Reply& reply) {
     // to the standard one.
     if (absl::StartsWithIgnoreCase(keyword, "AUTH=")) {
       out.auth = true;
-      AddAuthMechanisms(line.substr(5), &out);
+      AddAuthMechanisms(line.substr(5), &auth_seen, &out);
       continue;
     }
     if (!IsEhloKeyword(keyword)) {
@@ -280,7 +288,7 @@ EhloExtensions ParseEhlo(const Reply& reply) {
       out.dsn = true;
     } else if (absl::EqualsIgnoreCase(keyword, "AUTH")) {
       out.auth = true;
-      AddAuthMechanisms(params, &out);
+      AddAuthMechanisms(params, &auth_seen, &out);
     } else if (absl::EqualsIgnoreCase(keyword, "SIZE")) {
       uint64_t limit = 0;
       const bool digits_only =

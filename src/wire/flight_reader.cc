@@ -61,8 +61,9 @@ int BitLength(CBS cbs) {
   return static_cast<int>((n - i - 1) * 8) + top;
 }
 
-// Printable evidence for bytes that are not TLS.
-std::string Printable(absl::string_view bytes) {
+}  // namespace
+
+std::string PrintableBytes(absl::string_view bytes) {
   std::string out;
   for (char c : bytes.substr(0, 64)) {
     unsigned char u = static_cast<unsigned char>(c);
@@ -74,8 +75,6 @@ std::string Printable(absl::string_view bytes) {
   }
   return out;
 }
-
-}  // namespace
 
 const char* ReplyKindName(ReplyKind kind) {
   switch (kind) {
@@ -267,10 +266,10 @@ void FlightReader::Add(absl::string_view bytes) {
   }
   // Bytes beyond the flight limit are never buffered: what fits is read
   // (the hello may be in it), then the flight ends as oversized.
-  size_t room = limits_.max_flight_bytes - std::min(flight_.bytes, limits_.max_flight_bytes);
+  size_t room = limits_.max_flight_bytes - std::min(received_, limits_.max_flight_bytes);
   bool over = bytes.size() > room;
   if (over) bytes = bytes.substr(0, room);
-  flight_.bytes += bytes.size();
+  received_ += bytes.size();
   pending_.append(bytes.data(), bytes.size());
   ProcessRecords();
   if (over && !done_) {
@@ -282,15 +281,14 @@ void FlightReader::Add(absl::string_view bytes) {
 void FlightReader::Finish() {
   if (done_) return;
   done_ = true;
-  if (flight_.kind == ReplyKind::kIncomplete && !flight_.hello.has_value() &&
-      flight_.bytes == 0) {
+  if (flight_.kind == ReplyKind::kIncomplete && !flight_.hello.has_value() && received_ == 0) {
     return;  // nothing at all: the caller reports silence or EOF
   }
   flight_.truncated = true;
   if (!flight_.hello.has_value() && flight_.kind == ReplyKind::kIncomplete) {
     // Some bytes, no ServerHello: a truncated record or message.
     flight_.kind = ReplyKind::kMalformed;
-    flight_.problem = absl::StrCat("connection ended after ", flight_.bytes,
+    flight_.problem = absl::StrCat("connection ended after ", received_,
                                    " bytes without a complete ServerHello");
   }
 }
@@ -308,16 +306,16 @@ void FlightReader::ProcessRecords() {
         if (r[2] == 4 || r[2] == 0) {
           Fail(ReplyKind::kSslv2, absl::StrFormat("SSLv2 record, message type %d", r[2]));
         } else {
-          Fail(ReplyKind::kNotTls, "not TLS: " + Printable(pending_));
+          Fail(ReplyKind::kNotTls, "not TLS");
         }
         return;
       }
       if (r[0] < kRecordChangeCipherSpec || r[0] > kRecordApplicationData) {
-        Fail(ReplyKind::kNotTls, "not TLS: " + Printable(pending_));
+        Fail(ReplyKind::kNotTls, "not TLS");
         return;
       }
       if (left >= 2 && r[1] != 3) {
-        Fail(ReplyKind::kNotTls, "not TLS: " + Printable(pending_));
+        Fail(ReplyKind::kNotTls, "not TLS");
         return;
       }
     }
@@ -337,6 +335,7 @@ void FlightReader::ProcessRecords() {
     if (flight_.record_version == 0) flight_.record_version = version;
     absl::string_view payload(reinterpret_cast<const char*>(r + 5), length);
     offset += 5 + length;
+    flight_.bytes += 5 + length;
     switch (type) {
       case kRecordAlert: {
         if (length < 2) {

@@ -128,6 +128,10 @@ enum class ReplyKind : uint8_t {
 
 const char* ReplyKindName(ReplyKind kind);
 
+// PrintableBytes returns at most the first 64 bytes of |bytes| with
+// everything outside printable ASCII (and backslash) as \xHH, for evidence.
+std::string PrintableBytes(absl::string_view bytes);
+
 struct Alert {
   uint8_t level = 0;        // 1 warning, 2 fatal
   uint8_t description = 0;  // see AlertName
@@ -191,8 +195,9 @@ struct ServerKeyExchange {
 struct ServerFlight {
   ReplyKind kind = ReplyKind::kIncomplete;
   // Set for kMalformed/kNotTls/kOversized: what was wrong, for evidence.
+  // It depends only on the bytes, never on how they were cut into reads.
   std::string problem;
-  // First bytes received (at most 64), for evidence.
+  // First bytes received (at most 64), for evidence (see PrintableBytes).
   std::string first_bytes;
   uint16_t record_version = 0;  // of the first record
   // The alert that ended the flight (or came instead of it), if any.
@@ -211,7 +216,9 @@ struct ServerFlight {
   bool server_hello_done = false;
   // Handshake message types in order of arrival (at most 32 kept).
   std::vector<uint8_t> message_types;
-  // Total bytes consumed.
+  // Bytes of the complete records read, up to the one that ended the flight
+  // (a record that broke a rule is not counted). Like every field here it
+  // does not depend on how the bytes were cut into reads.
   size_t bytes = 0;
   // The peer closed (or Finish was called) before the flight ended.
   bool truncated = false;
@@ -255,6 +262,7 @@ class FlightReader {
   ServerFlight flight_;
   std::string pending_;    // bytes of an incomplete record
   std::string handshake_;  // handshake bytes not yet forming whole messages
+  size_t received_ = 0;    // bytes taken by Add (at most max_flight_bytes)
   bool done_ = false;
 };
 

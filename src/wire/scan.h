@@ -178,6 +178,15 @@ struct ScanResult {
 // server does is always reported inside ScanResult.
 absl::StatusOr<ScanResult> Scan(const ScanOptions& options);
 
+// DefaultHello returns the hello the scanner starts from for |version|
+// (kSsl3..kTls13): for SSL 3.0 no extensions and the renegotiation SCSV; for
+// TLS 1.0-1.2 SNI (when |server_name| is not empty), every catalog group
+// valid at |version|, every signature scheme, ec_point_formats,
+// renegotiation_info, extended_master_secret, session_ticket and
+// status_request; for TLS 1.3 supported_versions, an X25519 key share and a
+// 32-byte session id. |cipher_suites| is left empty for the caller.
+ClientHelloSpec DefaultHello(uint16_t version, absl::string_view server_name);
+
 // ExchangeHello writes |hello| to |fd| and reads the first flight until it is
 // complete, the peer closes, or |deadline| passes. The socket is made
 // non-blocking. Returns the outcome and fills |*flight|. Exposed so the probe

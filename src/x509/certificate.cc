@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -704,6 +705,7 @@ absl::Status Parser::ParseExtensions(Cursor in, Certificate* cert) {
   if (in.empty()) {
     return Error(kField, in.Offset(), "empty Extensions SEQUENCE");
   }
+  absl::flat_hash_set<std::string> seen_oids;
   while (!in.empty()) {
     if (cert->extensions.size() == kMaxExtensions) {
       return Error(kField, in.Offset(),
@@ -719,10 +721,10 @@ absl::Status Parser::ParseExtensions(Cursor in, Certificate* cert) {
     const absl::string_view name = ExtensionName(*oid);
     const std::string field =
         absl::StrCat(kField, ".", name.empty() ? *oid : std::string(name));
-    for (const Extension& seen : cert->extensions) {
-      if (seen.oid == *oid) {
-        return Error(field, offset, "duplicate extension");
-      }
+    // A set, not a scan of the earlier extensions: the check stays linear
+    // in the number of extensions.
+    if (!seen_oids.insert(*oid).second) {
+      return Error(field, offset, "duplicate extension");
     }
     Extension& out = cert->extensions.emplace_back();
     out.oid = *oid;
@@ -800,9 +802,28 @@ absl::Status Parser::ParseGeneralName(Cursor* in, absl::string_view field,
       out->ip = std::string(bytes);
       return absl::OkStatus();
     }
-    case CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 0:
-      out->value = "otherName";
+    case CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 0: {
+      // OtherName ::= SEQUENCE { type-id OBJECT IDENTIFIER,
+      //                           value [0] EXPLICIT ANY DEFINED BY type-id }
+      // (IMPLICIT: these are the contents of the [0]). Checked so that what
+      // we accept is an OtherName a consumer can decode.
+      Cursor inner{contents, base_};
+      absl::StatusOr<std::string> type_id =
+          der::ReadOid(&inner, absl::StrCat(field, ".otherName.type-id"));
+      if (!type_id.ok()) return type_id.status();
+      const std::string value_field = absl::StrCat(field, ".otherName.value");
+      Cursor value, any;
+      MAILSHAKE_X509_RETURN_IF_ERROR(ReadElement(
+          &inner, kContext0 | CBS_ASN1_CONSTRUCTED, value_field, &value));
+      MAILSHAKE_X509_RETURN_IF_ERROR(der::ExpectEnd(inner, field));
+      if (value.empty()) {
+        return Error(value_field, value.Offset(), "otherName value is empty");
+      }
+      MAILSHAKE_X509_RETURN_IF_ERROR(
+          der::ReadOptionalParameters(&value, value_field, &any));
+      out->value = absl::StrCat("otherName:", *type_id);
       break;
+    }
     case CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 3:
       out->value = "x400Address";
       break;
@@ -815,9 +836,55 @@ absl::Status Parser::ParseGeneralName(Cursor* in, absl::string_view field,
       out->value = absl::StrCat("directoryName:", name.ToString());
       break;
     }
-    case CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 5:
-      out->value = "ediPartyName";
+    case CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 5: {
+      // EDIPartyName ::= SEQUENCE { nameAssigner [0] DirectoryString OPTIONAL,
+      //                             partyName    [1] DirectoryString }
+      // (IMPLICIT; the [0] and [1] are EXPLICIT because DirectoryString is a
+      // CHOICE).
+      Cursor inner{contents, base_};
+      std::string party;
+      for (const unsigned item : {0u, 1u}) {
+        const unsigned item_tag =
+            CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | item;
+        if (item == 0 && !der::PeekTag(inner, item_tag)) continue;
+        const std::string item_field = absl::StrCat(
+            field, item == 0 ? ".ediPartyName.nameAssigner"
+                             : ".ediPartyName.partyName");
+        Cursor explicit_item;
+        MAILSHAKE_X509_RETURN_IF_ERROR(
+            ReadElement(&inner, item_tag, item_field, &explicit_item));
+        const size_t string_offset = explicit_item.Offset();
+        CBS string;
+        unsigned string_tag;
+        size_t string_header;
+        if (!CBS_get_any_asn1_element(&explicit_item.cbs, &string,
+                                      &string_tag, &string_header)) {
+          Cursor unused;
+          return ReadElement(&explicit_item, 0, item_field, &unused);
+        }
+        MAILSHAKE_X509_RETURN_IF_ERROR(
+            der::ExpectEnd(explicit_item, item_field));
+        if (string_tag != CBS_ASN1_T61STRING &&
+            string_tag != CBS_ASN1_PRINTABLESTRING &&
+            string_tag != CBS_ASN1_UNIVERSALSTRING &&
+            string_tag != CBS_ASN1_UTF8STRING &&
+            string_tag != CBS_ASN1_BMPSTRING) {
+          return Error(item_field, string_offset,
+                       absl::StrCat("not a DirectoryString: ",
+                                    der::DescribeTag(string_tag)));
+        }
+        CBS_skip(&string, string_header);
+        absl::StatusOr<std::string> decoded =
+            der::DecodeString(string_tag, View(string));
+        if (!decoded.ok()) {
+          return Error(item_field, string_offset, decoded.status().message());
+        }
+        party = *std::move(decoded);
+      }
+      MAILSHAKE_X509_RETURN_IF_ERROR(der::ExpectEnd(inner, field));
+      out->value = absl::StrCat("ediPartyName:", party);
       break;
+    }
     case CBS_ASN1_CONTEXT_SPECIFIC | 8: {
       absl::StatusOr<std::string> oid = der::OidToText(bytes);
       if (!oid.ok()) return Error(field, offset, oid.status().message());

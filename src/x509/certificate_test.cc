@@ -507,6 +507,83 @@ TEST_F(EditedCertificateTest, AcceptsExactlyTheSanLimit) {
   EXPECT_EQ(cert->subject_alt_names.size(), kMaxSubjectAltNames);
 }
 
+// SetSans replaces the subjectAltName extension's GeneralNames.
+void SetSans(DerNode* extensions, std::vector<DerNode> names) {
+  extensions->children.back().children.back().contents =
+      EncodeDerTree(Constructed(CBS_ASN1_SEQUENCE, std::move(names)));
+}
+
+constexpr unsigned kOtherName = CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED;
+constexpr unsigned kEdiPartyName =
+    CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 5;
+constexpr unsigned kExplicit0 = CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED;
+constexpr unsigned kExplicit1 =
+    CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 1;
+// 1.3.6.1.5.5.7.8.7 (id-on-dnsSRV), an otherName type-id.
+const std::string kSrvOid("\x2b\x06\x01\x05\x05\x07\x08\x07", 8);
+
+TEST_F(EditedCertificateTest, AcceptsAWellFormedOtherName) {
+  SetSans(&Extensions(),
+          {Constructed(kOtherName,
+                       {Primitive(CBS_ASN1_OBJECT, kSrvOid),
+                        Constructed(kExplicit0, {Primitive(CBS_ASN1_IA5STRING,
+                                                           "_smtp.example")})})});
+  absl::StatusOr<Certificate> cert = Reparse();
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  ASSERT_EQ(cert->subject_alt_names.size(), 1u);
+  EXPECT_EQ(cert->subject_alt_names[0].value, "otherName:1.3.6.1.5.5.7.8.7");
+}
+
+// Found by x509_differential_fuzzer replaying x509_fuzzer's corpus: an
+// otherName holding a bare string was accepted, BoringSSL cannot decode it.
+TEST_F(EditedCertificateTest, RejectsAnOtherNameThatIsNotAnOtherName) {
+  SetSans(&Extensions(),
+          {Primitive(CBS_ASN1_CONTEXT_SPECIFIC | 2, "mx.example.com"),
+           DerNode{kOtherName, "", {}}});
+  ExpectError("otherName.type-id");
+  SetSans(&Extensions(), {Constructed(kOtherName, {Primitive(
+                                                       CBS_ASN1_OBJECT, kSrvOid)})});
+  ExpectError("otherName.value");
+  SetSans(&Extensions(),
+          {Constructed(kOtherName, {Primitive(CBS_ASN1_OBJECT, kSrvOid),
+                                    Constructed(kExplicit0, {})})});
+  ExpectError("otherName value is empty");
+  SetSans(&Extensions(),
+          {Constructed(kOtherName,
+                       {Primitive(CBS_ASN1_OBJECT, kSrvOid),
+                        Constructed(kExplicit0,
+                                    {Primitive(CBS_ASN1_BOOLEAN, "\x01")})})});
+  ExpectError("BOOLEAN must be one octet");
+}
+
+TEST_F(EditedCertificateTest, AcceptsAWellFormedEdiPartyName) {
+  SetSans(&Extensions(),
+          {Constructed(kEdiPartyName,
+                       {Constructed(kExplicit0, {Primitive(
+                                                    CBS_ASN1_PRINTABLESTRING,
+                                                    "Assigner")}),
+                        Constructed(kExplicit1, {Primitive(CBS_ASN1_UTF8STRING,
+                                                           "Party")})})});
+  absl::StatusOr<Certificate> cert = Reparse();
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  ASSERT_EQ(cert->subject_alt_names.size(), 1u);
+  EXPECT_EQ(cert->subject_alt_names[0].value, "ediPartyName:Party");
+}
+
+TEST_F(EditedCertificateTest, RejectsAnEdiPartyNameWithoutAPartyName) {
+  SetSans(&Extensions(),
+          {Constructed(kEdiPartyName,
+                       {Constructed(kExplicit0, {Primitive(
+                                                    CBS_ASN1_PRINTABLESTRING,
+                                                    "Assigner")})})});
+  ExpectError("ediPartyName.partyName");
+  SetSans(&Extensions(),
+          {Constructed(kEdiPartyName,
+                       {Constructed(kExplicit1, {Primitive(CBS_ASN1_IA5STRING,
+                                                           "Party")})})});
+  ExpectError("not a DirectoryString");
+}
+
 TEST_F(EditedCertificateTest, RejectsMoreThan64Rdns) {
   DerNode& subject = TbsField(5);
   while (subject.children.size() <= kMaxRdns) {

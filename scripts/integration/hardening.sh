@@ -1,0 +1,120 @@
+# What an attacker or a careless user does to the command line and output
+# files: every numeric flag given inf/nan/huge values, foreign flags, CR LF in
+# strings, bad files, output to devices, FIFOs, symlinks and pipes that
+# close early. Each case must end in the documented exit status with one
+# clear message, never a crash, a hang or a lost result.
+source "$(dirname "$0")/lib.bash"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+M="$MAILSHAKE_BIN"
+
+# usage_error WHAT REGEX CMD...: CMD must exit 2 within 10 s and say REGEX on
+# stderr in one line, with nothing on stdout.
+usage_error() {
+  local what="$1" regex="$2"; shift 2
+  local rc=0
+  timeout 10 "$@" >"$work/ue.out" 2>"$work/ue.err" || rc=$?
+  [ "$rc" -eq 2 ] || { cat "$work/ue.err" >&2; fail "$what: exit $rc, want 2: $*"; }
+  grep -Eq -- "$regex" "$work/ue.err" || { cat "$work/ue.err" >&2; fail "$what: no /$regex/ on stderr"; }
+  [ "$(wc -l <"$work/ue.err")" -le 2 ] || { cat "$work/ue.err" >&2; fail "$what: more than one message"; }
+  [ ! -s "$work/ue.out" ] || fail "$what: printed on stdout: $(head -c 200 "$work/ue.out")"
+}
+
+usage_error "rate below its range" "--rate: .*0.01" "$M" bench --rate 1e-12
+usage_error "resume ratio over 1" "--resume-ratio" "$M" bench --resume-ratio 1.5
+usage_error "duration with handshakes" "not both" "$M" bench --duration 1s --handshakes 10
+
+# --- flags of other subcommands, unknown flags and missing values.
+usage_error "serve --json" "'--json' is not a flag of 'serve'" "$M" serve --json x
+usage_error "cert --ciphers" "not a flag of 'cert'" "$M" cert --ciphers AES "$root/testdata/x509/leaf-rsa2048.pem"
+usage_error "cert --groups" "not a flag of 'cert'" "$M" cert --groups X25519 "$root/testdata/x509/leaf-rsa2048.pem"
+usage_error "bench --hostname" "not a flag of 'bench'" "$M" bench --hostname x
+usage_error "bench --bogus" "not a flag of 'bench'" "$M" bench --bogus
+usage_error "single dash" "unknown flag" "$M" bench -x
+usage_error "missing value" "--duration needs a value" "$M" bench --duration
+usage_error "flag twice" "more than once" "$M" bench --threads 1 --threads 2
+usage_error "two targets" "unexpected argument" "$M" bench smtp://127.0.0.1:1 smtp://127.0.0.1:2
+usage_error "serve argument" "takes no arguments" "$M" serve extra
+usage_error "bad choice" "--verify: .*one of none, chain, name" "$M" bench --verify maybe
+usage_error "bad TLS version" "--tls" "$M" bench --tls 1.4
+rc=0; "$M" nosuch >/dev/null 2>"$work/nosuch.err" || rc=$?
+expect_eq "unknown subcommand exit" "$rc" 2
+expect_line "$work/nosuch.err" "unknown subcommand 'nosuch'"
+
+# --- --help: exit 0, own flags only, with ranges and defaults.
+for sub in bench serve cert; do
+  "$M" "$sub" --help >"$work/help.$sub" 2>"$work/help.err" || fail "$sub --help exited non-zero"
+  [ ! -s "$work/help.err" ] || fail "$sub --help wrote to stderr"
+  expect_line "$work/help.$sub" "^usage: mailshake $sub"
+done
+expect_line "$work/help.bench" "^  --concurrency N"
+expect_line "$work/help.bench" "an integer from 0 to 1000000; default: 0"
+expect_line "$work/help.serve" "^  --hostname NAME"
+expect_line "$work/help.cert" "^  --json\[=FILE\]"
+! grep -q -- "--hostname" "$work/help.bench" || fail "bench --help lists serve's --hostname"
+! grep -Eq -- "--(json|concurrency|servername)" "$work/help.serve" || fail "serve --help lists foreign flags"
+! grep -Eq -- "--(ciphers|groups|threads)" "$work/help.cert" || fail "cert --help lists foreign flags"
+! grep -q "bench:\|serve:" "$work/help.cert" || fail "cert --help has other subcommands' meanings"
+
+# --- strings that would reach the wire or break limits.
+usage_error "CR LF in --ehlo" "--ehlo: .*control" "$M" bench --ehlo $'a.test\r\nQUIT'
+usage_error "space in --ehlo" "--ehlo" "$M" bench --ehlo "a b"
+usage_error "--ehlo over 255" "--ehlo: .*octets" "$M" bench --ehlo "$(head -c 300 /dev/zero | tr '\0' a)"
+usage_error "CR LF in --hostname" "--hostname" "$M" serve --hostname $'mx.test\r\n250 x'
+usage_error "600-octet --hostname" "--hostname: .*253" "$M" serve --hostname "$(head -c 600 /dev/zero | tr '\0' a)"
+usage_error "300-octet --servername" "--servername: .*253" "$M" bench --servername "$(head -c 300 /dev/zero | tr '\0' a)"
+usage_error "--servername not a name" "--servername" "$M" bench --servername "a b"
+usage_error "--servername literal" "--servername: .*IP" "$M" bench --servername 127.0.0.1
+usage_error "LF in cert --name" "--name" "$M" cert --name $'a\nb' "$root/testdata/x509/leaf-rsa2048.pem"
+
+# --- files named by flags.
+usage_error "--ca directory" "--ca: .*directory" "$M" bench --verify chain --ca /
+usage_error "--ca missing" "--ca: .*cannot read" "$M" bench --verify chain --ca "$work/none.pem"
+usage_error "--ca device" "--ca: .*not a regular file" "$M" bench --verify chain --ca /dev/zero
+printf 'not a certificate\n' >"$work/junk.pem"
+usage_error "--ca junk" "--ca" "$M" bench --verify chain --ca "$work/junk.pem"
+usage_error "--verify without --ca" "--verify: needs --ca" "$M" bench --verify name
+usage_error "--cert directory" "--cert: .*directory" "$M" serve --cert / --key /
+usage_error "cert FILE directory" "directory" "$M" cert /
+usage_error "cert FILE missing" "cannot read" "$M" cert "$work/none.pem"
+# A chain clients would refuse is refused at start.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=big.test \
+  -days 2 -keyout "$work/big.key" -out "$work/leaf.pem" 2>/dev/null || fail "openssl req failed"
+for _ in $(seq 1 100); do cat "$work/leaf.pem"; done >"$work/big.pem"
+usage_error "oversized chain" "--cert: .*100 certificates" "$M" serve --listen 127.0.0.1:0 --cert "$work/big.pem" --key "$work/big.key"
+
+# --- legacy TLS versions are documented and work end to end.
+grep -q "RFC 8996" "$work/help.serve" || fail "serve --help does not document legacy versions"
+grep -q "1.0" "$work/help.bench" || fail "bench --help does not document --tls 1.0"
+start_server --tls-min 1.0 --tls-max 1.1
+bench_run "$work/legacy.json" "smtp://127.0.0.1:$smtp_port" --tls 1.0,1.1 --handshakes 20 --concurrency 2
+expect_eq "legacy handshakes" "$(jq_py "$work/legacy.json" 'd["scenarios"][0]["succeeded"]')" 20
+expect_eq "legacy version reported" "$(jq_py "$work/legacy.json" 'list(d["scenarios"][0]["negotiated"]["versions"])')" "['TLSv1.1']"
+stop_server
+
+# --- a short run takes as long as its work, not a second more.
+start=$(date +%s%N)
+"$M" bench --handshakes 10 --concurrency 2 --threads 1 --embedded-threads 1 --progress off >/dev/null 2>&1 || fail "short bench failed"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms" -lt 900 ] || fail "a 10-handshake bench took $ms ms (the CLI waits for signals in 1 s steps?)"
+echo "short bench: $ms ms"
+
+# --- every numeric flag of every subcommand refuses non-finite, negative,
+# overflowing and junk values, naming the flag and its range.
+bench_numeric="threads concurrency duration handshakes warmup rate resume-ratio connect-timeout phase-timeout seed embedded-threads"
+serve_numeric="threads max-connections tls-timeout command-timeout data-timeout max-message-size stall-after stall-for stall-delay stats-interval"
+cert_numeric="timeout"
+for sub in bench serve cert; do
+  eval "flags=\$${sub}_numeric"
+  for flag in $flags; do
+    for value in inf nan -1 1e400 99999999999999999999999 abc; do
+      args=("$sub" "--$flag" "$value")
+      [ "$sub" = cert ] && args+=("$root/testdata/x509/leaf-rsa2048.pem")
+      usage_error "$sub --$flag '$value'" "--$flag" "$M" "${args[@]}"
+    done
+    for value in -inf ""; do
+      usage_error "$sub --$flag='$value'" "--$flag" "$M" "$sub" "--$flag=$value" \
+        $([ "$sub" = cert ] && echo "$root/testdata/x509/leaf-rsa2048.pem")
+    done
+  done
+done
+echo "hardening: ok"

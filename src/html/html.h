@@ -1,0 +1,61 @@
+// The HTML report: one self-contained page that draws what one or more
+// `mailshake.result/v1` files measured (what `mailshake report`,
+// `bench --html` and `matrix --html` write).
+//
+// The page works offline and makes no request: its style and its one small
+// script are inline and allowed by hash in a Content-Security-Policy that
+// forbids every network source, and the charts are SVG written here (no
+// charting library). Every string that comes from a result file is escaped,
+// since result files may come from anywhere.
+//
+// Charts, each with its data as a table beside it: the per-phase latency
+// percentile spectrum on HdrHistogram's log 1/(1-p) axis (from the
+// histograms' buckets, every run overlaid), handshakes per second over time
+// with failures stacked and the open-loop target, latency percentiles over
+// time (from the per-second histograms of the `total` phase), outcomes,
+// negotiated parameters and, for several scenarios or trials, the scenario ×
+// metric view with confidence intervals sorted by cost. Environment and spec
+// head the page.
+//
+// Example:
+//
+//   std::vector<html::Run> runs = {{"before", *old_result},
+//                                  {"after", *new_result}};
+//   std::string page = html::RenderReport(runs);
+
+#ifndef MAILSHAKE_SRC_HTML_HTML_H_
+#define MAILSHAKE_SRC_HTML_HTML_H_
+
+#include <string>
+#include <vector>
+
+#include "src/report/report.h"
+
+namespace mailshake {
+namespace html {
+
+// Run is one result file to draw, under the label legends and tables use.
+struct Run {
+  std::string label;
+  report::Result result;
+};
+
+// RenderReport returns the page for |runs| (drawn in this order, overlaid
+// where a chart holds several). Runs without scenarios, scenarios without
+// successes and empty histograms are shown as such ("no data"), never as an
+// empty chart. It never fails.
+std::string RenderReport(const std::vector<Run>& runs);
+
+// kChartsDrawnAttribute is the attribute the page's script sets on <body>
+// once loaded: how many charts have marks with a non-empty bounding box.
+// kChartsAttribute holds how many charts the page has, and kErrorsId is the
+// id of the element where the script lists script errors and
+// Content-Security-Policy violations (hidden while there are none).
+inline constexpr char kChartsDrawnAttribute[] = "data-charts-drawn";
+inline constexpr char kChartsAttribute[] = "data-charts";
+inline constexpr char kErrorsId[] = "page-errors";
+
+}  // namespace html
+}  // namespace mailshake
+
+#endif  // MAILSHAKE_SRC_HTML_HTML_H_

@@ -1,0 +1,477 @@
+// The scanner against `openssl s_server` (OpenSSL 3) on loopback, configured
+// with known versions, suites, groups and preference, and against hostile
+// peers (silence, garbage, resets) from a tiny in-test server.
+
+#include "src/wire/scan.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_format.h"
+#include "gtest/gtest.h"
+#include "src/net/address.h"
+#include "src/net/socket.h"
+#include "src/tls/tls.h"
+#include "src/wire/testing.h"
+
+extern char** environ;
+
+namespace mailshake::wire {
+namespace {
+
+// Connects to 127.0.0.1:|port| by |deadline|.
+absl::StatusOr<net::UniqueFd> ConnectLoopback(uint16_t port, absl::Time deadline) {
+  net::SocketAddress address = net::SocketAddress::FromIpv4(0x7f000001, port);
+  int error = 0;
+  net::UniqueFd fd = net::StartConnect(address, nullptr, &error);
+  if (!fd.valid()) return absl::UnavailableError(absl::StrCat("connect: ", strerror(error)));
+  pollfd pfd{fd.get(), POLLOUT, 0};
+  int ms = static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
+  if (poll(&pfd, 1, ms < 0 ? 0 : ms) != 1) return absl::DeadlineExceededError("connect timeout");
+  if (int e = net::TakeSocketError(fd.get()); e != 0) {
+    return absl::UnavailableError(absl::StrCat("connect: ", strerror(e)));
+  }
+  return fd;
+}
+
+uint16_t FreePort() {
+  absl::StatusOr<net::UniqueFd> l =
+      net::Listen(net::SocketAddress::FromIpv4(0x7f000001, 0), 1, false);
+  EXPECT_TRUE(l.ok());
+  return net::LocalAddress(l->get())->port();
+}
+
+std::string TempDir() {
+  const char* t = std::getenv("TEST_TMPDIR");
+  return t != nullptr ? t : "/tmp";
+}
+
+void WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream(path, std::ios::binary) << data;
+}
+
+// OpenSslServer runs `timeout 120 openssl s_server` with |args| on a free
+// loopback port; the destructor kills it (it also dies by itself).
+class OpenSslServer {
+ public:
+  explicit OpenSslServer(std::vector<std::string> args) : port_(FreePort()) {
+    std::vector<std::string> argv = {"timeout", "120", "openssl", "s_server", "-accept",
+                                     absl::StrCat("127.0.0.1:", port_), "-quiet"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> cargv;
+    for (std::string& a : argv) cargv.push_back(&a[0]);
+    cargv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    // The machine's openssl.cnf would raise the floor (MinProtocol, SECLEVEL).
+    std::vector<std::string> env = {"OPENSSL_CONF=/dev/null", "PATH=/usr/bin:/bin"};
+    std::vector<char*> cenv;
+    for (std::string& e : env) cenv.push_back(&e[0]);
+    cenv.push_back(nullptr);
+    int rc = posix_spawnp(&pid_, "timeout", &actions, nullptr, cargv.data(), cenv.data());
+    posix_spawn_file_actions_destroy(&actions);
+    EXPECT_EQ(rc, 0);
+    // Wait until it listens.
+    for (int i = 0; i < 200; i++) {
+      absl::StatusOr<net::UniqueFd> fd =
+          ConnectLoopback(port_, absl::Now() + absl::Milliseconds(100));
+      if (fd.ok()) {
+        ready_ = true;
+        break;
+      }
+      usleep(20000);
+    }
+  }
+  ~OpenSslServer() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool ready() const { return ready_; }
+  uint16_t port() const { return port_; }
+
+ private:
+  uint16_t port_;
+  pid_t pid_ = -1;
+  bool ready_ = false;
+};
+
+class Credentials {
+ public:
+  Credentials() {
+    dir_ = TempDir();
+    absl::StatusOr<tls::Credential> rsa = tls::GenerateSelfSigned(tls::KeyType::kRsa2048, "mx.test");
+    EXPECT_TRUE(rsa.ok());
+    cert_ = dir_ + "/rsa.crt";
+    key_ = dir_ + "/rsa.key";
+    WriteFile(cert_, *tls::ChainToPem(*rsa));
+    WriteFile(key_, *tls::PrivateKeyToPem(*rsa));
+    dh_ = dir_ + "/ffdhe2048.pem";
+    std::string cmd = "OPENSSL_CONF=/dev/null openssl genpkey -genparam -algorithm DH "
+                      "-pkeyopt dh_param:ffdhe2048 -out " + dh_ + " 2>/dev/null";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+  }
+  std::vector<std::string> Args() const { return {"-cert", cert_, "-key", key_}; }
+  const std::string& dh() const { return dh_; }
+
+ private:
+  std::string dir_, cert_, key_, dh_;
+};
+
+const Credentials& Creds() {
+  static const Credentials* c = new Credentials();
+  return *c;
+}
+
+ScanOptions OptionsFor(uint16_t port) {
+  ScanOptions o;
+  o.connect = [port](absl::Time deadline) { return ConnectLoopback(port, deadline); };
+  o.server_name = "mx.test";
+  o.connect_timeout = absl::Seconds(2);
+  o.read_timeout = absl::Seconds(2);
+  return o;
+}
+
+const VersionFinding& Version(const ScanResult& r, uint16_t v) {
+  for (const VersionFinding& f : r.versions) {
+    if (f.version == v) return f;
+  }
+  static VersionFinding none;
+  return none;
+}
+
+const SuiteFinding* Suites(const ScanResult& r, uint16_t v) {
+  for (const SuiteFinding& f : r.suites) {
+    if (f.version == v) return &f;
+  }
+  return nullptr;
+}
+
+const GroupFinding* GroupsAt(const ScanResult& r, uint16_t v) {
+  for (const GroupFinding& f : r.groups) {
+    if (f.version == v) return &f;
+  }
+  return nullptr;
+}
+
+std::string Describe(const ScanResult& r) {
+  std::string out;
+  for (const Exchange& e : r.exchanges) {
+    absl::StrAppend(&out, e.index, " ", e.purpose, ": ", OutcomeName(e.outcome), " ", e.detail,
+                    " v=", VersionName(e.version), absl::StrFormat(" suite=0x%04x", e.cipher_suite),
+                    " group=", e.group, "\n");
+  }
+  return out;
+}
+
+TEST(ScanTest, ModernServerWithServerPreference) {
+  std::vector<std::string> args = Creds().Args();
+  for (const char* a :
+       {"-no_tls1", "-no_tls1_1", "-cipher",
+        "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256",
+        "-ciphersuites", "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256", "-groups",
+        "P-256:X25519", "-serverpref"}) {
+    args.push_back(a);
+  }
+  OpenSslServer server(args);
+  ASSERT_TRUE(server.ready());
+  absl::StatusOr<ScanResult> r = Scan(OptionsFor(server.port()));
+  ASSERT_TRUE(r.ok()) << r.status();
+  SCOPED_TRACE(Describe(*r));
+  EXPECT_FALSE(r->aborted) << r->abort_reason;
+  EXPECT_TRUE(r->conditions.empty());
+  EXPECT_EQ(Version(*r, kSsl3).accepted, Tri::kNo);
+  EXPECT_EQ(Version(*r, kTls10).accepted, Tri::kNo);
+  EXPECT_EQ(Version(*r, kTls11).accepted, Tri::kNo);
+  EXPECT_EQ(Version(*r, kTls12).accepted, Tri::kYes);
+  EXPECT_EQ(Version(*r, kTls13).accepted, Tri::kYes);
+  const SuiteFinding* s12 = Suites(*r, kTls12);
+  ASSERT_NE(s12, nullptr);
+  EXPECT_EQ(s12->order, Preference::kServer);
+  EXPECT_EQ(s12->accepted, (std::vector<uint16_t>{0xcca8, 0xc030, 0xc02f}));
+  EXPECT_TRUE(s12->complete);
+  const SuiteFinding* s13 = Suites(*r, kTls13);
+  ASSERT_NE(s13, nullptr);
+  EXPECT_EQ(s13->order, Preference::kServer);
+  EXPECT_EQ(s13->accepted, (std::vector<uint16_t>{0x1302, 0x1303}));
+  const GroupFinding* g13 = GroupsAt(*r, kTls13);
+  ASSERT_NE(g13, nullptr);
+  // OpenSSL names the HelloRetryRequest group from its own list.
+  EXPECT_EQ(g13->accepted, (std::vector<uint16_t>{23, 29}));
+  EXPECT_EQ(g13->order, Preference::kServer);
+  EXPECT_EQ(g13->preferred, 23);
+  const GroupFinding* g12 = GroupsAt(*r, kTls12);
+  ASSERT_NE(g12, nullptr);
+  EXPECT_EQ(g12->accepted, (std::vector<uint16_t>{23, 29}));
+  EXPECT_EQ(g12->order, Preference::kServer);
+  ASSERT_EQ(r->signature_algorithms.size(), 1u);
+  EXPECT_EQ(r->signature_algorithms[0].accepts_sha1, Tri::kNo);
+  EXPECT_EQ(r->signature_algorithms[0].sha1_only, Tri::kNo);
+  EXPECT_FALSE(r->signature_algorithms[0].accepted.empty());
+  EXPECT_EQ(r->secure_renegotiation.value, Tri::kYes);
+  EXPECT_EQ(r->extended_master_secret.value, Tri::kYes);
+  EXPECT_EQ(r->compression.value, Tri::kNo);
+  EXPECT_EQ(r->fallback_scsv.value, Tri::kYes);
+  EXPECT_EQ(r->certificates.size(), 1u);
+  EXPECT_TRUE(r->dh_p_bits.empty());
+  std::printf("modern s_server scan: %zu exchanges in %s (connections=1)\n", r->exchanges.size(),
+              absl::FormatDuration(r->elapsed).c_str());
+}
+
+TEST(ScanTest, LegacyServerWithDheAndClientPreference) {
+  std::vector<std::string> args = Creds().Args();
+  for (const std::string& a :
+       {std::string("-min_protocol"), std::string("TLSv1"), std::string("-no_tls1_3"),
+        std::string("-cipher"),
+        std::string("DHE-RSA-AES128-SHA:AES128-SHA:ECDHE-RSA-AES256-SHA:CAMELLIA128-SHA:"
+                    "ARIA128-GCM-SHA256:@SECLEVEL=0"),
+        std::string("-dhparam"), Creds().dh()}) {
+    args.push_back(a);
+  }
+  OpenSslServer server(args);
+  ASSERT_TRUE(server.ready());
+  absl::StatusOr<ScanResult> r = Scan(OptionsFor(server.port()));
+  ASSERT_TRUE(r.ok()) << r.status();
+  SCOPED_TRACE(Describe(*r));
+  EXPECT_FALSE(r->aborted) << r->abort_reason;
+  EXPECT_EQ(Version(*r, kSsl3).accepted, Tri::kNo);
+  EXPECT_EQ(Version(*r, kTls13).accepted, Tri::kNo);
+  for (uint16_t v : {kTls10, kTls11, kTls12}) {
+    EXPECT_EQ(Version(*r, v).accepted, Tri::kYes) << VersionName(v);
+    const SuiteFinding* s = Suites(*r, v);
+    ASSERT_NE(s, nullptr) << VersionName(v);
+    std::set<uint16_t> expected = {0x0033, 0x002f, 0xc014, 0x0041};
+    if (v == kTls12) expected.insert(0xc050);  // ARIA-GCM is TLS 1.2 only
+    EXPECT_EQ(std::set<uint16_t>(s->accepted.begin(), s->accepted.end()), expected)
+        << VersionName(v);
+    EXPECT_EQ(s->order, Preference::kClient) << VersionName(v);
+  }
+  EXPECT_EQ(r->dh_p_bits, std::vector<uint16_t>{2048});
+  EXPECT_EQ(r->fallback_scsv.value, Tri::kYes);
+  const GroupFinding* g12 = GroupsAt(*r, kTls12);
+  ASSERT_NE(g12, nullptr);
+  EXPECT_EQ(g12->order, Preference::kClient);
+  // OpenSSL 3.0's default curves.
+  EXPECT_EQ(std::set<uint16_t>(g12->accepted.begin(), g12->accepted.end()),
+            (std::set<uint16_t>{23, 24, 25, 29, 30}));
+  ASSERT_EQ(r->signature_algorithms.size(), 1u);
+  EXPECT_EQ(r->signature_algorithms[0].sha1_only, Tri::kYes);  // SECLEVEL=0
+  EXPECT_EQ(r->signature_algorithms[0].accepts_sha1, Tri::kYes);
+}
+
+TEST(ScanTest, DheSuitesAndFfdheGroupsInServerOrder) {
+  std::vector<std::string> args = Creds().Args();
+  for (const std::string& a :
+       {std::string("-no_tls1"), std::string("-no_tls1_1"), std::string("-cipher"),
+        std::string("DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256"),
+        std::string("-ciphersuites"), std::string("TLS_AES_128_GCM_SHA256"), std::string("-groups"),
+        std::string("ffdhe3072:ffdhe2048:X25519"), std::string("-serverpref"),
+        std::string("-dhparam"), Creds().dh()}) {
+    args.push_back(a);
+  }
+  OpenSslServer server(args);
+  ASSERT_TRUE(server.ready());
+  absl::StatusOr<ScanResult> r = Scan(OptionsFor(server.port()));
+  ASSERT_TRUE(r.ok()) << r.status();
+  SCOPED_TRACE(Describe(*r));
+  EXPECT_FALSE(r->aborted) << r->abort_reason;
+  const SuiteFinding* s12 = Suites(*r, kTls12);
+  ASSERT_NE(s12, nullptr);
+  EXPECT_EQ(s12->accepted, (std::vector<uint16_t>{0x009f, 0xccaa, 0x009e}));
+  EXPECT_EQ(s12->order, Preference::kServer);
+  EXPECT_EQ(r->dh_p_bits, std::vector<uint16_t>{2048});
+  const SuiteFinding* s13 = Suites(*r, kTls13);
+  ASSERT_NE(s13, nullptr);
+  EXPECT_EQ(s13->accepted, std::vector<uint16_t>{0x1301});
+  const GroupFinding* g13 = GroupsAt(*r, kTls13);
+  ASSERT_NE(g13, nullptr);
+  EXPECT_EQ(g13->accepted, (std::vector<uint16_t>{257, 256, 29}));
+  EXPECT_EQ(g13->order, Preference::kServer);
+  // No ECDHE suite at TLS 1.2: no curve to enumerate there.
+  EXPECT_EQ(GroupsAt(*r, kTls12)->accepted.size(), 0u);
+}
+
+TEST(ScanTest, ParallelConnectionsFindTheSameAnswers) {
+  std::vector<std::string> args = Creds().Args();
+  for (const char* a : {"-cipher", "ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA:ECDHE-RSA-AES128-SHA",
+                        "-serverpref", "-min_protocol", "TLSv1.2"}) {
+    args.push_back(a);
+  }
+  OpenSslServer server(args);
+  ASSERT_TRUE(server.ready());
+  ScanOptions o = OptionsFor(server.port());
+  absl::StatusOr<ScanResult> one = Scan(o);
+  o.connections = 4;
+  absl::StatusOr<ScanResult> four = Scan(o);
+  ASSERT_TRUE(one.ok() && four.ok());
+  SCOPED_TRACE(Describe(*four));
+  for (uint16_t v : {kSsl3, kTls10, kTls11, kTls12, kTls13}) {
+    EXPECT_EQ(Version(*one, v).accepted, Version(*four, v).accepted) << VersionName(v);
+  }
+  ASSERT_NE(Suites(*four, kTls12), nullptr);
+  EXPECT_EQ(Suites(*four, kTls12)->accepted, (std::vector<uint16_t>{0xc030, 0x002f, 0xc013}));
+  EXPECT_EQ(Suites(*one, kTls12)->accepted, Suites(*four, kTls12)->accepted);
+  EXPECT_EQ(Suites(*one, kTls13)->accepted.size(), Suites(*four, kTls13)->accepted.size());
+}
+
+TEST(ScanTest, RejectsBadOptions) {
+  ScanOptions o;
+  EXPECT_FALSE(Scan(o).ok());
+  o = OptionsFor(1);
+  o.connections = 0;
+  EXPECT_FALSE(Scan(o).ok());
+  o = OptionsFor(1);
+  o.versions = {0x0305};
+  EXPECT_FALSE(Scan(o).ok());
+}
+
+// A hostile peer on loopback: |reply| is written after the ClientHello
+// arrives (empty: silence until closed; "RST": reset).
+class HostilePeer {
+ public:
+  explicit HostilePeer(std::string reply) : reply_(std::move(reply)) {
+    absl::StatusOr<net::UniqueFd> l =
+        net::Listen(net::SocketAddress::FromIpv4(0x7f000001, 0), 16, false);
+    EXPECT_TRUE(l.ok());
+    listener_ = std::move(*l);
+    port_ = net::LocalAddress(listener_.get())->port();
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~HostilePeer() {
+    stop_ = true;
+    thread_.join();
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  void Serve() {
+    std::vector<net::UniqueFd> open;
+    while (!stop_) {
+      pollfd pfd{listener_.get(), POLLIN, 0};
+      if (poll(&pfd, 1, 20) != 1) continue;
+      net::UniqueFd fd(net::AcceptNonBlocking(listener_.get()));
+      if (!fd.valid()) continue;
+      char buf[4096];
+      pollfd in{fd.get(), POLLIN, 0};
+      poll(&in, 1, 1000);
+      (void)!recv(fd.get(), buf, sizeof(buf), 0);
+      absl::string_view reply = reply_;
+      if (reply_ == "RST") {
+        net::SetLingerZero(fd.get());
+        continue;  // closing sends RST
+      }
+      if (absl::ConsumePrefix(&reply, "DRIBBLE:")) {
+        // A tarpit: one byte every 50 ms until the client goes away.
+        for (char c : reply) {
+          if (stop_ || send(fd.get(), &c, 1, MSG_NOSIGNAL) != 1) break;
+          usleep(50000);
+        }
+        continue;
+      }
+      if (!reply.empty()) (void)!send(fd.get(), reply.data(), reply.size(), MSG_NOSIGNAL);
+      open.push_back(std::move(fd));  // keep silent peers open
+    }
+  }
+
+  std::string reply_;
+  net::UniqueFd listener_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+ScanResult ScanHostile(const std::string& reply) {
+  HostilePeer peer(reply);
+  ScanOptions o = OptionsFor(peer.port());
+  o.read_timeout = absl::Milliseconds(200);
+  absl::StatusOr<ScanResult> r = Scan(o);
+  EXPECT_TRUE(r.ok());
+  return *r;
+}
+
+void ExpectNothingAccepted(const ScanResult& r) {
+  for (const VersionFinding& v : r.versions) {
+    EXPECT_NE(v.accepted, Tri::kYes) << VersionName(v.version);
+  }
+  EXPECT_TRUE(r.suites.empty());
+}
+
+TEST(ScanHostileTest, SilenceIsATimeoutAndStopsTheScan) {
+  absl::Time t0 = absl::Now();
+  ScanResult r = ScanHostile("");
+  ExpectNothingAccepted(r);
+  EXPECT_TRUE(r.aborted);
+  ASSERT_FALSE(r.exchanges.empty());
+  EXPECT_EQ(r.exchanges[0].outcome, Outcome::kTimeout);
+  EXPECT_LT(absl::Now() - t0, absl::Seconds(5));
+}
+
+TEST(ScanHostileTest, SmtpReplyIsNotTls) {
+  ScanResult r = ScanHostile("421 4.7.0 Try again later\r\n");
+  ExpectNothingAccepted(r);
+  ASSERT_FALSE(r.exchanges.empty());
+  EXPECT_EQ(r.exchanges[0].outcome, Outcome::kNotTls);
+  EXPECT_NE(r.exchanges[0].detail.find("421"), std::string::npos);
+  EXPECT_EQ(Version(r, kTls13).accepted, Tri::kUnknown);
+}
+
+TEST(ScanHostileTest, ResetIsReported) {
+  ScanResult r = ScanHostile("RST");
+  ExpectNothingAccepted(r);
+  ASSERT_FALSE(r.exchanges.empty());
+  EXPECT_EQ(r.exchanges[0].outcome, Outcome::kReset);
+}
+
+TEST(ScanHostileTest, OversizedRecordIsReported) {
+  ScanResult r = ScanHostile(std::string("\x16\x03\x03\xff\xff", 5) + std::string(1000, 'a'));
+  ExpectNothingAccepted(r);
+  EXPECT_EQ(r.exchanges[0].outcome, Outcome::kOversized);
+}
+
+TEST(ScanHostileTest, TarpitNeverCountsAsAccepted) {
+  // A valid TLS 1.2 answer, but dribbled slower than the read deadline.
+  std::string flight = testing::Records(
+      22, kTls12,
+      testing::HandshakeMessage(2, testing::EncodeServerHello(testing::ServerHelloFor(kTls12, 0xc02f))) +
+          testing::HandshakeMessage(14, ""));
+  absl::Time t0 = absl::Now();
+  ScanResult r = ScanHostile("DRIBBLE:" + flight);
+  ExpectNothingAccepted(r);
+  ASSERT_FALSE(r.exchanges.empty());
+  EXPECT_EQ(r.exchanges[0].outcome, Outcome::kTimeout);
+  EXPECT_TRUE(r.aborted);
+  EXPECT_LT(absl::Now() - t0, absl::Seconds(5));
+}
+
+TEST(ScanHostileTest, RefusedConnectionsAbortQuickly) {
+  ScanOptions o = OptionsFor(FreePort());
+  absl::StatusOr<ScanResult> r = Scan(o);
+  ASSERT_TRUE(r.ok());
+  ExpectNothingAccepted(*r);
+  EXPECT_TRUE(r->aborted);
+  EXPECT_EQ(r->exchanges[0].outcome, Outcome::kConnectFailed);
+  EXPECT_EQ(static_cast<int>(r->exchanges.size()), o.max_consecutive_conditions);
+}
+
+}  // namespace
+}  // namespace mailshake::wire
