@@ -31,6 +31,7 @@
 #include "src/dist/mpi.h"
 #include "src/dist/split.h"
 #include "src/engine/engine.h"
+#include "src/html/html.h"
 #include "src/report/report.h"
 #include "src/server/server.h"
 #include "src/tls/tls.h"
@@ -90,7 +91,8 @@ struct Flags {
   absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration phase_timeout = absl::Seconds(10);
   std::string close = "rst";
-  std::string json, csv;
+  bool quickack = false;
+  std::string json, csv, html;
   std::string progress = "auto";
   int64_t seed = 1;
   std::string embedded_cert = "p256";
@@ -105,7 +107,7 @@ struct Options {
   std::optional<dist::ShardId> shard;
   bool distributed = false;
   Flags flags;
-  std::string json_path, csv_path, progress;
+  std::string json_path, csv_path, html_path, progress;
   bool embedded = false;
   tls::KeyType embedded_key = tls::KeyType::kEcdsaP256;
   int embedded_threads = 0;
@@ -180,12 +182,18 @@ void DeclareFlags(FlagSet& flags, Flags& f) {
                  "deadline for each later phase (banner, EHLO, STARTTLS, handshake, ...)");
   flags.Choice("close", &f.close, {"rst", "fin"},
                "how the client closes: rst (SO_LINGER 0, no TIME_WAIT left behind) or fin");
+  flags.Bool("quickack", &f.quickack,
+             "set TCP_QUICKACK on the client's sockets (never delay an ACK): separates a "
+             "server's TLS cost from a Nagle/delayed-ACK stall of ~40 ms in some phase");
   flags.String("json", &f.json, "FILE",
                "write the result (mailshake.result/v1) to FILE; '-': standard output, and "
                "everything else goes to standard error",
                CheckPath);
   flags.String("csv", &f.csv, "FILE",
                "write the per-second time series to FILE ('-': standard output)", CheckPath);
+  flags.String("html", &f.html, "FILE",
+               "write this run's report page (as `mailshake report` draws it) to FILE",
+               CheckPath);
   flags.Choice("progress", &f.progress, {"auto", "plain", "off"},
                "progress once a second on stderr: auto (redrawn line on a terminal, plain "
                "lines otherwise), plain or off");
@@ -288,13 +296,20 @@ absl::StatusOr<Options> ParseOptions(const FlagSet& flags, const Flags& f,
   spec.connect_timeout = f.connect_timeout;
   spec.phase_timeout = f.phase_timeout;
   spec.close_with_rst = f.close == "rst";
+  spec.quickack = f.quickack;
   spec.seed = static_cast<uint64_t>(f.seed);
 
   o.json_path = f.json;
   o.csv_path = f.csv;
+  o.html_path = f.html;
   if (!o.json_path.empty() && o.json_path == o.csv_path) {
     return absl::InvalidArgumentError(
         absl::StrCat("--json and --csv name the same file '", o.json_path, "'"));
+  }
+  if (!o.html_path.empty() && (o.html_path == o.json_path || o.html_path == o.csv_path)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--html and --", o.html_path == o.json_path ? "json" : "csv", " name the same file '",
+        o.html_path, "'"));
   }
   o.progress = f.progress;
   o.embedded_key = *tls::ParseKeyType(f.embedded_cert);
@@ -399,6 +414,7 @@ nlohmann::json SpecToJson(const Options& o) {
       {"connect_timeout_seconds", absl::ToDoubleSeconds(spec.connect_timeout)},
       {"phase_timeout_seconds", absl::ToDoubleSeconds(spec.phase_timeout)},
       {"close", spec.close_with_rst ? "rst" : "fin"},
+      {"quickack", spec.quickack},
       {"seed", spec.seed},
       {"embedded_server", o.embedded},
   };
@@ -512,6 +528,13 @@ int OutputResult(const Options& o, const report::Result& result) {
     absl::Status s = report::WriteCsvFile(result, o.csv_path);
     if (!s.ok()) {
       std::fprintf(stderr, "mailshake bench: --csv: %s\n", std::string(s.message()).c_str());
+      rc = 1;
+    }
+  }
+  if (!o.html_path.empty()) {
+    absl::Status s = html::WriteReport(o.html_path, html::RenderReport({{"bench", result}}));
+    if (!s.ok()) {
+      std::fprintf(stderr, "mailshake bench: --html: %s\n", std::string(s.message()).c_str());
       rc = 1;
     }
   }

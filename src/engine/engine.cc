@@ -274,6 +274,12 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
   }
 
   void OnEvents(uint32_t events) override {
+    if (w_->spec_.quickack && fd_ >= 0 &&
+        (state_ == State::kConnecting || (events & EPOLLIN) != 0)) {
+      // Leaves delayed-ACK mode (and ACKs what waits) before each read; the
+      // kernel drops back into it by itself, hence every time.
+      net::SetQuickAck(fd_);
+    }
     switch (state_) {
       case State::kConnecting: {
         int err = net::TakeSocketError(fd_);

@@ -65,6 +65,11 @@ struct RunSpec {
   absl::Duration phase_timeout = absl::Seconds(10);
   // Close with RST (SO_LINGER 0) so that the client keeps no TIME_WAIT.
   bool close_with_rst = true;
+  // Set TCP_QUICKACK after the connect and after every read, so that the
+  // client never delays an ACK: separates a server's TLS cost from the
+  // Nagle/delayed-ACK stall some servers show (off by default: real
+  // senders delay ACKs).
+  bool quickack = false;
   // Grace for sessions in flight after a stop request, before they are
   // counted as "interrupted".
   absl::Duration stop_grace = absl::Seconds(1);

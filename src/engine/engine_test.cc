@@ -127,6 +127,17 @@ TEST_F(EngineTest, TlsTargetHandshakesAndClosesWithoutSmtp) {
   EXPECT_EQ(server_->Stats().closed.count("quit"), 0u);
 }
 
+TEST_F(EngineTest, QuickAckSessionsCompleteLikeOthers) {
+  StartServer();
+  for (bool implicit : {false, true}) {
+    RunSpec spec = Spec(implicit);
+    spec.quickack = true;
+    RunResult r = RunToEnd(spec);
+    ExpectReconciled(r);
+    EXPECT_EQ(r.succeeded, 40) << r.outcomes.ToJson().dump();
+  }
+}
+
 TEST_F(EngineTest, ForcedTls12SuiteAndGroupAreNegotiated) {
   StartServer();
   RunSpec spec = Spec();

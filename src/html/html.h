@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "src/report/report.h"
 
 namespace mailshake {
@@ -40,11 +41,23 @@ struct Run {
   report::Result result;
 };
 
+// ReadRun reads the `mailshake.result/v1` file at |path| (bounded in size and
+// validated by report::ReadJsonFile) as a Run labelled |label|. Every error
+// names the file: unreadable, not a result (a Google Benchmark file, any
+// other JSON), truncated, of another major version, inconsistent, or holding
+// no scenario (InvalidArgument).
+absl::StatusOr<Run> ReadRun(std::string label, const std::string& path);
+
 // RenderReport returns the page for |runs| (drawn in this order, overlaid
 // where a chart holds several). Runs without scenarios, scenarios without
 // successes and empty histograms are shown as such ("no data"), never as an
 // empty chart. It never fails.
 std::string RenderReport(const std::vector<Run>& runs);
+
+// WriteReport writes |page| to |path|: to standard output for "-", otherwise
+// atomically (a temporary file in the same directory renamed over |path|).
+// Errors name the path.
+absl::Status WriteReport(const std::string& path, absl::string_view page);
 
 // kChartsDrawnAttribute is the attribute the page's script sets on <body>
 // once loaded: how many charts have marks with a non-empty bounding box.

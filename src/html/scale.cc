@@ -121,7 +121,7 @@ std::vector<double> LogTicks(const Range& range) {
       if (m == 1.0) decades.push_back(d);
     }
   }
-  return decades.size() >= 4 ? decades : all;
+  return decades.size() >= 3 ? decades : all;
 }
 
 }  // namespace internal

@@ -56,7 +56,7 @@ std::vector<double> NiceLinearTicks(const Range& range, int ticks = 5);
 // NiceLogRange returns [lo', hi'] containing [lo, hi] (both > 0; smaller
 // values are raised to the smallest positive double) with ends on the
 // 1-2-5 sequence (1, 2, 5, 10, 20, ...). LogTicks returns the powers of ten
-// within |range|, plus the 2 and 5 multiples when that gives fewer than four
+// within |range|, plus the 2 and 5 multiples when that gives fewer than three
 // ticks.
 Range NiceLogRange(double lo, double hi);
 std::vector<double> LogTicks(const Range& range);

@@ -111,6 +111,11 @@ int TakeSocketError(int fd) {
   return err;
 }
 
+void SetQuickAck(int fd) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+}
+
 void SetLingerZero(int fd) {
   linger lg;
   lg.l_onoff = 1;

@@ -51,6 +51,10 @@ UniqueFd StartConnect(const SocketAddress& destination, const SocketAddress* sou
 // Returns and clears the pending error of |fd| (SO_ERROR); 0 when none.
 int TakeSocketError(int fd);
 
+// Sets TCP_QUICKACK on |fd|: ACK at once instead of delaying. The kernel
+// leaves quick-ACK mode by itself, so callers set it again after reads.
+void SetQuickAck(int fd);
+
 // Makes close() send RST instead of FIN (SO_LINGER 0), so the closing side
 // leaves no TIME_WAIT entry behind.
 void SetLingerZero(int fd);

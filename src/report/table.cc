@@ -105,6 +105,30 @@ void AppendHeader(const Result& result, std::string* out) {
       "\n");
 }
 
+// Linux delays an ACK by at least 40 ms (TCP_DELACK_MIN), so a server whose
+// second small segment waits for the ACK of its first (Nagle) shows a phase
+// whose median sits just above 40 ms, whatever the server's real work costs.
+constexpr int64_t kDelayedAckLowNs = 38'000'000;
+constexpr int64_t kDelayedAckHighNs = 48'000'000;
+
+// Names each phase (other than the total) whose middle half (p25 to p75)
+// lies in the delayed-ACK band, with what it likely means and how to check.
+// A loaded machine spreads a phase widely; this stall holds it at one value.
+void AppendDelayedAckNotes(const Scenario& s, std::string* out) {
+  for (const PhaseLatency& phase : s.phases) {
+    if (phase.name == "total" || phase.latency.Count() == 0) continue;
+    const int64_t p50 = phase.latency.ValueAtPercentile(50);
+    if (phase.latency.ValueAtPercentile(25) < kDelayedAckLowNs ||
+        phase.latency.ValueAtPercentile(75) > kDelayedAckHighNs) {
+      continue;
+    }
+    absl::StrAppend(out, "  note: phase ", phase.name, " sits at ~", Milliseconds(p50),
+                    " ms, the signature of a delayed ACK (the server's small second segment "
+                    "waits for the client's ACK: Nagle meets delayed ACK), not of the "
+                    "server's work; --quickack separates the two\n");
+  }
+}
+
 void AppendScenario(const Scenario& s, std::string* out) {
   absl::StrAppend(out, "\n", s.name, " (trial ", s.trial, ")",
                   s.interrupted ? " [interrupted]" : "", "\n");
@@ -202,6 +226,7 @@ void AppendScenario(const Scenario& s, std::string* out) {
                      Milliseconds(h.Max())});
     }
     phases.AppendTo("  ", out);
+    AppendDelayedAckNotes(s, out);
   }
 
   if (s.failed > 0) {

@@ -133,6 +133,32 @@ TEST_F(TableTest, OpenLoopShowsTargetAchievedRateAndScheduleLag) {
   EXPECT_THAT(table, HasSubstr("366 us CPU per handshake"));
 }
 
+TEST_F(TableTest, NamesAPhaseThatSitsAtTheDelayedAckTime) {
+  EXPECT_EQ(FormatTable(result_).find("delayed ACK"), std::string::npos);
+  testing::ScenarioRecorder recorder("TLSv1.3 X25519 full", 1, 0);
+  for (int i = 0; i < 50; ++i) {
+    recorder.Success(1'700'000'000, {51'200, 43'100'000, 1, 1, 900'000, 1, 44'100'000}, {});
+  }
+  result_.scenarios[0] = recorder.scenario();
+  result_.scenarios[0].measured_seconds = 1;
+  const std::string table = FormatTable(result_);
+  EXPECT_NE(table.find("note: phase banner sits at ~43.1 ms, the signature of a delayed ACK"),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(table.find("note: phase total"), std::string::npos) << table;
+  EXPECT_EQ(table.find("note: phase tls"), std::string::npos) << table;
+  // Spread over tens of milliseconds (a loaded machine), with a median
+  // that happens to fall in the band: no note.
+  testing::ScenarioRecorder spread("TLSv1.3 X25519 full", 1, 0);
+  for (int i = 0; i < 50; ++i) {
+    spread.Success(1'700'000'000, {51'200, 5'000'000 + i * 1'600'000, 1, 1, 1, 1, 90'000'000},
+                   {});
+  }
+  result_.scenarios[0] = spread.scenario();
+  result_.scenarios[0].measured_seconds = 1;
+  EXPECT_EQ(FormatTable(result_).find("delayed ACK"), std::string::npos);
+}
+
 TEST_F(TableTest, EmptyPhasesShowDashes) {
   const std::string table = FormatTable(result_);
   EXPECT_THAT(Row(table, "starttls"),

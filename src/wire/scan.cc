@@ -233,6 +233,8 @@ class Scanner {
   void EnumerateGroups13(const SuiteFinding& suites, GroupFinding* gf);
   void EnumerateGroups12(const SuiteFinding& suites, GroupFinding* gf);
   void EnumerateSignatures12(const SuiteFinding& suites, SignatureFinding* sig);
+  void EnumerateSignatures13(const SuiteFinding& suites, const GroupFinding& groups,
+                             SignatureFinding* sig);
   void CheckExtras(const std::vector<SuiteFinding>& suites);
   void RunTasks(std::vector<std::function<void()>> tasks);
 
@@ -575,6 +577,49 @@ void Scanner::EnumerateSignatures12(const SuiteFinding& suites, SignatureFinding
   }
 }
 
+// TLS 1.3 signs in the encrypted CertificateVerify, so only acceptance can
+// be seen: each scheme is offered alone, with a key share for a group the
+// server accepts so that no HelloRetryRequest comes before its choice.
+void Scanner::EnumerateSignatures13(const SuiteFinding& suites, const GroupFinding& groups,
+                                    SignatureFinding* sig) {
+  sig->version = kTls13;
+  uint16_t share = 0;
+  for (uint16_t g : groups.accepted) {
+    const GroupInfo* info = FindGroup(g);
+    if (info != nullptr && info->key_share_supported) {
+      share = g;
+      break;
+    }
+  }
+  if (share == 0) return;
+  auto ask = [&](const std::vector<uint16_t>& algs, const std::string& purpose) {
+    ClientHelloSpec spec = BaseHello(kTls13);
+    spec.cipher_suites = suites.accepted;
+    spec.groups = {share};
+    spec.key_share_groups = {share};
+    spec.signature_algorithms = algs;
+    Reply r = Exchange1(purpose, spec);
+    if (r.index >= 0) sig->evidence.push_back(r.index);
+    return r;
+  };
+  for (const SignatureSchemeInfo& s : SignatureSchemes()) {
+    if (!s.tls13_allowed) continue;
+    Reply r = ask({s.id}, absl::StrCat("signature algorithms TLSv1.3 ", s.name));
+    if (r.aborted) return;
+    if (r.outcome == Outcome::kServerHello) {
+      sig->accepted.push_back(s.id);
+    }
+  }
+  Reply r = ask({0x0201, 0x0203}, "signature algorithms TLSv1.3 SHA-1 only");
+  if (r.outcome == Outcome::kServerHello) {
+    sig->sha1_only = Tri::kYes;
+    sig->accepts_sha1 = Tri::kYes;
+  } else if (IsRefusal(r.outcome)) {
+    sig->sha1_only = Tri::kNo;
+    sig->accepts_sha1 = Tri::kNo;
+  }
+}
+
 void Scanner::CheckExtras(const std::vector<SuiteFinding>& suites) {
   // Facts from the first complete flight of the highest TLS <= 1.2 version.
   const Reply* flight = nullptr;
@@ -604,6 +649,13 @@ void Scanner::CheckExtras(const std::vector<SuiteFinding>& suites) {
       Reply r = Exchange1(absl::StrCat("compression ", VersionName(version)), spec);
       if (const ServerHello* hello = r.hello()) {
         result_.compression = Fact{hello->compression_method != 0 ? Tri::kYes : Tri::kNo, r.index};
+      }
+      spec.compression_methods = {0};
+      spec.alpn = {"smtp", "h2"};
+      r = Exchange1(absl::StrCat("ALPN ", VersionName(version)), spec);
+      if (const ServerHello* hello = r.hello()) {
+        result_.alpn_ignored = Fact{hello->alpn.empty() ? Tri::kYes : Tri::kNo, r.index};
+        result_.alpn_selected = hello->alpn;
       }
     }
   }
@@ -703,6 +755,16 @@ ScanResult Scanner::Run() {
     }
   }
   RunTasks(std::move(tasks));
+  tasks.clear();
+  std::vector<SignatureFinding> sigs13(sfs.size());
+  for (size_t i = 0; i < sfs.size(); i++) {
+    if (options_.enumerate_signature_algorithms && sfs[i].version == kTls13 &&
+        !sfs[i].accepted.empty() && has_groups[i]) {
+      EnumerateSignatures13(snapshot[i], groups[i], &sigs13[i]);
+      sigs[i] = sigs13[i];
+      has_sigs[i] = true;
+    }
+  }
   if (options_.check_extras && !aborted()) CheckExtras(sfs);
   std::lock_guard<std::mutex> lock(mu_);
   for (size_t i = 0; i < versions.size(); i++) {

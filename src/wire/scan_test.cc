@@ -224,13 +224,21 @@ TEST(ScanTest, ModernServerWithServerPreference) {
   ASSERT_NE(g12, nullptr);
   EXPECT_EQ(g12->accepted, (std::vector<uint16_t>{23, 29}));
   EXPECT_EQ(g12->order, Preference::kServer);
-  ASSERT_EQ(r->signature_algorithms.size(), 1u);
-  EXPECT_EQ(r->signature_algorithms[0].accepts_sha1, Tri::kNo);
-  EXPECT_EQ(r->signature_algorithms[0].sha1_only, Tri::kNo);
-  EXPECT_FALSE(r->signature_algorithms[0].accepted.empty());
+  ASSERT_EQ(r->signature_algorithms.size(), 2u);
+  const SignatureFinding& sig12 = r->signature_algorithms[0];
+  EXPECT_EQ(sig12.version, kTls12);
+  EXPECT_EQ(sig12.accepts_sha1, Tri::kNo);
+  EXPECT_EQ(sig12.sha1_only, Tri::kNo);
+  EXPECT_FALSE(sig12.accepted.empty());
+  const SignatureFinding& sig13 = r->signature_algorithms[1];
+  EXPECT_EQ(sig13.version, kTls13);
+  // An RSA key signs TLS 1.3 handshakes with RSA-PSS (rsae) only.
+  EXPECT_EQ(sig13.accepted, (std::vector<uint16_t>{0x0804, 0x0805, 0x0806}));
+  EXPECT_EQ(sig13.sha1_only, Tri::kNo);
   EXPECT_EQ(r->secure_renegotiation.value, Tri::kYes);
   EXPECT_EQ(r->extended_master_secret.value, Tri::kYes);
   EXPECT_EQ(r->compression.value, Tri::kNo);
+  EXPECT_EQ(r->alpn_ignored.value, Tri::kYes);  // s_server without -alpn
   EXPECT_EQ(r->fallback_scsv.value, Tri::kYes);
   EXPECT_EQ(r->certificates.size(), 1u);
   EXPECT_TRUE(r->dh_p_bits.empty());
@@ -245,7 +253,7 @@ TEST(ScanTest, LegacyServerWithDheAndClientPreference) {
         std::string("-cipher"),
         std::string("DHE-RSA-AES128-SHA:AES128-SHA:ECDHE-RSA-AES256-SHA:CAMELLIA128-SHA:"
                     "ARIA128-GCM-SHA256:@SECLEVEL=0"),
-        std::string("-dhparam"), Creds().dh()}) {
+        std::string("-dhparam"), Creds().dh(), std::string("-alpn"), std::string("h2")}) {
     args.push_back(a);
   }
   OpenSslServer server(args);
@@ -254,6 +262,8 @@ TEST(ScanTest, LegacyServerWithDheAndClientPreference) {
   ASSERT_TRUE(r.ok()) << r.status();
   SCOPED_TRACE(Describe(*r));
   EXPECT_FALSE(r->aborted) << r->abort_reason;
+  EXPECT_EQ(r->alpn_ignored.value, Tri::kNo);
+  EXPECT_EQ(r->alpn_selected, "h2");
   EXPECT_EQ(Version(*r, kSsl3).accepted, Tri::kNo);
   EXPECT_EQ(Version(*r, kTls13).accepted, Tri::kNo);
   for (uint16_t v : {kTls10, kTls11, kTls12}) {
@@ -332,6 +342,60 @@ TEST(ScanTest, ParallelConnectionsFindTheSameAnswers) {
   EXPECT_EQ(Suites(*four, kTls12)->accepted, (std::vector<uint16_t>{0xc030, 0x002f, 0xc013}));
   EXPECT_EQ(Suites(*one, kTls12)->accepted, Suites(*four, kTls12)->accepted);
   EXPECT_EQ(Suites(*one, kTls13)->accepted.size(), Suites(*four, kTls13)->accepted.size());
+}
+
+// What `openssl ciphers -V -s -tls1_2 CIPHERS` lists: (id, OpenSSL name) in
+// OpenSSL's order for |cipher_string| (TLS 1.3 suites left out).
+std::vector<std::pair<uint16_t, std::string>> OpenSslCipherList(const std::string& cipher_string) {
+  std::string cmd = "OPENSSL_CONF=/dev/null openssl ciphers -V -s -tls1_2 '" + cipher_string + "'";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::vector<std::pair<uint16_t, std::string>> out;
+  if (p == nullptr) return out;
+  char line[512];
+  while (std::fgets(line, sizeof(line), p) != nullptr) {
+    unsigned hi, lo;
+    char name[128];
+    if (std::sscanf(line, " 0x%x,0x%x - %127s", &hi, &lo, name) == 3 && hi != 0x13) {
+      out.emplace_back(static_cast<uint16_t>(hi << 8 | lo), name);
+    }
+  }
+  pclose(p);
+  return out;
+}
+
+// Every TLS 1.2 suite OpenSSL 3 has for an RSA certificate, in server order:
+// the scan must find exactly OpenSSL's own list, in its order, and the
+// catalog must know each suite by OpenSSL's name.
+TEST(ScanTest, FindsOpenSslsWholeSuiteListInItsOrder) {
+  const std::string ciphers = "ALL:!PSK:!SRP:!aECDSA:!aDSS:@SECLEVEL=0";
+  std::vector<std::pair<uint16_t, std::string>> expected = OpenSslCipherList(ciphers);
+  ASSERT_GT(expected.size(), 40u);
+  std::vector<uint16_t> ids;
+  for (const auto& [id, name] : expected) {
+    const CipherSuiteInfo* info = FindCipherSuite(id);
+    ASSERT_NE(info, nullptr) << name;
+    EXPECT_STREQ(info->openssl_name, name.c_str());
+    ids.push_back(id);
+  }
+  std::vector<std::string> args = Creds().Args();
+  for (const std::string& a : {std::string("-min_protocol"), std::string("TLSv1.2"),
+                               std::string("-no_tls1_3"), std::string("-cipher"), ciphers,
+                               std::string("-serverpref")}) {
+    args.push_back(a);
+  }
+  OpenSslServer server(args);
+  ASSERT_TRUE(server.ready());
+  absl::StatusOr<ScanResult> r = Scan(OptionsFor(server.port()));
+  ASSERT_TRUE(r.ok()) << r.status();
+  SCOPED_TRACE(Describe(*r));
+  EXPECT_TRUE(r->conditions.empty());
+  const SuiteFinding* s12 = Suites(*r, kTls12);
+  ASSERT_NE(s12, nullptr);
+  EXPECT_TRUE(s12->complete);
+  EXPECT_EQ(s12->order, Preference::kServer);
+  EXPECT_EQ(s12->accepted, ids);
+  std::printf("whole-list s_server scan: %zu suites, %zu exchanges in %s (connections=1)\n",
+              ids.size(), r->exchanges.size(), absl::FormatDuration(r->elapsed).c_str());
 }
 
 TEST(ScanTest, RejectsBadOptions) {

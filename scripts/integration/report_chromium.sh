@@ -1,0 +1,109 @@
+# mailshake report renders result files as one self-contained page, and a
+# real browser (Debian's chromium, headless, in a network namespace with no
+# interface, from a file URL) draws it without a console error: every chart
+# has marks with a non-empty box, the page's script records no error or
+# policy violation, and the screenshot is kept under results/. Bad input is
+# one message naming the file, exit 2. A page with a planted violation must
+# be caught, so the browser check can fail.
+source "$(dirname "$0")/lib.bash"
+command -v chromium >/dev/null || fail "chromium is not installed (scripts/setup installs it)"
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+outdir="${MAILSHAKE_TEST_OUTPUTS:-$repo/results/integration}/report_chromium"
+mkdir -p "$outdir"
+
+# Three runs: closed loop, open loop, and a target that refuses everything.
+bench_run "$work/closed.json" --handshakes 300 --concurrency 8
+bench_run "$work/open.json" --rate 100 --duration 2s --concurrency 16 --embedded-cert rsa2048
+bench_run "$work/refused.json" --handshakes 20 --concurrency 2 smtp://127.0.0.1:1
+# A result whose strings are hostile markup.
+python3 - "$work/closed.json" "$work/hostile.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+evil = '</script><img src=x onerror=alert(1)><svg onload=alert(2)>'
+d['target'] = evil
+d['environment']['hostname'] = evil
+s = d['scenarios'][0]
+s['name'] = evil
+s['parameters'][evil] = evil
+s['negotiated']['groups'] = {evil: sum(s['negotiated']['groups'].values())}
+json.dump(d, open(sys.argv[2], 'w'))
+PY
+
+"$MAILSHAKE_BIN" report "$work/closed.json" "$work/open.json" "$work/refused.json" \
+  "$work/hostile.json" -o "$work/report.html" 2>"$work/report.err" || {
+  cat "$work/report.err" >&2; fail "mailshake report failed"; }
+[ -s "$work/report.html" ] || fail "no page written"
+grep -q "<img" "$work/report.html" && fail "a hostile string became markup"
+[ "$(grep -o "<script" "$work/report.html" | wc -l)" = 1 ] || fail "more than the page's own script"
+
+# bench --html writes the same kind of page directly.
+"$MAILSHAKE_BIN" bench --progress off --handshakes 100 --concurrency 4 --html "$work/bench.html" \
+  >"$work/bench.out" 2>&1 || { cat "$work/bench.out" >&2; fail "bench --html failed"; }
+grep -q '<svg class="chart"' "$work/bench.html" || fail "bench --html wrote no chart"
+
+# render PAGE NAME: dumps the DOM after load and takes a screenshot, with no
+# network at all; browser log in $work/NAME.log.
+render() {
+  local page="$1" name="$2"
+  unshare -n timeout 90 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$work/profile-$name" --proxy-server=127.0.0.1:9 \
+    --host-resolver-rules="MAP * ~NOTFOUND" --enable-logging=stderr --v=0 \
+    --virtual-time-budget=5000 --dump-dom "file://$page" >"$work/$name.dom" 2>"$work/$name.log" || true
+  [ -s "$work/$name.dom" ] || { tail -20 "$work/$name.log" >&2; fail "chromium dumped no DOM for $name"; }
+}
+
+# check NAME: the page loaded, every chart drew, and nothing went wrong.
+check() {
+  local name="$1" charts drawn
+  charts="$(sed -n 's/.*<body[^>]* data-charts="\([0-9]*\)".*/\1/p' "$work/$name.dom" | head -1)"
+  drawn="$(sed -n 's/.*<body[^>]* data-charts-drawn="\([0-9]*\)".*/\1/p' "$work/$name.dom" | head -1)"
+  [ -n "$charts" ] || { echo "page script did not run"; return 1; }
+  [ "$charts" -ge 10 ] || { echo "only $charts charts"; return 1; }
+  [ "$drawn" = "$charts" ] || { echo "$drawn of $charts charts drew"; return 1; }
+  if grep -q 'CONSOLE' "$work/$name.log"; then
+    grep 'CONSOLE' "$work/$name.log" | head -5; return 1
+  fi
+  if ! grep -q '<pre id="page-errors" hidden=""></pre>' "$work/$name.dom"; then
+    grep -A3 'id="page-errors"' "$work/$name.dom" | head -5; return 1
+  fi
+  echo "$drawn of $charts charts drew"
+}
+
+render "$work/report.html" report
+check report >"$work/check.txt" || fail "report page: $(cat "$work/check.txt")"
+grep -c '<polyline' "$work/report.dom" | grep -qv '^0$' || fail "no lines in the drawn DOM"
+cat "$work/check.txt"
+
+# The screenshot people look at.
+unshare -n timeout 90 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+  --user-data-dir="$work/profile-shot" --proxy-server=127.0.0.1:9 \
+  --host-resolver-rules="MAP * ~NOTFOUND" --hide-scrollbars --virtual-time-budget=5000 \
+  --window-size=1300,2400 --screenshot="$outdir/report.png" "file://$work/report.html" \
+  >/dev/null 2>&1 || true
+[ -s "$outdir/report.png" ] || fail "no screenshot"
+cp "$work/report.html" "$outdir/report.html"
+
+# Negative control: a planted inline script and image are refused by the
+# page's policy, and check() sees it.
+sed 's|</body>|<script>planted()</script><img src="http://192.0.2.1/x.png"></body>|' \
+  "$work/report.html" >"$work/planted.html"
+render "$work/planted.html" planted
+check planted >"$work/planted.txt" && fail "a planted policy violation went unnoticed"
+
+# Bad input: one message naming the file, exit 2.
+printf '{"schema": "mailshake.result/v1", "environment": {' >"$work/truncated.json"
+printf '{"context": {"library_build_type": "release"}, "benchmarks": []}' >"$work/gbench.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["scenarios"]=[]; json.dump(d, open(sys.argv[2],"w"))' \
+  "$work/closed.json" "$work/empty.json"
+for bad in truncated gbench empty; do
+  set +e
+  "$MAILSHAKE_BIN" report "$work/closed.json" "$work/$bad.json" -o "$work/bad.html" >"$work/$bad.out" 2>&1
+  rc=$?
+  set -e
+  expect_eq "exit status for $bad input" "$rc" 2
+  [ "$(wc -l <"$work/$bad.out")" = 1 ] || fail "$bad: not one line: $(cat "$work/$bad.out")"
+  expect_line "$work/$bad.out" "^mailshake report: .*$bad.json"
+done
+[ -e "$work/bad.html" ] && fail "a page was written despite bad input"
+echo "report_chromium: ok (screenshot $outdir/report.png)"
