@@ -219,6 +219,12 @@ COMMAND_VARIANTS = {
         b"EHLO c", b"MAIL FROM:<a@b.c>", b"RCPT TO:<a@b.c>", b"DATA",
         b"..leading dot", b".", b"MAIL FROM:<a@b.c>", b"RCPT TO:<a@b.c>",
         b"DATA", b"x" * 70, b". not the end", b".", b"QUIT")),
+    "size-boundaries": (0x10, (), lines(
+        b"EHLO c", b"MAIL FROM:<a@b.c> SIZE=64", b"RSET",
+        b"MAIL FROM:<a@b.c> SIZE=65", b"MAIL FROM:<a@b.c> SIZE=18446744073709551615",
+        b"MAIL FROM:<a@b.c> SIZE=18446744073709551617",
+        b"MAIL FROM:<a@b.c> SIZE=00000000000000000064",
+        b"RCPT TO:<a@b.c> NOTIFY=NEVER", b"RCPT TO:<a@b.c> SIZE=1", b"QUIT")),
     "data-long-line": (0x00, (), lines(
         b"HELO c", b"MAIL FROM:<a@b.c>", b"RCPT TO:<a@b.c>", b"DATA",
         b"y" * 1200, b".", b"QUIT")),

@@ -32,6 +32,8 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/split_input.h"
@@ -196,6 +198,7 @@ class Model {
       case Verb::kHelo:
         FUZZ_CHECK(code == 250, "model: EHLO/HELO got %d", code);
         greeted_ = true;
+        extended_ = command.verb == Verb::kEhlo;
         EndTransaction();
         break;
       case Verb::kMail: {
@@ -203,10 +206,25 @@ class Model {
         FUZZ_CHECK((code == 503) == out_of_order,
                    "model: MAIL (greeted %d, in transaction %d) got %d",
                    greeted_, mail_, code);
+        // RFC 1870: a declared SIZE over the limit is refused with 552, one
+        // within it is not (compared as decimal strings, so no overflow).
+        const absl::string_view declared = SizeParameter(line);
+        if (!out_of_order && extended_ && !declared.empty()) {
+          const bool too_big =
+              DecimalGreater(declared, absl::StrCat(options_.max_message_size));
+          FUZZ_CHECK((code == 552) == too_big,
+                     "model: MAIL SIZE=%s (limit %zu) got %d",
+                     std::string(declared).c_str(), options_.max_message_size,
+                     code);
+        }
         if (code == 250) mail_ = true;
         break;
       }
       case Verb::kRcpt:
+        // The server advertises no RCPT extension (no DSN), so an RCPT with
+        // parameters cannot be a valid command (RFC 5321 4.1.1.3).
+        FUZZ_CHECK(!HasParameters(line),
+                   "model: RCPT with parameters accepted: got %d", code);
         FUZZ_CHECK((code == 503) == !mail_, "model: RCPT (MAIL %d) got %d",
                    mail_, code);
         if (mail_) ++rcpt_attempts_;
@@ -258,6 +276,31 @@ class Model {
   }
 
  private:
+  // SizeParameter returns the digits of a " SIZE=" parameter of a MAIL
+  // line (case-insensitive), or "" when there is none.
+  static absl::string_view SizeParameter(absl::string_view line) {
+    const size_t close = line.find('>');
+    if (close == absl::string_view::npos) return "";
+    for (absl::string_view param :
+         absl::StrSplit(line.substr(close + 1), ' ', absl::SkipEmpty())) {
+      if (absl::StartsWithIgnoreCase(param, "SIZE=")) return param.substr(5);
+    }
+    return "";
+  }
+  // HasParameters reports whether anything but spaces follows the path's
+  // closing '>' on a MAIL or RCPT line.
+  static bool HasParameters(absl::string_view line) {
+    const size_t close = line.rfind('>');
+    return close != absl::string_view::npos &&
+           line.find_first_not_of(' ', close + 1) != absl::string_view::npos;
+  }
+  // DecimalGreater compares two strings of decimal digits as numbers.
+  static bool DecimalGreater(absl::string_view a, absl::string_view b) {
+    while (a.size() > 1 && a[0] == '0') a.remove_prefix(1);
+    while (b.size() > 1 && b[0] == '0') b.remove_prefix(1);
+    if (a.size() != b.size()) return a.size() > b.size();
+    return a > b;
+  }
   static int FirstCode(absl::string_view out) {
     if (out.size() < 3) return 0;
     return (out[0] - '0') * 100 + (out[1] - '0') * 10 + (out[2] - '0');
@@ -271,6 +314,7 @@ class Model {
   const ServerOptions options_;
   bool tls_;
   bool greeted_ = false;
+  bool extended_ = false;  // EHLO rather than HELO.
   bool mail_ = false;
   size_t rcpts_ = 0;
   size_t rcpt_attempts_ = 0;

@@ -197,6 +197,36 @@ void CheckReply(const Reply& reply, const ReplyLimits& limits) {
   CheckEhlo(reply);
 }
 
+// CheckWire re-reads the raw octets |wire| a reply was parsed from, line by
+// line, independently of the parser: every line carries the reply's code,
+// every line but the last has '-' after it, the last ' ' or nothing, and the
+// texts are the reply's lines (RFC 5321 4.2.1).
+void CheckWire(absl::string_view wire, const Reply& reply) {
+  const std::string code = absl::StrCat(reply.code);
+  size_t i = 0;
+  while (!wire.empty()) {
+    const size_t lf = wire.find('\n');
+    FUZZ_CHECK(lf != absl::string_view::npos, "reply octets end mid-line");
+    absl::string_view line = wire.substr(0, lf);
+    wire.remove_prefix(lf + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    FUZZ_CHECK(i < reply.lines.size(), "more wire lines than reply lines");
+    FUZZ_CHECK(absl::StartsWith(line, code), "line %zu has code '%s', the "
+               "reply %s", i, std::string(line.substr(0, 3)).c_str(),
+               code.c_str());
+    const bool last = i + 1 == reply.lines.size();
+    FUZZ_CHECK(last ? (line.size() == 3 || line[3] == ' ')
+                    : (line.size() > 3 && line[3] == '-'),
+               "line %zu separator", i);
+    FUZZ_CHECK(line.size() <= 4 ? reply.lines[i].empty()
+                                : line.substr(4) == reply.lines[i],
+               "line %zu text", i);
+    ++i;
+  }
+  FUZZ_CHECK(i == reply.lines.size(), "%zu wire lines, %zu reply lines", i,
+             reply.lines.size());
+}
+
 // Run feeds |chunks| in order to one parser and returns what it reported.
 std::vector<Event> Run(const ReplyLimits& limits,
                        const std::vector<mailshake::fuzz::Chunk>& chunks) {
@@ -291,6 +321,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                std::string(ReplyErrorName(split[i].error)).c_str(),
                expected[i].end,
                std::string(ReplyErrorName(expected[i].error)).c_str());
+  }
+  size_t start = 0;
+  for (const Event& event : expected) {
+    if (event.error == ReplyError::kNone) {
+      CheckWire(stream.substr(start, event.end - start), event.reply);
+    }
+    start = event.end;
   }
   return 0;
 }

@@ -31,6 +31,7 @@
 #include "src/dist/mpi.h"
 #include "src/dist/split.h"
 #include "src/engine/engine.h"
+#include "src/io/file_io.h"
 #include "src/html/html.h"
 #include "src/report/report.h"
 #include "src/server/server.h"
@@ -302,14 +303,10 @@ absl::StatusOr<Options> ParseOptions(const FlagSet& flags, const Flags& f,
   o.json_path = f.json;
   o.csv_path = f.csv;
   o.html_path = f.html;
-  if (!o.json_path.empty() && o.json_path == o.csv_path) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--json and --csv name the same file '", o.json_path, "'"));
-  }
-  if (!o.html_path.empty() && (o.html_path == o.json_path || o.html_path == o.csv_path)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--html and --", o.html_path == o.json_path ? "json" : "csv", " name the same file '",
-        o.html_path, "'"));
+  if (absl::Status s = io::CheckOutputPaths(
+          {{"json", o.json_path}, {"csv", o.csv_path}, {"html", o.html_path}});
+      !s.ok()) {
+    return s;
   }
   o.progress = f.progress;
   o.embedded_key = *tls::ParseKeyType(f.embedded_cert);
@@ -514,19 +511,18 @@ report::Result BuildResult(const Options& o, const engine::RunResult& r,
 // every attempt succeeded, 3 when some failed or a share was lost (the
 // result is complete either way), 1 when the result could not be written.
 int OutputResult(const Options& o, const report::Result& result) {
-  std::fputs(report::FormatTable(result).c_str(), stdout);
+  // Files first: whatever happens to the terminal or a pipe afterwards, the
+  // result is written. When a machine-readable output goes to standard
+  // output, the human table goes to standard error.
   int rc = 0;
   if (!o.json_path.empty()) {
-    absl::Status s = o.json_path == "-" ? absl::OkStatus() : report::WriteJsonFile(result, o.json_path);
-    if (o.json_path == "-") std::printf("%s\n", report::ToJson(result).dump(2).c_str());
-    if (!s.ok()) {
+    if (absl::Status s = report::WriteJsonFile(result, o.json_path); !s.ok()) {
       std::fprintf(stderr, "mailshake bench: --json: %s\n", std::string(s.message()).c_str());
       rc = 1;
     }
   }
   if (!o.csv_path.empty()) {
-    absl::Status s = report::WriteCsvFile(result, o.csv_path);
-    if (!s.ok()) {
+    if (absl::Status s = report::WriteCsvFile(result, o.csv_path); !s.ok()) {
       std::fprintf(stderr, "mailshake bench: --csv: %s\n", std::string(s.message()).c_str());
       rc = 1;
     }
@@ -538,6 +534,11 @@ int OutputResult(const Options& o, const report::Result& result) {
       rc = 1;
     }
   }
+  bool machine_stdout = io::IsStandardOutput(o.json_path) || io::IsStandardOutput(o.csv_path) ||
+                        io::IsStandardOutput(o.html_path);
+  std::string table = report::FormatTable(result);
+  // A closed terminal or pipe (EPIPE, SIGPIPE ignored) loses only the table.
+  (void)io::WriteOutput(machine_stdout ? "/dev/stderr" : "-", table);
   bool incomplete = false;
   for (const report::Scenario& s : result.scenarios) incomplete = incomplete || s.failed > 0;
   for (const report::ShardSummary& s : result.shards) incomplete = incomplete || s.lost;

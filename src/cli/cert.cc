@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "src/cli/cli.h"
 #include "src/cli/flags.h"
+#include "src/io/file_io.h"
 #include "src/net/address.h"
 #include "src/net/socket.h"
 #include "src/smtp/dialogue.h"
@@ -187,6 +188,9 @@ int RunCert(const std::vector<std::string>& argv) {
                       "print the summary as JSON, to standard output or to FILE", CheckPath);
   std::vector<std::string> args;
   if (std::optional<int> exit = flags.Parse(argv, &args)) return *exit;
+  if (absl::Status s = io::CheckOutputPaths({{"json", json_path}}); !s.ok()) {
+    return UsageError(kName, s.message());
+  }
   x509::SummaryOptions options;
   std::vector<std::string> ders;
   std::optional<Fetched> fetched;
@@ -244,15 +248,9 @@ int RunCert(const std::vector<std::string>& argv) {
                   {"group", tls::GroupName(fetched->info.group)},
                   {"signature_algorithm", tls::SigalgName(fetched->info.signature_algorithm)}};
     }
-    if (json_path == "-") {
-      std::printf("%s\n", j.dump(2).c_str());
-    } else {
-      std::ofstream out(json_path);
-      out << j.dump(2) << "\n";
-      if (!out) {
-        std::fprintf(stderr, "mailshake cert: cannot write '%s'\n", json_path.c_str());
-        return 1;
-      }
+    if (absl::Status s = io::WriteOutput(json_path, j.dump(2) + "\n"); !s.ok()) {
+      std::fprintf(stderr, "mailshake cert: --json: %s\n", std::string(s.message()).c_str());
+      return 1;
     }
   } else {
     if (fetched.has_value()) {

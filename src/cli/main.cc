@@ -8,6 +8,8 @@
 
 #include <sys/resource.h>
 
+#include <csignal>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -44,6 +46,10 @@ void RaiseFileLimit() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed pipe on stdout or stderr (`... 2>&1 | head`) must not end the
+  // process before its result file is written: writes fail with EPIPE
+  // instead, and the output writer reports that.
+  signal(SIGPIPE, SIG_IGN);
   RaiseFileLimit();
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0 ||
       std::strcmp(argv[1], "-h") == 0) {

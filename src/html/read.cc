@@ -5,7 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "src/html/html.h"
-#include "src/report/file_io.h"
+#include "src/io/file_io.h"
 #include "src/report/report.h"
 
 namespace mailshake {
@@ -28,7 +28,7 @@ absl::Status WriteReport(const std::string& path, absl::string_view page) {
     }
     return absl::OkStatus();
   }
-  return report::internal::WriteFileAtomically(path, page);
+  return io::WriteOutput(path, page);
 }
 
 }  // namespace html

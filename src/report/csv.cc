@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
-#include "src/report/file_io.h"
+#include "src/io/file_io.h"
 #include "src/report/report.h"
 #include "src/stats/stats.h"
 
@@ -59,7 +59,7 @@ std::string FormatCsv(const Result& result) {
 }
 
 absl::Status WriteCsvFile(const Result& result, const std::string& path) {
-  return internal::WriteFileAtomically(path, FormatCsv(result));
+  return io::WriteOutput(path, FormatCsv(result));
 }
 
 }  // namespace report

@@ -24,7 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "src/report/file_io.h"
+#include "src/io/file_io.h"
 #include "src/report/report.h"
 #include "src/report/status_macros.h"
 #include "src/stats/stats.h"
@@ -673,12 +673,12 @@ absl::Status WriteJsonFile(const Result& result, const std::string& path) {
   const std::string text = ToJson(result).dump(-1, ' ', /*ensure_ascii=*/false,
                                                json::error_handler_t::replace) +
                            "\n";
-  return internal::WriteFileAtomically(path, text);
+  return io::WriteOutput(path, text);
 }
 
 absl::StatusOr<Result> ReadJsonFile(const std::string& path) {
   REPORT_ASSIGN_OR_RETURN(std::string text,
-                          internal::ReadFileBounded(path, kMaxFileBytes));
+                          io::ReadFileBounded(path, kMaxFileBytes));
   bool too_deep = false;
   const json::parser_callback_t limit_depth =
       [&too_deep](int depth, json::parse_event_t event, json&) {

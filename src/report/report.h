@@ -238,9 +238,10 @@ nlohmann::json ToJson(const Result& result);
 // "unsupported result schema mailshake.result/v2 (this mailshake reads v1)".
 absl::StatusOr<Result> FromJson(const nlohmann::json& json);
 
-// WriteJsonFile validates |result| and writes its JSON form to |path|
-// atomically: to a temporary file in the same directory, flushed to disk,
-// then renamed over |path|. On error |path| is untouched.
+// WriteJsonFile validates |result| and writes its JSON form to |path| with
+// io::WriteOutput ("-" is standard output; a regular file is replaced
+// atomically, keeping its mode; devices and FIFOs are written directly). On
+// error a regular file at |path| is untouched.
 absl::Status WriteJsonFile(const Result& result, const std::string& path);
 
 // ReadJsonFile reads and parses the file at |path| (at most 256 MiB, JSON
@@ -259,7 +260,7 @@ inline constexpr absl::string_view kCsvHeader =
 // they are empty when the second had no success in the histogram's range.
 std::string FormatCsv(const Result& result);
 
-// WriteCsvFile writes FormatCsv(|result|) to |path| atomically, as
+// WriteCsvFile writes FormatCsv(|result|) to |path| with io::WriteOutput, as
 // WriteJsonFile does.
 absl::Status WriteCsvFile(const Result& result, const std::string& path);
 
