@@ -427,16 +427,7 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
   }
 
   std::string FailureOutcome(const smtp::Step& step) const {
-    if (step.failure == smtp::FailureKind::kConnectionClosed) {
-      return absl::StrCat("closed_by_server:", PhaseName(phase_));
-    }
-    std::string out(smtp::FailureKindName(step.failure));
-    // A missing STARTTLS comes with the EHLO reply's 250, which says nothing
-    // about the failure: the category stands alone.
-    if (step.reply_code != 0 && step.failure != smtp::FailureKind::kStartTlsNotOffered) {
-      absl::StrAppend(&out, ":", step.reply_code);
-    }
-    return out;
+    return smtp::FailureCategory(step, PhaseName(phase_));
   }
 
   bool WritePending() {
@@ -518,13 +509,10 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
         Finish(absl::StrCat("protocol_violation:", smtp::ReplyErrorName(parser_.error())));
         return;
       }
-      smtp::Step step = dialogue_.OnReply(parser_.TakeReply());
-      if (step.kind == smtp::Step::kStartTls && !in.empty()) {
-        // Bytes after the 220 to STARTTLS and before our ClientHello would be
-        // read as if they came over TLS: STARTTLS response injection.
-        Finish("protocol_violation:starttls_injection");
-        return;
-      }
+      // Bytes left in |in| were received before whatever this reply makes us
+      // send: the dialogue refuses them as the answer to it (a reply before
+      // its command, or STARTTLS response injection).
+      smtp::Step step = dialogue_.OnReply(parser_.TakeReply(), /*more_received=*/!in.empty());
       if (!HandleStep(step)) return;
       if (state_ != State::kSmtp) return;
     }

@@ -40,6 +40,7 @@ constexpr uint16_t kLegacySuite = 0xc013;  // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
 
 bool NeedsTlsServer(Misbehaviour m) {
   return m == Misbehaviour::kNone || m == Misbehaviour::kTls10Only ||
+         m == Misbehaviour::kReplyBeforeCommand ||
          m == Misbehaviour::kNonForwardSecretOnly ||
          m == Misbehaviour::kStartTlsCommandInjection || m == Misbehaviour::kSlowBanner ||
          m == Misbehaviour::kBusyAfterConnections;
@@ -152,6 +153,8 @@ absl::string_view MisbehaviourName(Misbehaviour misbehaviour) {
       return "starttls_refused";
     case Misbehaviour::kStartTlsInjection:
       return "starttls_injection";
+    case Misbehaviour::kReplyBeforeCommand:
+      return "reply_before_command";
     case Misbehaviour::kCloseMidHandshake:
       return "close_mid_handshake";
     case Misbehaviour::kStallBeforeBanner:
@@ -253,6 +256,14 @@ class HostileServer::Connection {
         // One send: the injected reply travels in the same segment as the 220.
         if (ReachStartTls(banner, ehlo) && Send(absl::StrCat(kReady, "250 2.0.0 injected\r\n"))) {
           AwaitClose();
+        }
+        return;
+      case Misbehaviour::kReplyBeforeCommand:
+        // One send: the early 220 travels in the same segment as the EHLO
+        // reply.
+        if (Send(banner) && ReadCommand("EHLO") && Send(absl::StrCat(ehlo, kReady)) &&
+            ReadCommand("STARTTLS")) {
+          ServeTls();
         }
         return;
       case Misbehaviour::kCloseMidHandshake: {

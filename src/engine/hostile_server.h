@@ -60,6 +60,11 @@ enum class Misbehaviour {
   // The 220 to STARTTLS is followed, in the same write, by a plaintext
   // "250" reply (STARTTLS response injection, CVE-2011-0411 class).
   kStartTlsInjection,
+  // The EHLO reply is followed, in the same write, by the "220" to a
+  // STARTTLS the client has not sent yet; then the server reads STARTTLS
+  // and serves TLS as kNone does (a client that takes the early 220 as its
+  // answer "succeeds" with a 0 ns STARTTLS phase).
+  kReplyBeforeCommand,
   // After the 220 to STARTTLS the server reads the ClientHello and closes.
   kCloseMidHandshake,
   // The server accepts and never sends a banner.

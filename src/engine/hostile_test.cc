@@ -176,6 +176,12 @@ TEST_F(HostileTest, BytesAfterThe220ToStarttlsAreReportedAsInjection) {
   ExpectEveryAttemptFailedAs(Run(Spec()), "protocol_violation:starttls_injection");
 }
 
+TEST_F(HostileTest, ReplyBeforeItsCommandIsAProtocolViolationNotASuccess) {
+  StartServer(Misbehaviour::kReplyBeforeCommand);
+  ExpectEveryAttemptFailedAs(Run(Spec()), "protocol_violation:reply_before_command");
+  EXPECT_EQ(server_->Stats().handshakes, 0) << "the client went on to TLS on the early 220";
+}
+
 // The handshake.
 
 TEST_F(HostileTest, CloseAfterTheClientHelloIsClosedByServerInTls) {

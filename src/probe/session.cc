@@ -304,21 +304,11 @@ absl::Status ReachTls(Session* session, bool implicit_tls, const smtp::ClientOpt
     switch (step.kind) {
       case smtp::Step::kStartTls:
         reached.extensions = dialogue.extensions();
-        if (!session->pending().empty()) {
-          return Fail(absl::StatusCode::kDataLoss, "protocol_violation:starttls_injection",
-                      absl::StrCat("the server sent ", session->pending().size(),
-                                   " octets after its 220 to STARTTLS, before the handshake "
-                                   "(STARTTLS response injection)"));
-        }
         return absl::OkStatus();
       case smtp::Step::kDone:
         return absl::InternalError("the SMTP dialogue ended before STARTTLS");
       case smtp::Step::kFail: {
-        std::string category(smtp::FailureKindName(step.failure));
-        if (step.reply_code != 0 && step.failure != smtp::FailureKind::kStartTlsNotOffered) {
-          absl::StrAppend(&category, ":", step.reply_code);
-        }
-        return Fail(absl::StatusCode::kFailedPrecondition, category,
+        return Fail(absl::StatusCode::kFailedPrecondition, smtp::FailureCategory(step, phase),
                     absl::StrCat("SMTP ", phase, ": ", smtp::FailureKindName(step.failure),
                                  step.reply_code != 0
                                      ? absl::StrCat(" (", step.reply_code, " ", last.Text(), ")")
@@ -350,7 +340,10 @@ absl::Status ReachTls(Session* session, bool implicit_tls, const smtp::ClientOpt
           default:
             break;
         }
-        step = dialogue.OnReply(last);
+        // Bytes behind the reply came before what it makes us send: the
+        // dialogue refuses them (reply before its command, STARTTLS
+        // response injection).
+        step = dialogue.OnReply(last, /*more_received=*/!session->pending().empty());
         continue;
       }
     }
