@@ -77,6 +77,10 @@ enum class Misbehaviour {
   kStallInHandshake,
   // A BoringSSL server that allows TLS 1.0 only.
   kTls10Only,
+  // A TLS 1.3-only BoringSSL server that requires a client certificate: the
+  // client's handshake completes, then its first read after it gets the
+  // certificate_required alert (RFC 8446 section 4.4.2.4).
+  kRequireClientCertificate,
   // An old server that knows nothing newer than TLS 1.0: it answers the
   // ClientHello with a hand-made ServerHello whose version is 0x0301, as a
   // server ignoring the supported_versions extension would.

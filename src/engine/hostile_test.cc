@@ -210,6 +210,21 @@ TEST_F(HostileTest, ServerWithoutForwardSecretSuitesFailsTheHandshake) {
   ExpectEveryAttemptFailedAs(Run(spec), "tls_alert:handshake_failure");
 }
 
+// After the handshake: the TLS 1.3 client finishes before the server has
+// judged its (missing) certificate, and learns of the refusal from an alert
+// while reading the reply to QUIT. The alert keeps its name.
+TEST_F(HostileTest, CertificateRequiredAlertAfterTheHandshakeKeepsItsName) {
+  StartServer(Misbehaviour::kRequireClientCertificate);
+  ExpectEveryAttemptFailedAs(Run(Spec()), "tls_alert:certificate_required");
+}
+
+TEST_F(HostileTest, CertificateRequiredAlertWhileReadingThePostTlsEhloReply) {
+  StartServer(Misbehaviour::kRequireClientCertificate);
+  RunSpec spec = Spec();
+  spec.smtp.after_tls = smtp::ClientOptions::kEhlo;
+  ExpectEveryAttemptFailedAs(Run(spec), "tls_alert:certificate_required");
+}
+
 // Connection-level failures.
 
 TEST_F(HostileTest, ResetOnAcceptIsAReset) {
