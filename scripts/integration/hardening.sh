@@ -157,6 +157,37 @@ expect_eq "legacy handshakes" "$(jq_py "$work/legacy.json" 'd["scenarios"][0]["s
 expect_eq "legacy version reported" "$(jq_py "$work/legacy.json" 'list(d["scenarios"][0]["negotiated"]["versions"])')" "['TLSv1.1']"
 stop_server
 
+# --- hostile servers end to end (scripts/integration/hostile_smtp.py).
+# start_hostile MODE ARGS...: sets hostile_pid and hostile_port.
+start_hostile() {
+  python3 "$root/scripts/integration/hostile_smtp.py" "$@" >"$work/hostile.out" 2>&1 &
+  hostile_pid=$!
+  for _ in $(seq 1 100); do grep -q "^port" "$work/hostile.out" 2>/dev/null && break; sleep 0.05; done
+  hostile_port="$(sed -n 's/^port //p' "$work/hostile.out")"
+  [ -n "$hostile_port" ] || fail "hostile server did not start: $(cat "$work/hostile.out")"
+}
+# A reply that arrives before its command (an EHLO reply and "220 Ready" in
+# one segment) is a protocol violation, not a 0 ns STARTTLS.
+start_hostile early-reply --connections 2
+bench_run "$work/early.json" "smtp://127.0.0.1:$hostile_port" --handshakes 2 --concurrency 1 --threads 1
+expect_eq "reply before its command" \
+  "$(jq_py "$work/early.json" 'd["scenarios"][0]["outcomes"].get("protocol_violation:reply_before_command")')" 2
+expect_eq "its RFC 8460 type" \
+  "$(jq_py "$work/early.json" 'd["scenarios"][0]["outcome_rfc8460"]["protocol_violation:reply_before_command"]')" None
+wait "$hostile_pid" 2>/dev/null || true
+# cert --timeout is one deadline for the whole exchange: a banner trickled one
+# octet every 100 ms does not hold cert past it, and the message names the
+# engine's category.
+start_hostile trickle --connections 1 --interval 0.1 --lifetime 20
+t0=$(date +%s%N); rc=0
+timeout 15 "$M" cert --timeout 1500ms "smtp://127.0.0.1:$hostile_port" >/dev/null 2>"$work/trickle.err" || rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+expect_eq "cert against a trickling server exits" "$rc" 1
+[ "$ms" -lt 3000 ] || fail "cert --timeout 1500ms took $ms ms against a trickling banner"
+expect_line "$work/trickle.err" "timeout:banner"
+echo "cert against a trickling banner: $ms ms for --timeout 1500ms"
+kill "$hostile_pid" 2>/dev/null || true; wait "$hostile_pid" 2>/dev/null || true
+
 # --- a short run takes as long as its work, not a second more.
 start=$(date +%s%N)
 "$M" bench --handshakes 10 --concurrency 2 --threads 1 --embedded-threads 1 --progress off >/dev/null 2>&1 || fail "short bench failed"

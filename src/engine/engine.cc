@@ -113,6 +113,7 @@ struct Recorder {
   // strings.
   absl::flat_hash_map<uint16_t, int64_t> versions, cipher_suites, groups, sigalgs;
   int64_t full = 0, resumed = 0;
+  int64_t long_reply_lines = 0;
   absl::flat_hash_map<std::string, int64_t> peer_keys;
   int64_t cpu_user_ns = 0, cpu_system_ns = 0;
   int64_t last_outcome_ns = 0;  // monotonic time of the last recorded outcome
@@ -226,6 +227,7 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
     phase_ = kConnect;
     std::fill(std::begin(phase_ns_), std::end(phase_ns_), 0);
     parser_.Reset();
+    long_reply_lines_ = 0;
     pending_.clear();
     pending_off_ = 0;
     interest_ = 0;
@@ -317,6 +319,7 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
       ++rec.warmup_attempts;
     } else {
       ++rec.attempted;
+      rec.long_reply_lines += long_reply_lines_;
       rec.last_outcome_ns = now;
       int64_t second = w_->engine_->wall_start_unix_ +
                        (now - w_->engine_->start_ns_) / kNanosPerSecond;
@@ -503,7 +506,9 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
       // Bytes left in |in| were received before whatever this reply makes us
       // send: the dialogue refuses them as the answer to it (a reply before
       // its command, or STARTTLS response injection).
-      smtp::Step step = dialogue_.OnReply(parser_.TakeReply(), /*more_received=*/!in.empty());
+      const smtp::Reply reply = parser_.TakeReply();
+      long_reply_lines_ += reply.long_lines;
+      smtp::Step step = dialogue_.OnReply(reply, /*more_received=*/!in.empty());
       if (!HandleStep(step)) return;
       if (state_ != State::kSmtp) return;
     }
@@ -562,6 +567,7 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
   bssl::UniquePtr<SSL> ssl_;
   smtp::ClientDialogue dialogue_;
   smtp::ReplyParser parser_;
+  int64_t long_reply_lines_ = 0;  // tolerated in this session's replies
   std::string pending_;
   size_t pending_off_ = 0;
   uint32_t interest_ = 0;
@@ -779,7 +785,7 @@ RunResult Engine::TakeResult() {
   int64_t end_ns = measure_start_ns_;
   int64_t user_ns = 0, system_ns = 0;
   absl::flat_hash_map<uint16_t, int64_t> versions, suites, groups, sigalgs;
-  int64_t full = 0, resumed = 0;
+  int64_t full = 0, resumed = 0, long_reply_lines = 0;
   for (auto& w : workers_) {
     w->Join();
     Recorder& rec = w->recorder();
@@ -798,6 +804,7 @@ RunResult Engine::TakeResult() {
     for (auto& [k, v] : rec.peer_keys) r.peer_keys.Add(k, v).IgnoreError();
     full += rec.full;
     resumed += rec.resumed;
+    long_reply_lines += rec.long_reply_lines;
     user_ns += rec.cpu_user_ns;
     system_ns += rec.cpu_system_ns;
     end_ns = std::max(end_ns, rec.last_outcome_ns);
@@ -809,6 +816,7 @@ RunResult Engine::TakeResult() {
   for (auto& [k, v] : sigalgs) r.signature_algorithms.Add(tls::SigalgName(k), v).IgnoreError();
   if (full > 0) r.resumption.Add("full", full).IgnoreError();
   if (resumed > 0) r.resumption.Add("resumed", resumed).IgnoreError();
+  if (long_reply_lines > 0) r.deviations.Add("long_reply_lines", long_reply_lines).IgnoreError();
   r.client_cpu_user_seconds = static_cast<double>(user_ns) / 1e9;
   r.client_cpu_system_seconds = static_cast<double>(system_ns) / 1e9;
   r.client_cpu_seconds = r.client_cpu_user_seconds + r.client_cpu_system_seconds;

@@ -100,6 +100,10 @@ struct RunResult {
   // "ok" and the failure categories ("connect_refused", "timeout:banner",
   // "starttls_refused:454", "tls_alert:handshake_failure", ...).
   stats::CounterMap outcomes;
+  // Deviations from the standards tolerated in measured attempts, with
+  // counts: "long_reply_lines" (reply lines over 512 octets, accepted up to
+  // smtp::ReplyLimits::tolerated_line_length).
+  stats::CounterMap deviations;
   stats::PhaseHistograms phases;     // successful sessions only, nanoseconds
   stats::TimeSeries series;          // per wall-clock second
   // Open loop: how late each attempt started against its schedule.

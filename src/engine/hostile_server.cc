@@ -40,7 +40,7 @@ constexpr uint16_t kLegacySuite = 0xc013;  // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
 
 bool NeedsTlsServer(Misbehaviour m) {
   return m == Misbehaviour::kNone || m == Misbehaviour::kTls10Only ||
-         m == Misbehaviour::kReplyBeforeCommand || m == Misbehaviour::kRequireClientCertificate ||
+         m == Misbehaviour::kReplyBeforeCommand || m == Misbehaviour::kLongEhloLine || m == Misbehaviour::kRequireClientCertificate ||
          m == Misbehaviour::kNonForwardSecretOnly ||
          m == Misbehaviour::kStartTlsCommandInjection || m == Misbehaviour::kSlowBanner ||
          m == Misbehaviour::kBusyAfterConnections;
@@ -147,6 +147,10 @@ absl::string_view MisbehaviourName(Misbehaviour misbehaviour) {
       return "endless_banner";
     case Misbehaviour::kHugeEhloReply:
       return "huge_ehlo_reply";
+    case Misbehaviour::kLongEhloLine:
+      return "long_ehlo_line";
+    case Misbehaviour::kOverlongEhloLine:
+      return "overlong_ehlo_line";
     case Misbehaviour::kNoStartTls:
       return "no_starttls";
     case Misbehaviour::kStartTlsRefused:
@@ -243,6 +247,15 @@ class HostileServer::Connection {
         for (int i = 0; i < kHugeEhloLines; ++i) reply.append("250-X\r\n");
         reply.append("250 OK\r\n");
         if (Send(reply)) AwaitClose();
+        return;
+      }
+      case Misbehaviour::kLongEhloLine:
+      case Misbehaviour::kOverlongEhloLine: {
+        const size_t auth = server_->options_.misbehaviour == Misbehaviour::kLongEhloLine ? 2000 : 9000;
+        const std::string long_ehlo =
+            absl::StrCat("250-", server_->options_.certificate_name, "\r\n250-AUTH PLAIN",
+                         std::string(auth - 16, 'X'), "\r\n250 STARTTLS\r\n");
+        if (ReachStartTls(banner, long_ehlo) && Send(kReady)) ServeTls();
         return;
       }
       case Misbehaviour::kNoStartTls: {

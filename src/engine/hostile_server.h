@@ -53,6 +53,12 @@ enum class Misbehaviour {
   kEndlessBanner,
   // The EHLO reply has 100,000 "250-X" lines before "250 OK".
   kHugeEhloReply,
+  // The EHLO reply has a 2,000-octet AUTH line (over RFC 5321's 512, as
+  // EAST's AUTH cases and some real servers send) before STARTTLS; the rest
+  // is kNone.
+  kLongEhloLine,
+  // The same with a 9,000-octet AUTH line: beyond any tolerance.
+  kOverlongEhloLine,
   // The EHLO reply does not advertise STARTTLS.
   kNoStartTls,
   // STARTTLS gets "454 4.7.0 TLS not available".

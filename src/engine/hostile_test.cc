@@ -110,6 +110,7 @@ TEST_F(HostileTest, WellBehavedServerCompletesEveryHandshake) {
   EXPECT_EQ(r.attempted, kHandshakes);
   EXPECT_EQ(r.succeeded, kHandshakes) << r.outcomes.ToJson().dump();
   EXPECT_EQ(r.outcomes.Get("ok"), kHandshakes);
+  EXPECT_EQ(r.deviations.Get("long_reply_lines"), 0);
   EXPECT_EQ(server_->Stats().handshakes, kHandshakes);
   EXPECT_LT(elapsed_, kRunLimit);
 }
@@ -159,6 +160,19 @@ TEST_F(HostileTest, EndlessBannerLineIsCutOffAtTheLineLimit) {
 TEST_F(HostileTest, HundredThousandLineEhloReplyIsCutOffAtTheLineCountLimit) {
   StartServer(Misbehaviour::kHugeEhloReply);
   ExpectEveryAttemptFailedAs(Run(Spec()), "protocol_violation:too_many_lines");
+}
+
+TEST_F(HostileTest, EhloLineOver512OctetsIsToleratedAndCountedAsADeviation) {
+  StartServer(Misbehaviour::kLongEhloLine);
+  RunResult r = Run(Spec());
+  EXPECT_EQ(r.succeeded, kHandshakes) << r.outcomes.ToJson().dump();
+  EXPECT_EQ(r.deviations.Get("long_reply_lines"), kHandshakes);
+  EXPECT_EQ(server_->Stats().handshakes, kHandshakes);
+}
+
+TEST_F(HostileTest, EhloLineOver8KiBIsStillLineTooLong) {
+  StartServer(Misbehaviour::kOverlongEhloLine);
+  ExpectEveryAttemptFailedAs(Run(Spec()), "protocol_violation:line_too_long");
 }
 
 TEST_F(HostileTest, EhloWithoutStarttlsIsStarttlsNotOffered) {

@@ -67,6 +67,7 @@ report::Scenario ScenarioFromRun(const engine::RunResult& r, std::string name,
   s.peak_rss_bytes = PeakRssBytes();
   s.target_rate = target_rate;
   s.outcomes = r.outcomes;
+  s.deviations = r.deviations;
   for (int p = 0; p < engine::kPhaseCount; ++p) {
     s.phases.push_back({std::string(engine::PhaseName(p)), r.phases.phase(p)});
   }

@@ -284,7 +284,7 @@ absl::Status Session::Handshake(SSL_CTX* ctx, absl::Time deadline, bool offer_se
 }
 
 absl::Status ReachTls(Session* session, bool implicit_tls, const smtp::ClientOptions& options,
-                      absl::Duration per_reply, ReachedTls* out) {
+                      absl::Duration per_reply, ReachedTls* out, absl::Time deadline) {
   ReachedTls& reached = *out;
   const absl::Time start = absl::Now();
   smtp::ClientOptions o = options;
@@ -309,12 +309,12 @@ absl::Status ReachTls(Session* session, bool implicit_tls, const smtp::ClientOpt
                                      : ""));
       }
       case smtp::Step::kSend: {
-        absl::Status sent = session->Send(step.bytes, phase, absl::Now() + per_reply);
+        absl::Status sent = session->Send(step.bytes, phase, std::min(absl::Now() + per_reply, deadline));
         if (!sent.ok()) return sent;
         [[fallthrough]];
       }
       case smtp::Step::kWait: {
-        absl::StatusOr<smtp::Reply> reply = session->ReadReply(phase, absl::Now() + per_reply);
+        absl::StatusOr<smtp::Reply> reply = session->ReadReply(phase, std::min(absl::Now() + per_reply, deadline));
         if (!reply.ok()) {
           if (dialogue.phase() == smtp::Phase::kBanner) reached.banner_delay = absl::Now() - start;
           return reply.status();

@@ -135,10 +135,13 @@ struct ReachedTls {
 // STARTTLS and its 220. Failures carry the dialogue's category
 // ("banner_rejected:421", "starttls_not_offered", "starttls_refused:454",
 // "protocol_violation:starttls_injection" when bytes follow the 220, ...).
-// Each reply must arrive within |per_reply| of the step that awaits it.
-// |*reached| is filled as far as the dialogue got, on failure too.
+// Each reply must arrive within |per_reply| of the step that awaits it, and
+// all of them by |deadline| (one deadline for a whole operation, however
+// slowly the server trickles). |*reached| is filled as far as the dialogue
+// got, on failure too.
 absl::Status ReachTls(Session* session, bool implicit_tls, const smtp::ClientOptions& options,
-                      absl::Duration per_reply, ReachedTls* reached);
+                      absl::Duration per_reply, ReachedTls* reached,
+                      absl::Time deadline = absl::InfiniteFuture());
 
 }  // namespace mailshake::probe
 

@@ -25,6 +25,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "src/io/file_io.h"
+#include "src/outcome/outcome.h"
 #include "src/report/report.h"
 #include "src/report/status_macros.h"
 #include "src/stats/stats.h"
@@ -370,6 +371,16 @@ json ScenarioToJson(const Scenario& s) {
   out["handshakes_per_client_cpu_second"] =
       Optional(HandshakesPerClientCpuSecond(s));
   out["outcomes"] = s.outcomes.ToJson();
+  // Derived: the RFC 8460 (TLS-RPT) result type of each failure category,
+  // from the one mapping in src/outcome.
+  json rfc8460 = json::object();
+  for (const auto& [category, count] : s.outcomes.SortedByCount()) {
+    if (category == kSuccessOutcome) continue;
+    const absl::string_view type = outcome::Rfc8460ResultType(category);
+    rfc8460[category] = type.empty() ? json(nullptr) : json(std::string(type));
+  }
+  out["outcome_rfc8460"] = std::move(rfc8460);
+  out["deviations"] = s.deviations.ToJson();
   json phases = json::array();
   for (const PhaseLatency& phase : s.phases) {
     json entry = LatencyToJson(phase.latency);
@@ -435,6 +446,9 @@ absl::StatusOr<Scenario> ScenarioFromJson(const json& value, size_t index) {
   REPORT_ASSIGN_OR_RETURN(s.peak_rss_bytes, in.Count("peak_rss_bytes"));
   REPORT_ASSIGN_OR_RETURN(s.target_rate, in.NonNegativeNumber("target_rate"));
   REPORT_ASSIGN_OR_RETURN(s.outcomes, CountersFromJson(in, "outcomes"));
+  if (in.Has("deviations")) {  // absent in files from before it existed
+    REPORT_ASSIGN_OR_RETURN(s.deviations, CountersFromJson(in, "deviations"));
+  }
 
   REPORT_ASSIGN_OR_RETURN(const json* phases, in.Array("phases"));
   for (size_t i = 0; i < phases->size(); ++i) {

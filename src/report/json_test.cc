@@ -197,9 +197,38 @@ TEST_F(JsonTest, RejectsMissingTopLevelAndEnvironmentFields) {
   }
 }
 
+TEST_F(JsonTest, WritesTheRfc8460ResultTypeOfEachFailureCategory) {
+  const json& types = ScenarioJson(0)["outcome_rfc8460"];
+  ASSERT_TRUE(types.is_object());
+  EXPECT_FALSE(types.contains("ok"));
+  for (const auto& [category, count] : result_.scenarios[0].outcomes.SortedByCount()) {
+    if (category != "ok") EXPECT_TRUE(types.contains(category)) << category;
+  }
+  EXPECT_EQ(types["tls_alert:handshake_failure"], "validation-failure");
+  EXPECT_TRUE(types["connect_refused"].is_null());
+}
+
+TEST_F(JsonTest, DeviationsRoundTripAndFilesWithoutThemStillRead) {
+  result_.scenarios[0].deviations = stats::CounterMap();
+  ASSERT_TRUE(result_.scenarios[0].deviations.Add("long_reply_lines", 7).ok());
+  absl::StatusOr<Result> back = FromJson(ToJson(result_));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->scenarios[0].deviations.Get("long_reply_lines"), 7);
+  json old = ToJson(result_);
+  for (json& s : old["scenarios"]) {
+    s.erase("deviations");
+    s.erase("outcome_rfc8460");
+  }
+  absl::StatusOr<Result> read = FromJson(old);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->scenarios[0].deviations.Total(), 0);
+}
+
 TEST_F(JsonTest, RejectsMissingScenarioFieldsNamingTheScenario) {
   for (const auto& item : ScenarioJson(1).items()) {
     if (item.key() == "server" || item.key() == "name") continue;
+    // Added in v1: optional (deviations) or derived and ignored.
+    if (item.key() == "deviations" || item.key() == "outcome_rfc8460") continue;
     json doc = doc_;
     doc["scenarios"][1].erase(item.key());
     ExpectRejected(doc, {"scenarios[1]", result_.scenarios[1].name,

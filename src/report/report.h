@@ -161,6 +161,11 @@ struct Scenario {
   // kSuccessOutcome and the failure categories ("connect_refused",
   // "timeout:banner", "tls_alert:handshake_failure", ...), with counts.
   stats::CounterMap outcomes;
+  // Deviations from the standards the client tolerated, by name, with
+  // counts: "long_reply_lines" (reply lines longer than RFC 5321's 512
+  // octets, accepted up to 8 KiB). Empty when there were none, and in files
+  // written before it existed.
+  stats::CounterMap deviations;
   // Per-phase latency of successful attempts, in phase order. All phases use
   // one histogram config.
   std::vector<PhaseLatency> phases;

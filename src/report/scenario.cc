@@ -145,6 +145,7 @@ absl::Status MergeInto(const Scenario& b, Scenario* m) {
   REPORT_RETURN_IF_ERROR(AddCount(*m, "warmup_attempts", m->warmup_attempts,
                                   b.warmup_attempts, &m->warmup_attempts));
   REPORT_RETURN_IF_ERROR(m->outcomes.Merge(b.outcomes));
+  REPORT_RETURN_IF_ERROR(m->deviations.Merge(b.deviations));
   REPORT_RETURN_IF_ERROR(m->series.Merge(b.series));
   REPORT_RETURN_IF_ERROR(m->schedule_lag.Merge(b.schedule_lag));
   for (size_t i = 0; i < m->phases.size(); ++i) {

@@ -97,6 +97,7 @@ Scenario RandomScenario(std::string name, int trial, double target_rate,
   s.client_cpu_system_seconds = 0.05;
   s.peak_rss_bytes = 50'000'000 + static_cast<int64_t>(seed);
   s.warmup_attempts = static_cast<int64_t>(seed % 13);
+  s.deviations.Add("long_reply_lines", static_cast<int64_t>(seed % 3)).IgnoreError();
   return s;
 }
 

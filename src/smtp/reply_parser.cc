@@ -1,5 +1,7 @@
 #include "src/smtp/reply_parser.h"
 
+#include <algorithm>
+
 #include <cstring>
 #include <utility>
 
@@ -115,9 +117,19 @@ absl::string_view ReplyErrorName(ReplyError error) {
   return "unknown";
 }
 
+namespace {
+
+// HardLineLength is the longest line |limits| accept at all, terminator
+// included.
+size_t HardLineLength(const ReplyLimits& limits) {
+  return std::max(limits.max_line_length, limits.tolerated_line_length);
+}
+
+}  // namespace
+
 ReplyParser::ReplyParser(ReplyLimits limits)
     : limits_(limits),
-      line_(limits.max_line_length >= 2 ? limits.max_line_length - 2 : 0,
+      line_(HardLineLength(limits) >= 2 ? HardLineLength(limits) - 2 : 0,
             internal::LineEnding::kCrlfOrLf) {}
 
 void ReplyParser::Reset() {
@@ -151,8 +163,9 @@ absl::Status ReplyParser::status() const {
   switch (error_) {
     case ReplyError::kLineTooLong:
       return absl::DataLossError(absl::StrCat(
-          "SMTP reply line ", error_line_, " is longer than ",
-          limits_.max_line_length, " octets (RFC 5321 4.5.3.1.5)"));
+          "SMTP reply line ", error_line_, " is longer than ", HardLineLength(limits_),
+          " octets (RFC 5321 4.5.3.1.5 allows ", limits_.max_line_length,
+          "; longer lines are tolerated up to that bound)"));
     case ReplyError::kTooManyLines:
       return absl::DataLossError(absl::StrCat("SMTP reply has more than ",
                                               limits_.max_lines, " lines"));
@@ -211,6 +224,7 @@ ParseResult ReplyParser::ProcessLine() {
     return Fail(ReplyError::kTooManyLines);
   }
   reply_.wire_size += line.size() + line_.terminator_length();
+  if (line.size() + 2 > limits_.max_line_length) ++reply_.long_lines;
   if (reply_.wire_size > limits_.max_reply_size) {
     return Fail(ReplyError::kReplyTooLarge);
   }

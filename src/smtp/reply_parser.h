@@ -67,6 +67,9 @@ struct Reply {
   // wire_size is the number of octets the reply occupied, terminators
   // included.
   size_t wire_size = 0;
+  // long_lines counts the lines longer than ReplyLimits::max_line_length that
+  // were tolerated: a deviation from RFC 5321, not an error.
+  size_t long_lines = 0;
 
   // Class returns the first digit of the code (2 to 5).
   int Class() const { return code / 100; }
@@ -77,10 +80,18 @@ struct Reply {
 
 // ReplyLimits bounds what a ReplyParser accepts from an untrusted server.
 struct ReplyLimits {
-  // max_line_length is the longest line in octets, counting a two-octet CR LF
-  // terminator (RFC 5321 section 4.5.3.1.5: 512). A line whose content exceeds
-  // max_line_length - 2 octets is rejected, whatever its terminator.
+  // max_line_length is the longest line RFC 5321 allows, in octets, counting
+  // a two-octet CR LF terminator (section 4.5.3.1.5: 512). Real servers send
+  // longer EHLO lines (long AUTH or XCLIENT lists), so a line whose content
+  // exceeds max_line_length - 2 octets is accepted, and counted in
+  // Reply::long_lines, up to |tolerated_line_length|.
   size_t max_line_length = 512;
+  // tolerated_line_length is the longest line accepted at all, counted the
+  // same way (8 KiB: sixteen times the standard, still a small bound per
+  // connection). A line whose content exceeds tolerated_line_length - 2
+  // octets is rejected (kLineTooLong), whatever its terminator. A value below
+  // max_line_length means max_line_length (no tolerance).
+  size_t tolerated_line_length = 8 * 1024;
   // max_lines is the most lines one reply may have.
   size_t max_lines = 1000;
   // max_reply_size is the most octets one reply may occupy, terminators
@@ -96,7 +107,7 @@ enum class ParseResult {
 
 enum class ReplyError {
   kNone,
-  kLineTooLong,    // A line exceeds ReplyLimits::max_line_length.
+  kLineTooLong,    // A line exceeds ReplyLimits::tolerated_line_length.
   kTooManyLines,   // The reply has more than ReplyLimits::max_lines lines.
   kReplyTooLarge,  // The reply exceeds ReplyLimits::max_reply_size octets.
   kBadCode,        // A line does not start with a valid reply code.

@@ -168,20 +168,37 @@ TEST(ReplyParserTest, AcceptsLineOfExactly512Octets) {
   EXPECT_EQ(ParseOne(line).lines[0].size(), 506u);
 }
 
-TEST(ReplyParserTest, RejectsReplyLineLongerThan512OctetsAsSoonAsPassed) {
-  // 511 octets of content can only make a line of 513 octets with CR LF: the
-  // parser fails at the 511th octet and consumes nothing beyond it.
+TEST(ReplyParserTest, ToleratesLinesOver512OctetsUpTo8KiBAndCountsThem) {
+  // EHLO lines of real servers (long AUTH lists) run past RFC 5321's 512.
+  const std::string long_line = "250-AUTH " + std::string(1500, 'X') + "\r\n";
+  Reply reply = ParseOne("250-mx\r\n" + long_line + "250 STARTTLS\r\n");
+  EXPECT_EQ(reply.long_lines, 1u);
+  EXPECT_EQ(reply.lines.size(), 3u);
+  EXPECT_TRUE(ParseEhlo(reply).starttls);
+  const std::string longest = "250 " + std::string(8192 - 6, 'x') + "\r\n";
+  ASSERT_EQ(longest.size(), 8192u);
+  EXPECT_EQ(ParseOne(longest).long_lines, 1u);
+  EXPECT_EQ(ParseOne("250 " + std::string(506, 'x') + "\r\n").long_lines, 0u);
+}
+
+TEST(ReplyParserTest, RejectsReplyLineLongerThan8KiBAsSoonAsPassed) {
+  // 8191 octets of content can only make a line of 8193 octets with CR LF:
+  // the parser fails at the 8191st octet and consumes nothing beyond it.
   const std::string flood = "250 " + std::string(1 << 20, 'x');
-  EXPECT_EQ(Whole(flood), "error:line_too_long@511");
-  const std::string line = "250 " + std::string(507, 'x') + "\r\n";
-  EXPECT_EQ(Whole(line), "error:line_too_long@511");
+  EXPECT_EQ(Whole(flood), "error:line_too_long@8191");
+  const std::string line = "250 " + std::string(8187, 'x') + "\r\n";
+  EXPECT_EQ(Whole(line), "error:line_too_long@8191");
 }
 
 TEST(ReplyParserTest, LineLimitIsConfigurable) {
   ReplyLimits limits;
   limits.max_line_length = 10;
+  limits.tolerated_line_length = 0;  // no tolerance
   EXPECT_EQ(Whole("250 abcd\r\n", limits), "250{-}[abcd]/10@10;");
   EXPECT_EQ(Whole("250 abcde\r\n", limits), "error:line_too_long@9");
+  limits.tolerated_line_length = 12;
+  EXPECT_EQ(Whole("250 abcdef\r\n", limits), "250{-}[abcdef]/12@12;");
+  EXPECT_EQ(Whole("250 abcdefg\r\n", limits), "error:line_too_long@11");
 }
 
 TEST(ReplyParserTest, RejectsTooManyLines) {
