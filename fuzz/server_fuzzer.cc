@@ -22,7 +22,7 @@
 // A length is one octet, or two (big-endian) when op has its 0x80 bit set.
 // Flags: bit 0 implicit TLS (port 465) instead of STARTTLS, bit 1 the client
 // offers at most TLS 1.2, bit 2 small socket buffers (partial writes, output
-// backing up).
+// backing up), bit 3 a full handshake (by default the client resumes).
 //
 // After every action the server and the client are stepped until neither
 // moves a byte. Oracles, checked throughout and at the end:
@@ -45,6 +45,7 @@
 //    agree with what the client saw.
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <openssl/bio.h>
 #include <openssl/ssl.h>
 #include <sys/ioctl.h>
@@ -93,6 +94,10 @@ struct Setup {
 };
 
 Setup* MakeSetup() {
+  // Inputs grow and free buffers of up to a few hundred KiB; returning them
+  // to the kernel every time costs more than the rest of an input.
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
   auto* setup = new Setup;
   mailshake::server::ServerOptions options;
   options.hostname = kHostname;
@@ -107,8 +112,13 @@ Setup* MakeSetup() {
   absl::StatusOr<std::unique_ptr<SteppedWorker>> worker = SteppedWorker::Create(options);
   FUZZ_CHECK(worker.ok(), "%s", worker.status().ToString().c_str());
   setup->worker = *std::move(worker);
+  // The client keeps the newest session and offers it (flags bit 3 asks
+  // for a full handshake): resumption skips the certificate and its
+  // signatures, which would otherwise cost most of an input's time. Only
+  // the first TLS input of a process, or one after a failed handshake,
+  // therefore differs between runs, in BoringSSL and not in the server.
   tls::ClientConfig client;
-  client.resumption = tls::ClientConfig::Resumption::kOff;  // inputs stay independent
+  client.resumption = tls::ClientConfig::Resumption::kTicket;
   absl::StatusOr<bssl::UniquePtr<SSL_CTX>> ctx = tls::NewClientContext(client);
   FUZZ_CHECK(ctx.ok(), "%s", ctx.status().ToString().c_str());
   setup->client_ctx = *std::move(ctx);
@@ -185,7 +195,8 @@ class Session {
         worker_(setup->worker.get()),
         implicit_(flags & 1),
         tls12_(flags & 2),
-        small_buffers_(flags & 4) {}
+        small_buffers_(flags & 4),
+        full_handshake_(flags & 8) {}
 
   ~Session() {
     if (fd_ >= 0) close(fd_);
@@ -226,7 +237,7 @@ class Session {
   void StartTls() {
     if (ssl_ != nullptr || !CanSend()) return;
     absl::StatusOr<bssl::UniquePtr<SSL>> ssl = tls::NewClientConnection(
-        tls12_ ? setup_->client_ctx12.get() : setup_->client_ctx.get(), false);
+        tls12_ ? setup_->client_ctx12.get() : setup_->client_ctx.get(), !full_handshake_);
     FUZZ_CHECK(ssl.ok(), "%s", ssl.status().ToString().c_str());
     ssl_ = *std::move(ssl);
     BIO* inner = nullptr;
@@ -323,6 +334,14 @@ class Session {
     if (!tls_received_.empty()) {
       FUZZ_CHECK(handshakes == 1, "the client got TLS data but no handshake was counted");
     }
+    uint64_t resumed = after.resumed - before_.resumed;
+    FUZZ_CHECK(resumed <= handshakes, "%llu resumed of %llu handshakes",
+               (unsigned long long)resumed, (unsigned long long)handshakes);
+    if (handshakes == 1 && handshake_done_) {
+      FUZZ_CHECK((resumed == 1) == static_cast<bool>(SSL_session_reused(ssl_.get())),
+                 "the server counted resumed=%llu, the client says %d",
+                 (unsigned long long)resumed, SSL_session_reused(ssl_.get()));
+    }
     CheckStreams();
     uint64_t messages = after.messages - before_.messages;
     FUZZ_CHECK(messages <= reference_messages_, "%llu messages counted, the reference accepted %llu",
@@ -337,9 +356,9 @@ class Session {
       }
       fprintf(stderr,
               "sent %zu received %zu, tls: handshake %d sent %zu received %zu, closed %s, "
-              "handshakes %llu messages %llu discarded %llu\n%s\n--\n%s\n",
+              "handshakes %llu resumed %llu messages %llu discarded %llu\n%s\n--\n%s\n",
               wire_sent_.size(), wire_received_.size(), handshake_done_, tls_app_sent_.size(),
-              tls_received_.size(), closed.c_str(), (unsigned long long)handshakes,
+              tls_received_.size(), closed.c_str(), (unsigned long long)handshakes, (unsigned long long)resumed,
               (unsigned long long)messages, (unsigned long long)discarded,
               wire_received_.substr(0, 300).c_str(), tls_received_.substr(0, 300).c_str());
     }
@@ -350,20 +369,22 @@ class Session {
 
   // Steps the server and the client until neither moves a byte.
   void Pump() {
-    int idle_rounds = 0;
-    for (int round = 0; round < 256 && idle_rounds < 2; ++round) {
-      bool moved = false;
+    // The client sends what the action queued, then server and client take
+    // turns until the client moves no byte: the loop is level-triggered, so
+    // a server with work left would have been dispatched.
+    if (fd_ >= 0) ClientTurn();
+    for (int round = 0; round < 256; ++round) {
       // The server's turn, watching whether it read while its output was
-      // backed up.
+      // backed up (the socket queries cost system calls: only then).
       size_t queued = worker_->QueuedOutput();
-      int unread = fd_ >= 0 ? OutQueue(fd_) : 0;
-      int readable = fd_ >= 0 ? Readable(fd_) : 0;
+      bool backed_up = fd_ >= 0 && queued > SteppedWorker::MaxQueuedOutputBeforeRead();
+      int unread = backed_up ? OutQueue(fd_) : 0;
+      int readable = backed_up ? Readable(fd_) : 0;
       worker_->Step();
-      if (fd_ >= 0) {
+      if (backed_up) {
         int unread_after = OutQueue(fd_);
         int flushed = Readable(fd_) - readable;
         if (unread_after < unread) {
-          moved = true;
           size_t left = queued > static_cast<size_t>(std::max(flushed, 0))
                             ? queued - std::max(flushed, 0)
                             : 0;
@@ -371,8 +392,7 @@ class Session {
                      "the server read input with %zu octets of output waiting", left);
         }
       }
-      if (fd_ >= 0 && ClientTurn()) moved = true;
-      idle_rounds = moved ? 0 : idle_rounds + 1;
+      if (fd_ < 0 || !ClientTurn()) break;
     }
   }
 
@@ -385,6 +405,7 @@ class Session {
       if (n > 0) {
         wire_received_.append(buf, static_cast<size_t>(n));
         moved = true;
+        if (static_cast<size_t>(n) < sizeof(buf)) break;  // drained
         continue;
       }
       if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -463,8 +484,9 @@ class Session {
   size_t Agreeing(absl::string_view got, absl::string_view expected, bool* ends_in_timeout) const {
     static const std::string* const kTimeout = new std::string(TimeoutReply());
     auto common_prefix = [](absl::string_view a, absl::string_view b) {
-      size_t n = 0;
       size_t limit = std::min(a.size(), b.size());
+      if (a.substr(0, limit) == b.substr(0, limit)) return limit;  // the usual case
+      size_t n = 0;
       while (n < limit && a[n] == b[n]) ++n;
       return n;
     };
@@ -542,6 +564,7 @@ class Session {
   const bool implicit_;
   const bool tls12_;
   const bool small_buffers_;
+  const bool full_handshake_;
   ServerStats before_;
   int fd_ = -1;
   bool reading_ = true;
