@@ -9,20 +9,15 @@
 # scripts/probe-goals makes that comparison. About 1-2 minutes (most of it
 # Postfix start-ups).
 source "$(dirname "$0")/lib.bash"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-rs="$root/scripts/real-servers"
+source "$(dirname "$0")/real_servers.bash"
 hostile="${MAILSHAKE_HOSTILE_BIN:-$(dirname "$MAILSHAKE_BIN")/../engine/hostile_serve}"
 [ -x "$hostile" ] || fail "no $hostile: bazel build //src/engine:hostile_serve (scripts/test does)"
-"$rs/install"
-chmod 755 "$work"
-started=()
 hostile_pid=
-stop_all() {
-  for d in "${started[@]}"; do "$rs/stop" "$d" >/dev/null 2>&1 || true; done
+stop_everything() {
   [ -z "$hostile_pid" ] || kill -TERM "$hostile_pid" 2>/dev/null || true
-  cleanup
+  stop_all
 }
-trap stop_all EXIT
+trap stop_everything EXIT
 
 # launch NAME TAG ARGS...: starts a real server into $work/TAG in the
 # background (Postfix takes ~3 s to start on an idle machine, 10 s and more on
