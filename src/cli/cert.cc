@@ -1,14 +1,10 @@
 // mailshake cert: what an operator is told to check about a mail server's
 // certificate, from a file or from a live server (STARTTLS or implicit TLS).
 
-#include <errno.h>
 #include <openssl/ssl.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,10 +17,8 @@
 #include "src/cli/flags.h"
 #include "src/io/file_io.h"
 #include "src/net/address.h"
-#include "src/net/socket.h"
 #include "src/probe/session.h"
 #include "src/smtp/dialogue.h"
-#include "src/smtp/reply_parser.h"
 #include "src/tls/tls.h"
 #include "src/x509/summary.h"
 #include "src/x509/x509.h"
@@ -41,25 +35,10 @@ struct Fetched {
   tls::HandshakeInfo info;
 };
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open '", path, "'"));
-  std::string data(kMaxFileBytes + 1, '\0');
-  in.read(data.data(), data.size());
-  data.resize(in.gcount());
-  if (data.size() > kMaxFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("'", path, "' is larger than 1 MiB"));
-  }
-  return data;
-}
-
-// Runs banner, EHLO, STARTTLS (unless implicit) and the handshake through
-// src/probe's Session, all by one deadline |timeout| from now (a server that
-// trickles its replies byte by byte cannot stretch it), keeps the
-// certificates the server sent, and says QUIT without waiting for the
-// answer. A failure carries its outcome category (probe::OutcomeCategory):
-// the vocabulary of bench and probe, e.g. "timeout:banner" or
-// "tls_alert:handshake_failure".
+// Runs banner, EHLO, STARTTLS (unless implicit) and the handshake over
+// src/probe's Session (the probe's own connection logic), keeps the
+// certificates the server sent, and says QUIT. Everything ends by |timeout|
+// from the start.
 absl::StatusOr<Fetched> FetchChain(const net::Target& target, const std::string& server_name,
                                    absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
@@ -73,26 +52,21 @@ absl::StatusOr<Fetched> FetchChain(const net::Target& target, const std::string&
   if (!session.ok()) return session.status();
   probe::Session* s = session->get();
   probe::ReachedTls reached;
-  absl::Status status =
-      probe::ReachTls(s, target.implicit_tls, smtp::ClientOptions(), timeout, &reached, deadline);
-  if (!status.ok()) return status;
-  status = s->Handshake(ctx->get(), deadline);
-  if (!status.ok()) return status;
+  if (absl::Status r = probe::ReachTls(s, target.implicit_tls, smtp::ClientOptions(), timeout,
+                                       &reached, deadline);
+      !r.ok()) {
+    return r;
+  }
+  if (absl::Status h = s->Handshake(ctx->get(), deadline); !h.ok()) return h;
   Fetched fetched;
   fetched.info = tls::ReadHandshakeInfo(s->ssl());
-  const STACK_OF(CRYPTO_BUFFER)* certs = SSL_get0_peer_certificates(s->ssl());
-  for (size_t i = 0; certs != nullptr && i < sk_CRYPTO_BUFFER_num(certs); ++i) {
-    const CRYPTO_BUFFER* b = sk_CRYPTO_BUFFER_value(certs, i);
-    fetched.chain.emplace_back(reinterpret_cast<const char*>(CRYPTO_BUFFER_data(b)),
-                               CRYPTO_BUFFER_len(b));
-  }
+  fetched.chain = s->PeerChain();
   if (fetched.chain.empty()) {
     return probe::WithCategory(absl::FailedPreconditionError("the server sent no certificate"),
                                "protocol_violation:no_certificate");
   }
-  // The certificate is what we came for: QUIT is a courtesy, bounded too.
-  s->Send("QUIT\r\n", "quit", std::min(deadline, absl::Now() + absl::Milliseconds(200)))
-      .IgnoreError();
+  // The certificate is what we came for: QUIT's fate does not matter.
+  if (s->Send("QUIT\r\n", "quit", deadline).ok()) (void)s->ReadReply("quit", deadline);
   return fetched;
 }
 
@@ -148,7 +122,7 @@ int RunCert(const std::vector<std::string>& argv) {
     if (flags.WasSet("servername")) return UsageError(kName, "--servername needs a server");
     if (flags.WasSet("timeout")) return UsageError(kName, "--timeout needs a server");
     if (absl::Status s = CheckReadableFile(what); !s.ok()) return UsageError(kName, s.message());
-    absl::StatusOr<std::string> data = ReadFile(what);
+    absl::StatusOr<std::string> data = io::ReadFileBounded(what, kMaxFileBytes);
     if (!data.ok()) return UsageError(kName, data.status().message());
     if (absl::StrContains(*data, "-----BEGIN")) {
       absl::StatusOr<std::vector<std::string>> pem = x509::DecodePemCertificates(*data);

@@ -94,6 +94,10 @@ class Session {
   // |deadline|. Returns true if it did.
   bool WaitReadable(absl::Time deadline);
 
+  // PeerChain returns the certificates the server sent in the handshake, DER,
+  // leaf first (empty before a successful |Handshake|).
+  std::vector<std::string> PeerChain() const;
+
   // ssl returns the TLS connection once |Handshake| was called, else null.
   SSL* ssl() const { return ssl_.get(); }
   int fd() const { return fd_.get(); }
