@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "src/outcome/outcome.h"
 #include "src/probe/session.h"
 
 namespace mailshake::probe {
@@ -381,25 +382,39 @@ absl::StatusOr<ProbeReport> Probe(const ProbeOptions& options) {
   return report;
 }
 
-std::string Rfc8460ResultType(const ProbeReport& report, bool check_name) {
+// FailureCategory names, in the shared outcome vocabulary, the first reason
+// a sender requiring authenticated TLS would not deliver to |report|'s
+// server, or returns "" when there is none (or the probe got nowhere).
+std::string FailureCategory(const ProbeReport& report, bool check_name) {
   const SmtpFacts& smtp = report.smtp;
   const CertificateFacts& cert = report.certificate;
-  if (!report.implicit_tls && smtp.banner_code == 220 &&
-      (!smtp.starttls_offered || (smtp.starttls_code != 0 && smtp.starttls_code != 220))) {
-    return "starttls-not-supported";
+  if (!report.implicit_tls && smtp.banner_code == 220) {
+    if (!smtp.starttls_offered) return "starttls_not_offered";
+    if (smtp.starttls_code != 0 && smtp.starttls_code != 220) {
+      return absl::StrCat("starttls_refused:", smtp.starttls_code);
+    }
   }
-  if (cert.outcome != "ok") return cert.outcome == "not_run" ? "" : "validation-failure";
-  if (cert.summary.has_value() && cert.summary->validity != x509::ValidityStatus::kValid) {
-    return "certificate-expired";
+  if (cert.outcome != "ok") return cert.outcome == "not_run" ? "" : cert.outcome;
+  // Our own parser judges validity at |ProbeOptions::now|; BoringSSL's
+  // verifier at the current time.
+  if (cert.summary.has_value() && cert.summary->validity == x509::ValidityStatus::kExpired) {
+    return outcome::CertificateRejectedCategory(X509_V_ERR_CERT_HAS_EXPIRED);
   }
-  if (cert.verify_error == X509_V_ERR_CERT_HAS_EXPIRED) return "certificate-expired";
-  if (cert.verify_error != X509_V_OK) return "certificate-not-trusted";
+  if (cert.summary.has_value() && cert.summary->validity == x509::ValidityStatus::kNotYetValid) {
+    return outcome::CertificateRejectedCategory(X509_V_ERR_CERT_NOT_YET_VALID);
+  }
+  if (cert.verify_error != X509_V_OK) return outcome::CertificateRejectedCategory(cert.verify_error);
   if (check_name) {
     for (const CertificateFacts::Name& n : cert.names) {
-      if (!n.result.matched) return "certificate-host-mismatch";
+      if (!n.result.matched) return outcome::CertificateRejectedCategory(X509_V_ERR_HOSTNAME_MISMATCH);
     }
   }
   return "";
+}
+
+std::string Rfc8460ResultType(const ProbeReport& report, bool check_name) {
+  // The one mapping from categories to result types (src/outcome).
+  return std::string(outcome::Rfc8460ResultType(FailureCategory(report, check_name)));
 }
 
 }  // namespace mailshake::probe

@@ -184,7 +184,9 @@ std::vector<Finding> Findings(const ProbeReport& report);
 // MTA would report for |report|'s certificate or STARTTLS failure under a
 // policy that requires authenticated TLS, or "" when none applies:
 // "starttls-not-supported", "certificate-expired", "certificate-not-trusted",
-// "certificate-host-mismatch" or "validation-failure".
+// "certificate-host-mismatch" or "validation-failure". It names the first
+// failure in the shared outcome vocabulary and maps it with
+// outcome::Rfc8460ResultType, the one mapping bench results use too.
 std::string Rfc8460ResultType(const ProbeReport& report, bool check_name);
 
 }  // namespace mailshake::probe
