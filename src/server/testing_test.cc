@@ -69,5 +69,22 @@ TEST(SteppedWorkerTest, IdleFiresOnlyTheDeadlinesItCovers) {
   close(sv[1]);
 }
 
+TEST(SteppedWorkerTest, AHalfClosingClientGetsTheRepliesToWhatItSent) {
+  std::unique_ptr<SteppedWorker> worker = MakeWorker();
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+  worker->Serve(sv[0], /*implicit_tls=*/false);
+  ReadAll(sv[1]);
+  // The commands and the end of the stream arrive in one read.
+  ASSERT_EQ(send(sv[1], "NOOP\r\nHELO c\r\n", 14, 0), 14);
+  ASSERT_EQ(shutdown(sv[1], SHUT_WR), 0);
+  worker->Step();
+  EXPECT_EQ(worker->open(), 0);
+  std::string replies = ReadAll(sv[1]);
+  EXPECT_TRUE(absl::StartsWith(replies, "250 ")) << replies;
+  EXPECT_TRUE(absl::StrContains(replies, "\r\n250 stepped.test")) << replies;
+  close(sv[1]);
+}
+
 }  // namespace
 }  // namespace mailshake::server
