@@ -64,44 +64,15 @@ for page in report2 compare; do
   grep -q 'class="whisker \(worse\|better\|same\)"' "$work/$page.html" || fail "$page: no change drawn"
 done
 
-# render PAGE NAME: dumps the DOM after load and takes a screenshot, with no
-# network at all; browser log in $work/NAME.log.
-render() {
-  local page="$1" name="$2"
-  unshare -n timeout 90 chromium --headless --no-sandbox --disable-gpu --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$work/profile-$name" --proxy-server=127.0.0.1:9 \
-    --host-resolver-rules="MAP * ~NOTFOUND" --enable-logging=stderr --v=0 \
-    --virtual-time-budget=5000 --dump-dom "file://$page" >"$work/$name.dom" 2>"$work/$name.log" || true
-  [ -s "$work/$name.dom" ] || { tail -20 "$work/$name.log" >&2; fail "chromium dumped no DOM for $name"; }
-}
-
-# check NAME: the page loaded, every chart drew, and nothing went wrong.
-check() {
-  local name="$1" charts drawn
-  charts="$(sed -n 's/.*<body[^>]* data-charts="\([0-9]*\)".*/\1/p' "$work/$name.dom" | head -1)"
-  drawn="$(sed -n 's/.*<body[^>]* data-charts-drawn="\([0-9]*\)".*/\1/p' "$work/$name.dom" | head -1)"
-  [ -n "$charts" ] || { echo "page script did not run"; return 1; }
-  [ "$charts" -ge 10 ] || { echo "only $charts charts"; return 1; }
-  [ "$drawn" = "$charts" ] || { echo "$drawn of $charts charts drew"; return 1; }
-  if grep -q 'CONSOLE' "$work/$name.log"; then
-    grep 'CONSOLE' "$work/$name.log" | head -5; return 1
-  fi
-  if ! grep -q '<pre id="page-errors" hidden=""></pre>' "$work/$name.dom"; then
-    grep -A3 'id="page-errors"' "$work/$name.dom" | head -5; return 1
-  fi
-  echo "$drawn of $charts charts drew"
-}
-
-render "$work/report.html" report
-check report >"$work/check.txt" || fail "report page: $(cat "$work/check.txt")"
+chromium_render "$work/report.html" report
+chromium_check report >"$work/check.txt" || fail "report page: $(cat "$work/check.txt")"
 grep -c '<polyline' "$work/report.dom" | grep -qv '^0$' || fail "no lines in the drawn DOM"
 cat "$work/check.txt"
 
 # The matrix and compare views, drawn: their charts count among the drawn.
 for page in matrix report2 compare; do
-  render "$work/$page.html" "$page"
-  check "$page" >"$work/check-$page.txt" || fail "$page page: $(cat "$work/check-$page.txt")"
+  chromium_render "$work/$page.html" "$page"
+  chromium_check "$page" >"$work/check-$page.txt" || fail "$page page: $(cat "$work/check-$page.txt")"
   echo "$page: $(cat "$work/check-$page.txt")"
 done
 grep -q '<section id="matrix">' "$work/matrix.dom" || fail "matrix view not in the drawn DOM"
@@ -112,25 +83,19 @@ done
 
 # The screenshots people look at.
 shot() {
-  local name="$1"
-  unshare -n timeout 90 chromium --headless --no-sandbox --disable-gpu --no-first-run \
-    --user-data-dir="$work/profile-shot-$name" --proxy-server=127.0.0.1:9 \
-    --host-resolver-rules="MAP * ~NOTFOUND" --hide-scrollbars --virtual-time-budget=5000 \
-    --window-size=1300,2400 --screenshot="$outdir/$name.png" "file://$work/$name.html" \
-    >/dev/null 2>&1 || true
-  [ -s "$outdir/$name.png" ] || fail "no screenshot of $name"
-  cp "$work/$name.html" "$outdir/$name.html"
+  chromium_screenshot "$work/$1.html" "$outdir/$1.png"
+  cp "$work/$1.html" "$outdir/$1.html"
 }
 shot report
 shot matrix
 shot compare
 
 # Negative control: a planted inline script and image are refused by the
-# page's policy, and check() sees it.
+# page's policy, and chromium_check sees it.
 sed 's|</body>|<script>planted()</script><img src="http://192.0.2.1/x.png"></body>|' \
   "$work/report.html" >"$work/planted.html"
-render "$work/planted.html" planted
-check planted >"$work/planted.txt" && fail "a planted policy violation went unnoticed"
+chromium_render "$work/planted.html" planted
+chromium_check planted >"$work/planted.txt" && fail "a planted policy violation went unnoticed"
 
 # Bad input: one message naming the file, exit 2.
 printf '{"schema": "mailshake.result/v1", "environment": {' >"$work/truncated.json"

@@ -31,7 +31,12 @@ using report::FormatSignificant;
 // The matrix view's metrics: those of `mailshake matrix`'s summary table.
 constexpr const char* kMatrixMetrics[] = {"hs_per_cpu", "hs_rate", "server_cpu_us", "p50(tls)",
                                           "p99(tls)"};
-constexpr int kRowChartWidth = 720;
+// Scenario names are long ("TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256 P-256
+// default off p256") and differ at their ends: the row charts give them more
+// room than the page's other row charts.
+constexpr int kRowChartWidth = 860;
+constexpr double kRowLabelWidth = 360;
+constexpr size_t kRowLabelChars = 56;
 
 std::string MetricHeading(const lab::MetricInfo& info) {
   return absl::StrCat(info.title, info.unit.empty() ? "" : absl::StrCat(" (", info.unit, ")"));
@@ -158,7 +163,7 @@ void MatrixSection(const std::vector<Run>& runs, std::vector<std::string>* notes
     }
     const int height = static_cast<int>(30 + group * static_cast<double>(rows.size()) + 44);
     Svg svg(kRowChartWidth, height, absl::StrCat("matrix: ", info.title, " by scenario"));
-    const Plot plot{kLabelWidth, 30, kRowChartWidth - 16.0, height - 44.0};
+    const Plot plot{kRowLabelWidth, 30, kRowChartWidth - 16.0, height - 44.0};
     const Range xr = NiceLinearRange(lo, hi);
     const Scale x = Scale::Linear(xr.lo, xr.hi, plot.left, plot.right);
     std::vector<Tick> ticks = LinearTicks(xr);
@@ -168,7 +173,7 @@ void MatrixSection(const std::vector<Run>& runs, std::vector<std::string>* notes
     svg.XAxis(plot, x, ticks, MetricHeading(info));
     for (size_t i = 0; i < rows.size(); ++i) {
       svg.Text(plot.left - 6, plot.top + group * static_cast<double>(i) + group / 2 + 4,
-               TruncateLabel(rows[i].name, 40), "row", "end");
+               TruncateLabel(rows[i].name, kRowLabelChars), "row", "end");
     }
     svg.BeginMarks();
     const double bar_h = (group - 6) / static_cast<double>(shown_runs);
@@ -338,7 +343,7 @@ void CompareSection(const CompareView& view, std::string* out) {
     const int height =
         static_cast<int>(30 + kRowHeight * static_cast<double>(marks.size()) + 44);
     Svg svg(kRowChartWidth, height, absl::StrCat("compare: change of ", info.title));
-    const Plot plot{kLabelWidth, 30, kRowChartWidth - 16.0, height - 44.0};
+    const Plot plot{kRowLabelWidth, 30, kRowChartWidth - 16.0, height - 44.0};
     const Range xr = NiceLinearRange(lo, hi);
     const Scale x = Scale::Linear(xr.lo, xr.hi, plot.left, plot.right);
     svg.Rect(x.Map(-threshold), plot.top, x.Map(threshold) - x.Map(-threshold),
@@ -350,7 +355,7 @@ void CompareSection(const CompareView& view, std::string* out) {
     svg.Line(x.Map(0), plot.top, x.Map(0), plot.bottom, "zero");
     for (size_t i = 0; i < marks.size(); ++i) {
       svg.Text(plot.left - 6, plot.top + kRowHeight * static_cast<double>(i) + kRowHeight * 0.7,
-               TruncateLabel(marks[i].name, 40), "row", "end");
+               TruncateLabel(marks[i].name, kRowLabelChars), "row", "end");
     }
     svg.BeginMarks();
     for (size_t i = 0; i < marks.size(); ++i) {

@@ -101,7 +101,7 @@ th { background: #f6f6f6; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.env td:first-child { color: #555; }
 .figure { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; margin: 8px 0 20px; }
-.figure > div:first-child { max-width: 760px; }
+.figure > div:first-child { max-width: 880px; }
 .data { max-height: 360px; overflow: auto; border: 1px solid #eee; }
 pre { background: #f6f6f6; padding: 8px; font-size: 12px; overflow: auto; max-height: 320px; }
 #page-errors { background: #fdecea; color: #8a1c12; }
