@@ -55,7 +55,7 @@ stop_server() {
 
 # expect_line FILE REGEX: FILE must contain a line matching REGEX.
 expect_line() {
-  grep -Eq "$2" "$1" || { echo "--- $1:" >&2; cat "$1" >&2; fail "expected /$2/ in $1"; }
+  grep -Eq -e "$2" -- "$1" || { echo "--- $1:" >&2; cat "$1" >&2; fail "expected /$2/ in $1"; }
 }
 
 # jq_py FILE EXPR: evaluates a Python expression over the JSON document d in

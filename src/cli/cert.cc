@@ -133,12 +133,7 @@ absl::StatusOr<Fetched> FetchChain(const net::Target& target, const std::string&
           }
           pending.append(buf, n);
         }
-        step = dialogue.OnReply(parser.TakeReply());
-        if (step.kind == smtp::Step::kStartTls && !pending.empty()) {
-          return absl::FailedPreconditionError(
-              "the server sent bytes after its 220 to STARTTLS, before the handshake "
-              "(STARTTLS response injection)");
-        }
+        step = dialogue.OnReply(parser.TakeReply(), /*more_received=*/!pending.empty());
         continue;
       }
       case smtp::Step::kStartTls: {
