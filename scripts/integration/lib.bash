@@ -64,6 +64,14 @@ jq_py() {
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
+# finding FILE ID EXPR: evaluates EXPR over the finding f with id ID in the
+# mailshake.probe/v1 document FILE ("missing" when there is none).
+finding() {
+  python3 -c 'import json,sys
+d=json.load(open(sys.argv[1])); f=[x for x in d["findings"] if x["id"]==sys.argv[2]]
+print(eval(sys.argv[3], {"f": f[0]}) if f else "missing")' "$1" "$2" "$3"
+}
+
 # expect_eq WHAT GOT WANT
 expect_eq() {
   [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"

@@ -283,8 +283,19 @@ absl::Status Session::Handshake(SSL_CTX* ctx, absl::Time deadline, bool offer_se
   return absl::OkStatus();
 }
 
+std::vector<std::string> Session::PeerChain() const {
+  std::vector<std::string> chain;
+  if (ssl_ == nullptr) return chain;
+  const STACK_OF(CRYPTO_BUFFER)* certs = SSL_get0_peer_certificates(ssl_.get());
+  for (size_t i = 0; certs != nullptr && i < sk_CRYPTO_BUFFER_num(certs); ++i) {
+    const CRYPTO_BUFFER* b = sk_CRYPTO_BUFFER_value(certs, i);
+    chain.emplace_back(reinterpret_cast<const char*>(CRYPTO_BUFFER_data(b)), CRYPTO_BUFFER_len(b));
+  }
+  return chain;
+}
+
 absl::Status ReachTls(Session* session, bool implicit_tls, const smtp::ClientOptions& options,
-                      absl::Duration per_reply, ReachedTls* out) {
+                      absl::Duration per_reply, ReachedTls* out, absl::Time deadline) {
   ReachedTls& reached = *out;
   const absl::Time start = absl::Now();
   smtp::ClientOptions o = options;
@@ -309,12 +320,14 @@ absl::Status ReachTls(Session* session, bool implicit_tls, const smtp::ClientOpt
                                      : ""));
       }
       case smtp::Step::kSend: {
-        absl::Status sent = session->Send(step.bytes, phase, absl::Now() + per_reply);
+        absl::Status sent =
+            session->Send(step.bytes, phase, std::min(absl::Now() + per_reply, deadline));
         if (!sent.ok()) return sent;
         [[fallthrough]];
       }
       case smtp::Step::kWait: {
-        absl::StatusOr<smtp::Reply> reply = session->ReadReply(phase, absl::Now() + per_reply);
+        absl::StatusOr<smtp::Reply> reply =
+            session->ReadReply(phase, std::min(absl::Now() + per_reply, deadline));
         if (!reply.ok()) {
           if (dialogue.phase() == smtp::Phase::kBanner) reached.banner_delay = absl::Now() - start;
           return reply.status();
