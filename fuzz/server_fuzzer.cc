@@ -23,6 +23,8 @@
 // With the 0x40 bit, ops 0 and 2 only hand the bytes to the socket without
 // stepping the server, so they arrive together with what the next action
 // sends (pipelining across actions, data and a half-close in one read).
+// With the 0x20 bit, one more octet r follows the length: the bytes are
+// sent 16 * (r + 1) times (long pipelines within max_len).
 // Flags: bit 0 implicit TLS (port 465) instead of STARTTLS, bit 1 the client
 // offers at most TLS 1.2, bit 2 small socket buffers (partial writes, output
 // backing up), bit 3 a full handshake (by default the client resumes).
@@ -89,8 +91,11 @@ const absl::Duration kDataTimeout = absl::Seconds(40);
 const absl::Duration kMargin = absl::Milliseconds(500);
 // Replies a socket with default buffers takes whole (the half-close check).
 constexpr size_t kCompleteBound = 64 * 1024;
+// The most reply octets one octet of client input can cause ("EHLO c" CR LF,
+// 8 octets, gets about 125), with room to spare.
+constexpr size_t kMaxReplyOctetsPerInputOctet = 32;
 // Client-side bookkeeping is bounded too.
-constexpr size_t kMaxClientPending = 1 << 20;
+constexpr size_t kMaxClientPending = 4 << 20;
 
 struct Setup {
   std::unique_ptr<SteppedWorker> worker;
@@ -394,6 +399,14 @@ class Session {
       int unread = backed_up ? OutQueue(fd_) : 0;
       int readable = backed_up ? Readable(fd_) : 0;
       worker_->Step();
+      // Within one step the server reads chunk after chunk until more than
+      // MaxQueuedOutputBeforeRead() octets wait, so the queue can exceed it
+      // by what one chunk's replies take at most.
+      size_t bound = std::max(queued, SteppedWorker::MaxQueuedOutputBeforeRead()) +
+                     SteppedWorker::ReadChunk() * kMaxReplyOctetsPerInputOctet;
+      FUZZ_CHECK(worker_->QueuedOutput() <= bound,
+                 "%zu octets of output queued, more than the %zu one read allows",
+                 worker_->QueuedOutput(), bound);
       if (backed_up) {
         int unread_after = OutQueue(fd_);
         int flushed = Readable(fd_) - readable;
@@ -635,9 +648,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     switch (op & 7) {
       case 0:
       case 2: {
+        size_t repeat = 1;
+        if ((op & 0x20) && i < size) repeat = 16 * (static_cast<size_t>(data[i++]) + 1);
         size_t len = take_length(op);
         absl::string_view bytes(reinterpret_cast<const char*>(data + i), len);
         i += len;
+        std::string repeated;
+        if (repeat > 1) {
+          repeated.reserve(bytes.size() * repeat);
+          for (size_t r = 0; r < repeat; ++r) repeated.append(bytes.data(), bytes.size());
+          bytes = repeated;
+        }
         bool step = (op & 0x40) == 0;
         if ((op & 7) == 0) {
           session.RawBytes(bytes, step);
