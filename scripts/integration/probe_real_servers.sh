@@ -60,7 +60,7 @@ probe() {
 # its outcome, doc the document, env the server's endpoints.env,
 # eq(WHAT, GOT, WANT), versions() the accepted versions, suites(VERSION) the
 # accepted suites (sorted unless in server order), failing(POLICY_INDEX) the
-# (id, rfc8460) of failing checks, and expected(VERSION, CERTS) the IANA
+# (id, rfc8460) of failing checks, verdict(POLICY) a policy's verdict, and expected(VERSION, CERTS) the IANA
 # names OpenSSL's cipher string env["tls_ciphers"] yields for VERSION (tls1,
 # tls1_1, tls1_2, tls1_3), in the string's order, keeping the suites the
 # served certificate types (rsa, ecdsa, both) can authenticate.
@@ -82,6 +82,8 @@ def suites(version):
     s = v(f"tls.suites[{version}]")
     if s == "missing": return s
     return s["accepted"] if s["order"] == "server" else sorted(s["accepted"])
+def verdict(name):
+    return [p["verdict"] for p in doc["policies"] if p["name"] == name][0]
 def failing(k):
     return [(c["id"], c["rfc8460"]) for c in doc["policies"][k]["checks"] if c["verdict"] == "fail"]
 def expected(version, certs):
@@ -132,6 +134,7 @@ eq("name localhost", v("cert.name[localhost]")["matched"], True)
 eq("expiry", v("cert.expiry")["status"], "valid")
 eq("injection", v("smtp.starttls_injection")["vulnerable"], False)
 eq("mail before TLS refused", v("smtp.mail_before_tls")["refuses_without_tls"], False)
+eq("NCSC-NL 2025-05", verdict("ncsc-nl-2025-05"), "pass")
 PY
 
 # --- Postfix, server preference order (ECDSA only).
@@ -162,6 +165,7 @@ eq("static RSA is not forward secret",
    "TLSv1.2 TLS_RSA_WITH_AES_128_GCM_SHA256" in v("tls.forward_secrecy")["not_forward_secret"], True)
 eq("exchange-online fails", failing(0),
    [("versions", "validation-failure"), ("forward_secrecy", "validation-failure")])
+eq("NCSC-NL 2025-05 (TLS 1.0/1.1 and static RSA are insufficient)", verdict("ncsc-nl-2025-05"), "fail")
 PY
 
 # --- Postfix with a certificate for another name, then an expired one.
