@@ -29,6 +29,37 @@ def _pkg_config_libs(rctx, modules):
         fail("pkg-config failed for %s (run scripts/setup): %s" % (modules, result.stderr))
     return result.stdout.strip().split(" ")
 
+# OpenMPI (libopenmpi-dev), used only by `--config=mpi` builds. Without it the
+# :mpi target exists but is empty, so the default build never needs MPI.
+def _mpi_target(rctx):
+    cflags = rctx.execute(["pkg-config", "--cflags-only-I", "ompi-c"])
+    libs = rctx.execute(["pkg-config", "--libs", "ompi-c"])
+    if cflags.return_code != 0 or libs.return_code != 0:
+        return """
+# pkg-config knows no ompi-c: install libopenmpi-dev (scripts/setup) for --config=mpi.
+cc_library(name = "mpi")
+"""
+    includes = []
+    for i, flag in enumerate(cflags.stdout.strip().split(" ")):
+        if flag.startswith("-I"):
+            rctx.symlink(flag[2:], "include/mpi%d" % i)
+            includes.append("include/mpi%d" % i)
+    linkopts = libs.stdout.strip().split(" ")
+    linkopts = linkopts + ["-Wl,-rpath," + f[2:] for f in linkopts if f.startswith("-L")]
+    return """
+cc_library(
+    name = "mpi",
+    hdrs = glob([{globs}]),
+    includes = {includes},
+    defines = ["OMPI_SKIP_MPICXX=1"],
+    linkopts = {linkopts},
+)
+""".format(
+        globs = ", ".join(['"%s/*.h"' % i for i in includes]),
+        includes = repr(includes),
+        linkopts = repr(linkopts),
+    )
+
 def _system_libraries_impl(rctx):
     rctx.symlink("/usr/include/android", "include/android")
     absl_libs = _pkg_config_libs(rctx, _ABSL_COMPONENTS)
@@ -75,7 +106,7 @@ cc_library(
     name = "benchmark_main",
     linkopts = ["-lbenchmark_main", "-lbenchmark", "-lpthread"],
 )
-""".format(libdir = _BORINGSSL_LIBDIR, absl = repr(absl_libs)))
+""".format(libdir = _BORINGSSL_LIBDIR, absl = repr(absl_libs)) + _mpi_target(rctx))
 
 system_libraries = repository_rule(
     implementation = _system_libraries_impl,

@@ -23,6 +23,14 @@ start_real() {  # start_real NAME: starts it in $work/NAME and sets smtp
   started+=("$dir")
   smtp="$(sed -n 's/^smtp=//p' "$dir.env")"
   smtps="$(sed -n 's/^smtps=//p' "$dir.env")"
+  # Ports picked for us lie outside the kernel's ephemeral range, where any
+  # client connection could take them before the server binds.
+  local lo hi p
+  read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+  for p in "${smtp##*:}" "${smtps##*:}"; do
+    [ "$p" -lt "$lo" ] || [ "$p" -gt "$hi" ] \
+      || fail "$1 got port $p inside the ephemeral range $lo-$hi"
+  done
 }
 
 check_clean() {  # check_clean FILE WHAT: zero failures, N attempts

@@ -33,19 +33,37 @@ rs_require_root() {
 # rs_now_ms prints the wall clock in milliseconds.
 rs_now_ms() { date +%s%3N; }
 
-# rs_port_in_use PORT succeeds when something listens on TCP PORT (any address).
+# rs_port_in_use PORT succeeds when any TCP socket (listening, connected or
+# in TIME_WAIT, any address) has PORT as its local port: each of them can make
+# a server's bind() fail with "Address already in use".
 rs_port_in_use() {
-  [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+  [ -n "$(ss -Htan "sport = :$1" 2>/dev/null)" ]
 }
 
-# rs_pick_port prints a TCP port that nothing listens on, from 20000-59999,
-# skipping the ports given as arguments. Another process may still take the
-# port before the server binds it; `start` then fails with the server's log,
-# and rerunning picks another.
+# rs_ephemeral_range prints the kernel's ephemeral port range ("LOW HIGH"):
+# the ports the kernel hands to outgoing connections (every bench client
+# socket takes one), so a server port picked from it can be taken by any
+# connection between the check and the bind.
+rs_ephemeral_range() {
+  local range
+  range="$(cat /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)" || range="32768 60999"
+  echo "$range"
+}
+
+# rs_pick_port prints a TCP port that no socket uses, from outside the
+# kernel's ephemeral range (10000 up to its start, or above its end when the
+# range starts too low), skipping the ports given as arguments. Only another
+# server binding the same port between the check and our bind can still take
+# it; `start` then fails with the server's log, and rerunning picks another.
 rs_pick_port() {
-  local tries port skip taken
+  local tries port skip taken lo hi first last
+  read -r lo hi <<<"$(rs_ephemeral_range)"
+  if [ "$lo" -ge 12000 ]; then first=10000; last=$((lo - 1))
+  elif [ "$hi" -le 63000 ]; then first=$((hi + 1)); last=65000
+  else first=10000; last=30000  # the range covers nearly everything: best effort
+  fi
   for tries in $(seq 1 200); do
-    port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    port=$((first + (RANDOM * 32768 + RANDOM) % (last - first + 1)))
     taken=0
     for skip in "$@"; do [ "$skip" = "$port" ] && taken=1; done
     [ "$taken" -eq 0 ] && ! rs_port_in_use "$port" && { echo "$port"; return 0; }

@@ -11,12 +11,14 @@
 #include <fstream>
 #include <cstdlib>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -27,9 +29,12 @@
 #include "src/cli/flags.h"
 #include <nlohmann/json.hpp>
 
+#include "src/dist/merge.h"
+#include "src/dist/mpi.h"
+#include "src/dist/split.h"
 #include "src/engine/engine.h"
-#include "src/html/html.h"
 #include "src/io/file_io.h"
+#include "src/html/html.h"
 #include "src/lab/matrix.h"
 #include "src/lab/plan.h"
 #include "src/report/report.h"
@@ -56,6 +61,17 @@ absl::StatusOr<std::vector<uint16_t>> ParseVersionList(absl::string_view text) {
     versions.push_back(*version);
   }
   return versions;
+}
+
+// Parses --start-at: RFC 3339 or Unix seconds.
+absl::StatusOr<absl::Time> ParseStartAt(absl::string_view text) {
+  int64_t unix_seconds = 0;
+  absl::Time t;
+  std::string error;
+  if (absl::SimpleAtoi(text, &unix_seconds)) return absl::FromUnixSeconds(unix_seconds);
+  if (absl::ParseTime(absl::RFC3339_full, text, &t, &error)) return t;
+  return absl::InvalidArgumentError(
+      absl::StrCat("'", text, "' is neither RFC 3339 (2026-12-01T22:00:00Z) nor Unix seconds"));
 }
 
 // The flags as given (defaults here), before they become a RunSpec.
@@ -87,10 +103,15 @@ struct Flags {
   std::string embedded_cert = "p256";
   int embedded_threads = 0;
   int trials = 1;
+  std::string shard, start_at, rank_json;
+  bool distributed = false, mpi = false;
 };
 
 struct Options {
-  engine::RunSpec spec;
+  engine::RunSpec spec;   // what this process runs (its share when sharded)
+  engine::RunSpec whole;  // the whole run's spec, as the user asked for it
+  std::optional<dist::ShardId> shard;
+  bool distributed = false;
   Flags flags;
   std::string json_path, csv_path, html_path, progress;
   bool embedded = false;
@@ -192,6 +213,23 @@ void DeclareFlags(FlagSet& flags, Flags& f) {
             "every trial in one result, the unit of statistics for `mailshake compare`");
   flags.Int("embedded-threads", &f.embedded_threads, 0, kMaxThreads,
             "without a target: embedded server threads (0: one per core)");
+  flags.String("shard", &f.shard, "I/N",
+               "run share I (0-based) of N of this spec: closed loop splits --concurrency, open "
+               "loop --rate; --handshakes and --source split exactly; merge the parts with "
+               "'mailshake merge'",
+               [](absl::string_view v) { return dist::ParseShardId(v).status(); });
+  flags.String("start-at", &f.start_at, "TIME",
+               "start measuring at this wall-clock time (RFC 3339, e.g. 2026-12-01T22:00:00Z, "
+               "or Unix seconds), so that shards started apart run together",
+               [](absl::string_view v) { return ParseStartAt(v).status(); });
+  flags.Bool("distributed", &f.distributed,
+             "run under mpirun: every rank runs its share of the spec, rank 0 writes one merged "
+             "result (needs a build with --config=mpi)");
+  flags.Bool("mpi", &f.mpi, "the same as --distributed");
+  flags.String("rank-json", &f.rank_json, "PREFIX",
+               "with --distributed: every rank also writes its own part to PREFIX.RANK.json "
+               "(parts that 'mailshake merge' turns into the same result)",
+               CheckPath);
 }
 
 // Turns the flags into a RunSpec, checking everything before anything starts.
@@ -308,6 +346,33 @@ absl::StatusOr<Options> ParseOptions(const FlagSet& flags, const Flags& f,
         absl::StrCat(spec.tls.verify != tls::ClientConfig::Verify::kNone ? "--ca: " : "",
                      ctx.status().message()));
   }
+  o.whole = spec;
+
+  // Scale-out: which share of the spec this process runs, and when.
+  o.distributed = f.distributed || f.mpi;
+  if (!f.shard.empty()) {
+    if (o.distributed) return Bad("shard", "not with --distributed (the MPI rank is the share)");
+    o.shard = *dist::ParseShardId(f.shard);
+  }
+  if (!f.rank_json.empty() && !o.distributed) return Bad("rank-json", "needs --distributed");
+  if ((o.shard.has_value() || o.distributed) && o.embedded) {
+    return Bad(o.distributed ? "distributed" : "shard",
+               "needs a target (each share would measure its own embedded server)");
+  }
+  if (o.shard.has_value()) {
+    absl::StatusOr<engine::RunSpec> share = dist::ShareOf(o.whole, *o.shard);
+    if (!share.ok()) return Bad("shard", share.status().message());
+    spec = *share;
+  }
+  if (!f.start_at.empty()) {
+    if (o.distributed) return Bad("start-at", "not with --distributed (rank 0 sets the start)");
+    spec.start_at = *ParseStartAt(f.start_at);
+    if (spec.start_at < absl::Now() - absl::Seconds(1)) {
+      return Bad("start-at", absl::StrCat(absl::FormatTime(absl::RFC3339_sec, spec.start_at,
+                                                           absl::UTCTimeZone()),
+                                          " is in the past"));
+    }
+  }
   return o;
 }
 
@@ -347,7 +412,7 @@ void DrawProgress(const engine::Progress& p, bool tty, double last_rate) {
 
 // The run's specification as it goes into the result file.
 nlohmann::json SpecToJson(const Options& o) {
-  const engine::RunSpec& spec = o.spec;
+  const engine::RunSpec& spec = o.whole;
   auto verify = [&] {
     switch (spec.tls.verify) {
       case tls::ClientConfig::Verify::kNone: return "none";
@@ -383,6 +448,7 @@ nlohmann::json SpecToJson(const Options& o) {
       {"embedded_server", o.embedded},
   };
   if (o.embedded) j["embedded_cert"] = std::string(tls::KeyTypeName(o.embedded_key));
+  if (o.shard.has_value()) j["shard"] = {{"index", o.shard->index}, {"count", o.shard->count}};
   return j;
 }
 
@@ -418,8 +484,9 @@ bool WriteJson(const Options& o, const report::Result& result) {
   return false;
 }
 
-int WriteBenchResult(const Options& o, const engine::RunResult& r,
-                     const std::optional<server::ServerStats>& server) {
+// The result file's content for what this process measured.
+report::Result BuildResult(const Options& o, const engine::RunResult& r,
+                           const std::optional<server::ServerStats>& server) {
   report::Result result;
   const char* revision = std::getenv("MAILSHAKE_GIT_REVISION");
   result.environment = report::DetectEnvironment(kMailshakeVersion, revision ? revision : "",
@@ -430,6 +497,24 @@ int WriteBenchResult(const Options& o, const engine::RunResult& r,
   result.scenarios.push_back(ToScenario(o, r, server));
   // Read once the result is built, so that it covers the merge too.
   result.scenarios.back().peak_rss_bytes = lab::PeakRssBytes();
+  if (o.shard.has_value()) {
+    result.shards.push_back(dist::SummarizeShare(result, o.shard->index, o.shard->count,
+                                                 result.environment.hostname));
+    if (!o.spec.sources.empty()) {
+      result.shards.back().sources =
+          o.spec.sources.size() == 1
+              ? o.spec.sources.front().IpString()
+              : absl::StrCat(o.spec.sources.front().IpString(), "-",
+                             o.spec.sources.back().IpString());
+    }
+  }
+  return result;
+}
+
+// Prints the summary and writes the files asked for. Exit status: 0 when
+// every attempt succeeded, 3 when some failed or a share was lost (the
+// result is complete either way), 1 when the result could not be written.
+int OutputResult(const Options& o, const report::Result& result) {
   // Files first: whatever happens to the terminal or a pipe afterwards, the
   // result is written. When a machine-readable output goes to standard
   // output, the human table goes to standard error.
@@ -449,9 +534,10 @@ int WriteBenchResult(const Options& o, const engine::RunResult& r,
     }
   }
   PrintForHumans(report::FormatTable(result), {o.json_path, o.csv_path, o.html_path});
-  // Exit status: 0 when every attempt succeeded, 3 when some failed (the
-  // result is complete either way), 1 when the result could not be written.
-  if (rc == 0 && r.failed > 0) rc = 3;
+  bool incomplete = false;
+  for (const report::Scenario& s : result.scenarios) incomplete = incomplete || s.failed > 0;
+  for (const report::ShardSummary& s : result.shards) incomplete = incomplete || s.lost;
+  if (rc == 0 && incomplete) rc = 3;
   return rc;
 }
 
@@ -505,6 +591,144 @@ int RunBenchTrials(Options& o) {
   return rc;
 }
 
+// Runs the engine on |spec| to its end, or until SIGINT/SIGTERM stops it
+// (the first signal with a grace for sessions in flight, unless
+// |abort_at_once|; the second aborts them). Calls |tick| about once a second.
+absl::StatusOr<engine::RunResult> Drive(const engine::RunSpec& spec, bool abort_at_once,
+                                        const std::function<void(const engine::Progress&)>& tick) {
+  absl::StatusOr<std::unique_ptr<engine::Engine>> engine = engine::Engine::Start(spec);
+  if (!engine.ok()) return engine.status();
+  int signals = 0;
+  absl::Time next_tick = absl::Now() + absl::Seconds(1);
+  while (!(*engine)->Wait(absl::ZeroDuration())) {
+    // Short waits, so the end of a short run is noticed at once; |tick| is
+    // still called once a second.
+    int sig = WaitForStopSignal(std::min(absl::Milliseconds(10), next_tick - absl::Now()));
+    if (sig != 0) {
+      ++signals;
+      bool abort = abort_at_once || signals > 1;
+      std::fprintf(stderr, "\n%s: %s\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
+                   abort ? "aborting sessions in flight"
+                         : "stopping; sessions in flight get a short grace (again to abort them)");
+      (*engine)->Stop(abort);
+    }
+    if (sig == 0 && absl::Now() < next_tick) continue;
+    next_tick = absl::Now() + absl::Seconds(1);
+    tick((*engine)->GetProgress());
+  }
+  return (*engine)->TakeResult();
+}
+
+// The fingerprint every rank's spec must share with rank 0's.
+std::string SpecFingerprint(const Options& o) {
+  return absl::StrCat(o.whole.target.ToString(), " ", o.whole.target.address.ToString(), " ",
+                      SpecToJson(o).dump());
+}
+
+// bench --distributed: this process is one MPI rank. Every rank parses the
+// same command line; rank 0 broadcasts its spec and every rank checks that
+// its own is the same, then runs its share from a start rank 0 sets. Rank 0
+// shows progress from the others' reports, collects their results, merges
+// them exactly and writes the one result.
+int RunDistributed(Options& o) {
+  absl::StatusOr<std::unique_ptr<dist::MpiRun>> mpi = dist::MpiRun::Init();
+  if (!mpi.ok()) return UsageError(kName, mpi.status().message());
+  dist::MpiRun& run = **mpi;
+  const bool root = run.rank() == 0;
+  auto fail = [&](absl::string_view message) {
+    std::fprintf(stderr, "mailshake bench: rank %d: %s\n", run.rank(),
+                 std::string(message).c_str());
+    return 1;
+  };
+  absl::StatusOr<std::string> agreed = run.Broadcast(SpecFingerprint(o));
+  if (!agreed.ok()) return fail(agreed.status().message());
+  if (*agreed != SpecFingerprint(o)) {
+    return fail("this rank's spec differs from rank 0's (same binary and arguments on every host?)");
+  }
+  o.shard = dist::ShardId{run.rank(), run.size()};
+  absl::StatusOr<engine::RunSpec> share = dist::ShareOf(o.whole, *o.shard);
+  if (!share.ok()) {
+    if (root) UsageError(kName, absl::StrCat("--distributed: ", share.status().message()));
+    return 2;
+  }
+  o.spec = *share;
+  if (root) {
+    std::fprintf(stderr, "%d ranks; rank 0 on %s\n", run.size(), run.host().c_str());
+  }
+  absl::StatusOr<absl::Time> start = run.AgreeOnStart(absl::Milliseconds(500));
+  if (!start.ok()) return fail(start.status().message());
+  o.spec.start_at = *start;
+
+  bool tty = o.progress == "auto" ? isatty(STDERR_FILENO) : false;
+  bool show = root && o.progress != "off";
+  int64_t last_ok = 0;
+  absl::Time last = absl::Now();
+  // mpirun kills the ranks one second after it forwards a signal
+  // (odls_base_sigkill_timeout): stop at once, so the results still travel.
+  absl::StatusOr<engine::RunResult> measured =
+      Drive(o.spec, /*abort_at_once=*/true, [&](const engine::Progress& mine) {
+        if (!root) {
+          run.PostProgress({mine.succeeded, mine.failed, mine.in_flight});
+          return;
+        }
+        dist::RankProgress others = run.PollProgress();
+        if (!show) return;
+        engine::Progress p = mine;
+        p.succeeded += others.succeeded;
+        p.failed += others.failed;
+        p.in_flight += others.in_flight;
+        p.p50_ns = p.p99_ns = 0;  // percentiles come with the merged result
+        absl::Time now = absl::Now();
+        double rate = (p.succeeded - last_ok) / absl::ToDoubleSeconds(now - last);
+        last_ok = p.succeeded;
+        last = now;
+        DrawProgress(p, tty, rate);
+      });
+  if (show && tty) std::fprintf(stderr, "\n");
+  if (!measured.ok()) return fail(measured.status().message());
+  report::Result mine = BuildResult(o, *measured, std::nullopt);
+  mine.shards[0].host = run.host();
+  if (std::string prefix = o.flags.rank_json; !prefix.empty()) {
+    absl::Status s = report::WriteJsonFile(mine, absl::StrCat(prefix, ".", run.rank(), ".json"));
+    if (!s.ok()) fail(absl::StrCat("--rank-json: ", s.message()));
+  }
+  if (!root) {
+    absl::Status sent = run.SendPart(report::ToJson(mine).dump(), absl::Seconds(60));
+    if (!sent.ok()) return fail(sent.message());
+    run.AwaitVerdict(absl::Seconds(10));
+    return 0;
+  }
+  std::vector<dist::Part> parts;
+  parts.push_back({"rank 0", std::move(mine)});
+  for (auto& [rank, text] : run.CollectParts(absl::Seconds(5))) {
+    nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    absl::StatusOr<report::Result> part = report::FromJson(json);
+    if (!part.ok()) {
+      std::fprintf(stderr, "mailshake bench: rank %d sent an unreadable result: %s\n", rank,
+                   std::string(part.status().message()).c_str());
+      continue;
+    }
+    parts.push_back({absl::StrCat("rank ", rank), std::move(*part)});
+  }
+  dist::MergeOptions options;
+  options.allow_missing = true;
+  absl::StatusOr<report::Result> merged = dist::MergeShards(parts, options);
+  if (!merged.ok()) return fail(merged.status().message());
+  merged->environment.hostname = run.host();
+  bool lost = false;
+  for (const report::ShardSummary& s : merged->shards) {
+    if (!s.lost) continue;
+    lost = true;
+    std::fprintf(stderr,
+                 "mailshake bench: rank %d delivered no result (died or stopped answering); the "
+                 "run is interrupted and lacks its share\n",
+                 s.index);
+  }
+  run.SendVerdict(lost);
+  o.shard.reset();  // the merged result is the whole run
+  return OutputResult(o, *merged);
+}
+
 }  // namespace
 
 int RunBench(const std::vector<std::string>& argv) {
@@ -516,7 +740,12 @@ int RunBench(const std::vector<std::string>& argv) {
   std::vector<std::string> args;
   if (std::optional<int> exit = flags.Parse(argv, &args)) return *exit;
   absl::StatusOr<Options> parsed = ParseOptions(flags, f, args);
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
+  if (!parsed.ok()) {
+    // Under mpirun every rank parses the same line: one message is enough.
+    const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+    if (rank != nullptr && std::string(rank) != "0") return 2;
+    return UsageError(kName, parsed.status().message());
+  }
   Options& o = *parsed;
   engine::RunSpec& spec = o.spec;
   if (f.trials > 1) {
@@ -524,6 +753,9 @@ int RunBench(const std::vector<std::string>& argv) {
       return UsageError(kName, "--trials runs each trial for --duration; not with --handshakes");
     }
     if (!o.csv_path.empty()) return UsageError(kName, "--csv is not written with --trials");
+    if (o.shard.has_value() || o.distributed) {
+      return UsageError(kName, "--trials is not sharded; run the trials with one process");
+    }
     BlockStopSignals();
     return RunBenchTrials(o);
   }
@@ -533,6 +765,7 @@ int RunBench(const std::vector<std::string>& argv) {
     return 1;
   }
   BlockStopSignals();
+  if (o.distributed) return RunDistributed(o);
   std::unique_ptr<server::Server> embedded;
   if (o.embedded) {
     server::ServerOptions so;
@@ -570,48 +803,42 @@ int RunBench(const std::vector<std::string>& argv) {
                                    : absl::FormatDuration(spec.duration).c_str(),
                o.flags.tls.c_str());
 
-  absl::StatusOr<std::unique_ptr<engine::Engine>> engine = engine::Engine::Start(spec);
-  if (!engine.ok()) {
-    std::fprintf(stderr, "mailshake bench: %s\n", std::string(engine.status().message()).c_str());
-    return 1;
+  if (spec.start_at > absl::Now()) {
+    std::fprintf(stderr, "waiting for the start at %s\n",
+                 absl::FormatTime(absl::RFC3339_full, spec.start_at, absl::UTCTimeZone()).c_str());
+    // Interruptible until shortly before; the engine waits out the rest.
+    while (absl::Now() < spec.start_at - absl::Milliseconds(100)) {
+      absl::Duration left = spec.start_at - absl::Milliseconds(100) - absl::Now();
+      if (WaitForStopSignal(std::min(left, absl::Seconds(1))) != 0) {
+        std::fprintf(stderr, "mailshake bench: stopped before the start; nothing measured\n");
+        return 1;
+      }
+    }
   }
   bool tty = o.progress == "auto" ? isatty(STDERR_FILENO) : false;
   bool show = o.progress != "off";
-  int signals = 0;
   int64_t last_ok = 0;
   absl::Time last = absl::Now();
-  absl::Time next_draw = last + absl::Seconds(1);
-  while (!(*engine)->Wait(absl::ZeroDuration())) {
-    // Short waits, so the end of a short run is noticed at once; progress is
-    // still drawn once a second.
-    int sig = WaitForStopSignal(std::min(absl::Milliseconds(10), next_draw - absl::Now()));
-    if (sig != 0) {
-      ++signals;
-      std::fprintf(stderr, "\n%s: %s\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
-                   signals == 1 ? "stopping; sessions in flight get a short grace "
-                                  "(again to abort them)"
-                                : "aborting sessions in flight");
-      (*engine)->Stop(/*abort=*/signals > 1);
-    }
-    if (show && sig == 0 && absl::Now() < next_draw) continue;
-    next_draw = absl::Now() + absl::Seconds(1);
-    if (show) {
-      engine::Progress p = (*engine)->GetProgress();
-      absl::Time now = absl::Now();
-      double rate = (p.succeeded - last_ok) / absl::ToDoubleSeconds(now - last);
-      last_ok = p.succeeded;
-      last = now;
-      DrawProgress(p, tty, rate);
-    }
-  }
+  absl::StatusOr<engine::RunResult> result =
+      Drive(spec, /*abort_at_once=*/false, [&](const engine::Progress& p) {
+        if (!show) return;
+        absl::Time now = absl::Now();
+        double rate = (p.succeeded - last_ok) / absl::ToDoubleSeconds(now - last);
+        last_ok = p.succeeded;
+        last = now;
+        DrawProgress(p, tty, rate);
+      });
   if (show && tty) std::fprintf(stderr, "\n");
-  engine::RunResult result = (*engine)->TakeResult();
+  if (!result.ok()) {
+    std::fprintf(stderr, "mailshake bench: %s\n", std::string(result.status().message()).c_str());
+    return 1;
+  }
   std::optional<server::ServerStats> server_stats;
   if (embedded != nullptr) {
     embedded->Stop();
     server_stats = embedded->Stats();
   }
-  return WriteBenchResult(o, result, server_stats);
+  return OutputResult(o, BuildResult(o, *result, server_stats));
 }
 
 MAILSHAKE_SUBCOMMAND(

@@ -91,6 +91,9 @@ absl::Status RunSpec::Validate() const {
   if (resume_ratio < 0 || resume_ratio > 1) {
     return absl::InvalidArgumentError("--resume-ratio must be between 0 and 1");
   }
+  if (!(schedule_phase >= 0 && schedule_phase < 1)) {
+    return absl::InvalidArgumentError("internal: schedule_phase must be in [0, 1)");
+  }
   if (connect_timeout <= absl::ZeroDuration() || phase_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--connect-timeout and --phase-timeout must be positive");
   }
@@ -751,7 +754,8 @@ void Engine::Worker::Run() {
   } else {
     // Spread the workers' schedules so that their arrivals interleave.
     next_arrival_ns_ = engine_->start_ns_ + static_cast<int64_t>(
-        (1e9 / rate_) * index_ / std::max<size_t>(1, engine_->workers_.size()));
+        (1e9 / rate_) * (index_ + spec_.schedule_phase) /
+        std::max<size_t>(1, engine_->workers_.size()));
   }
   for (;;) {
     now = loop_->UpdateNow();
@@ -841,6 +845,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(const RunSpec& spec) {
     int share = sp.concurrency / sp.threads + (i < sp.concurrency % sp.threads ? 1 : 0);
     engine->workers_.push_back(std::make_unique<Worker>(
         engine.get(), i, share, sp.rate / sp.threads, std::move(*ctx), std::move(*loop)));
+  }
+  if (absl::Duration wait = sp.start_at - absl::Now(); wait > absl::ZeroDuration()) {
+    absl::SleepFor(wait);
   }
   engine->wall_start_ = absl::Now();
   engine->start_ns_ = net::MonotonicNanos();

@@ -76,6 +76,16 @@ struct RunSpec {
   absl::Duration stop_grace = absl::Seconds(1);
   uint64_t seed = 1;
 
+  // Scale-out (src/dist). When later than now, |Engine::Start| builds the
+  // workers and then waits until this wall-clock instant before it starts
+  // them, so that processes started apart measure over the same seconds.
+  absl::Time start_at = absl::InfinitePast();
+  // Open loop: shifts the first arrival of worker w from w/threads to
+  // (w + schedule_phase)/threads of one worker's gap between arrivals, in
+  // [0, 1). Share k of N uses k/N so that N processes running constant
+  // schedules of rate/N interleave their arrivals evenly.
+  double schedule_phase = 0;
+
   absl::Status Validate() const;
 };
 

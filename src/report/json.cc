@@ -566,6 +566,62 @@ absl::Status CheckSchema(const ObjectReader& in) {
   return absl::OkStatus();
 }
 
+// --- Shards ------------------------------------------------------------------
+
+json ShardToJson(const ShardSummary& shard) {
+  json out = json::object();
+  out["index"] = shard.index;
+  out["count"] = shard.count;
+  out["host"] = shard.host;
+  out["sources"] = shard.sources;
+  out["attempted"] = shard.attempted;
+  out["succeeded"] = shard.succeeded;
+  out["failed"] = shard.failed;
+  out["measured_seconds"] = shard.measured_seconds;
+  out["handshake_rate"] = Optional(
+      shard.measured_seconds > 0
+          ? std::optional<double>(static_cast<double>(shard.succeeded) /
+                                  shard.measured_seconds)
+          : std::nullopt);
+  out["client_cpu_seconds"] = shard.client_cpu_seconds;
+  out["interrupted"] = shard.interrupted;
+  out["lost"] = shard.lost;
+  return out;
+}
+
+absl::StatusOr<ShardSummary> ShardFromJson(const json& value, size_t i) {
+  REPORT_ASSIGN_OR_RETURN(
+      ObjectReader in, ObjectReader::Create(value, absl::StrCat("shards[", i, "]")));
+  ShardSummary shard;
+  REPORT_ASSIGN_OR_RETURN(shard.index, in.SmallCount("index"));
+  REPORT_ASSIGN_OR_RETURN(shard.count, in.SmallCount("count"));
+  if (shard.index >= shard.count) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: index %d is not below count %d", in.context(), shard.index, shard.count));
+  }
+  REPORT_ASSIGN_OR_RETURN(shard.host, in.String("host"));
+  REPORT_ASSIGN_OR_RETURN(shard.sources, in.String("sources"));
+  REPORT_ASSIGN_OR_RETURN(shard.attempted, in.Count("attempted"));
+  REPORT_ASSIGN_OR_RETURN(shard.succeeded, in.Count("succeeded"));
+  REPORT_ASSIGN_OR_RETURN(shard.failed, in.Count("failed"));
+  if (shard.attempted != shard.succeeded + shard.failed) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        in.context(), ": attempted is not succeeded + failed"));
+  }
+  REPORT_ASSIGN_OR_RETURN(shard.measured_seconds, in.NonNegativeNumber("measured_seconds"));
+  REPORT_ASSIGN_OR_RETURN(shard.client_cpu_seconds,
+                          in.NonNegativeNumber("client_cpu_seconds"));
+  REPORT_RETURN_IF_ERROR(in.CheckDerived(
+      "handshake_rate",
+      shard.measured_seconds > 0
+          ? std::optional<double>(static_cast<double>(shard.succeeded) / shard.measured_seconds)
+          : std::nullopt,
+      "succeeded / measured_seconds"));
+  REPORT_ASSIGN_OR_RETURN(shard.interrupted, in.Bool("interrupted"));
+  REPORT_ASSIGN_OR_RETURN(shard.lost, in.Bool("lost"));
+  return shard;
+}
+
 }  // namespace
 
 json ToJson(const Result& result) {
@@ -588,6 +644,11 @@ json ToJson(const Result& result) {
                             {"trials_done", n.trials_done}});
   }
   out["not_measured"] = std::move(not_measured);
+  if (!result.shards.empty()) {
+    json shards = json::array();
+    for (const ShardSummary& shard : result.shards) shards.push_back(ShardToJson(shard));
+    out["shards"] = std::move(shards);
+  }
   return out;
 }
 
@@ -649,6 +710,28 @@ absl::StatusOr<Result> FromJson(const json& value) {
       REPORT_ASSIGN_OR_RETURN(n.reason, entry.String("reason"));
       REPORT_ASSIGN_OR_RETURN(n.trials_done, entry.SmallCount("trials_done"));
       result.not_measured.push_back(std::move(n));
+    }
+  }
+  if (in.Has("shards")) {
+    REPORT_ASSIGN_OR_RETURN(const json* shards, in.Array("shards"));
+    std::set<int> indices;
+    int64_t shard_attempted = 0, attempted = 0;
+    for (size_t i = 0; i < shards->size(); ++i) {
+      REPORT_ASSIGN_OR_RETURN(ShardSummary shard, ShardFromJson((*shards)[i], i));
+      if (shard.count != ((*shards)[0].value("count", 0)) ||
+          !indices.insert(shard.index).second) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "shards[%d]: index %d of %d repeats another entry or differs in count", i,
+            shard.index, shard.count));
+      }
+      shard_attempted += shard.attempted;
+      result.shards.push_back(std::move(shard));
+    }
+    for (const Scenario& s : result.scenarios) attempted += s.attempted;
+    if (shard_attempted != attempted) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "shards: attempted sums to %d but the scenarios attempted %d", shard_attempted,
+          attempted));
     }
   }
   return result;

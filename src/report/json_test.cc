@@ -386,6 +386,7 @@ TEST_F(JsonTest, NullDerivedFiguresWhenNothingWasMeasured) {
 }
 
 TEST_F(JsonTest, RejectsRepeatedScenario) {
+  doc_.erase("shards");  // their sum would not include the added scenario
   doc_["scenarios"].push_back(ScenarioJson(0));
   ExpectRejected(doc_, {"scenarios[2] repeats scenarios[0]", "merge"});
   // A different trial of the same scenario is fine.
@@ -418,10 +419,35 @@ TEST_F(JsonTest, SeveralTrialsOfOneScenarioShareNameAndParameters) {
   Scenario second = result_.scenarios[0];
   second.trial = 1;
   result_.scenarios.push_back(second);
+  result_.shards.clear();  // they add up to the fixture's scenarios only
   absl::StatusOr<Result> back = FromJson(ToJson(result_));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->scenarios.size(), 3u);
   EXPECT_EQ(back->scenarios[2].trial, 1);
+}
+
+TEST_F(JsonTest, ShardsRoundTripAndMustAddUpToTheScenarios) {
+  absl::StatusOr<Result> back = FromJson(doc_);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(back->shards.size(), 2u);
+  EXPECT_EQ(back->shards[1].host, "bench-2");
+  EXPECT_EQ(ToJson(*back), doc_);
+  json doc = doc_;
+  doc["shards"][0]["attempted"] = doc["shards"][0]["attempted"].get<int64_t>() + 1;
+  doc["shards"][0]["failed"] = doc["shards"][0]["failed"].get<int64_t>() + 1;
+  ExpectRejected(doc, {"shards", "attempted sums to"});
+  doc = doc_;
+  doc["shards"][1]["index"] = 0;
+  ExpectRejected(doc, {"shards[1]", "repeats"});
+  doc = doc_;
+  doc["shards"][1]["index"] = 2;
+  ExpectRejected(doc, {"shards[1]", "not below count"});
+  doc = doc_;
+  doc["shards"][0]["handshake_rate"] = 1.0;
+  ExpectRejected(doc, {"handshake_rate"});
+  doc = doc_;
+  doc.erase("shards");
+  EXPECT_TRUE(FromJson(doc).ok());
 }
 
 TEST_F(JsonTest, RejectsEmptyScenarioNameAndBadStartTime) {

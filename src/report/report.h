@@ -237,6 +237,28 @@ struct NotMeasured {
 // "interrupted".
 absl::string_view NotMeasuredStatusName(NotMeasured::Status status);
 
+// ShardSummary is one share of a run that several processes made together
+// (`bench --shard I/N` parts merged, or the ranks of an MPI run): enough to
+// see an unbalanced or sick share next to the exact merged totals. Its
+// counts are summed over the share's scenarios.
+struct ShardSummary {
+  int index = 0;  // 0-based share (MPI rank), below |count|
+  int count = 1;  // shares in the run
+  std::string host;  // host name of the process that ran it
+  // The share's source addresses, "FIRST-LAST" of its contiguous slice (or
+  // the one address); empty when the kernel chose.
+  std::string sources;
+  int64_t attempted = 0;
+  int64_t succeeded = 0;
+  int64_t failed = 0;
+  double measured_seconds = 0;
+  double client_cpu_seconds = 0;
+  bool interrupted = false;
+  // The share delivered nothing (its process died or stopped answering):
+  // its counts are 0 and the run's totals lack what it measured.
+  bool lost = false;
+};
+
 // Result is everything one mailshake invocation measured.
 struct Result {
   Environment environment;
@@ -248,6 +270,9 @@ struct Result {
   std::vector<Scenario> scenarios;
   // Scenarios of the plan that were not (fully) measured; empty for bench.
   std::vector<NotMeasured> not_measured;
+  // Scale-out runs only (empty otherwise): one entry per share, by index.
+  // The shares' |attempted| sum to the scenarios' |attempted|.
+  std::vector<ShardSummary> shards;
 };
 
 // ToJson returns the `mailshake.result/v1` form of |result|, as SCHEMA.md

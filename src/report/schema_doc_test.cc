@@ -93,7 +93,7 @@ TEST_F(SchemaDocTest, DocumentsEveryObjectTheTestChecks) {
   }
   EXPECT_EQ(objects, (std::set<std::string>{"result", "environment", "scenario",
                                             "latency", "phase", "server",
-                                            "syscalls", "not_measured"}));
+                                            "syscalls", "not_measured", "shard"}));
   EXPECT_THAT(doc_, ::testing::HasSubstr(std::string(kSchema)));
 }
 
@@ -129,6 +129,13 @@ TEST_F(SchemaDocTest, LatencyPhaseAndServerKeysMatchTheDoc) {
 TEST_F(SchemaDocTest, NotMeasuredKeysMatchTheDoc) {
   ASSERT_EQ(json_["not_measured"].size(), 1u);
   EXPECT_EQ(Keys(json_["not_measured"][0]), tables_["not_measured"]);
+}
+
+TEST_F(SchemaDocTest, ShardKeysMatchTheDoc) {
+  ASSERT_TRUE(json_["shards"].is_array());
+  for (const nlohmann::json& entry : json_["shards"]) {
+    EXPECT_EQ(Keys(entry), tables_["shard"]);
+  }
 }
 
 }  // namespace

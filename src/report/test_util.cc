@@ -1,5 +1,6 @@
 #include "src/report/test_util.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <random>
@@ -132,6 +133,22 @@ Result SyntheticResult() {
        NotMeasured::Status::kUnsupported,
        "tls_alert:handshake_failure",
        0});
+  // Two shares whose counts add up to the scenarios' (scale-out runs).
+  int64_t attempted = 0, succeeded = 0;
+  for (const Scenario& s : result.scenarios) {
+    attempted += s.attempted;
+    succeeded += s.succeeded;
+  }
+  ShardSummary first{0, 2, "bench-1", "127.0.0.2-127.0.0.9", attempted / 2, 0, 0, 10.0, 4.5,
+                     false, false};
+  first.succeeded = std::min(succeeded, first.attempted);
+  first.failed = first.attempted - first.succeeded;
+  ShardSummary second{1,    2,    "bench-2", "127.0.0.10-127.0.0.17", attempted - first.attempted,
+                      0,    0,    10.0,      4.25,                    true,
+                      false};
+  second.succeeded = succeeded - first.succeeded;
+  second.failed = second.attempted - second.succeeded;
+  result.shards = {first, second};
   return result;
 }
 
