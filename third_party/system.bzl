@@ -29,14 +29,14 @@ def _pkg_config_libs(rctx, modules):
         fail("pkg-config failed for %s (run scripts/setup): %s" % (modules, result.stderr))
     return result.stdout.strip().split(" ")
 
-# OpenMPI (libopenmpi-dev), used only by `--config=mpi` builds. Without it the
+# OpenMPI (libopenmpi-dev), used only by //:mailshake_mpi. Without it the
 # :mpi target exists but is empty, so the default build never needs MPI.
 def _mpi_target(rctx):
     cflags = rctx.execute(["pkg-config", "--cflags-only-I", "ompi-c"])
     libs = rctx.execute(["pkg-config", "--libs", "ompi-c"])
     if cflags.return_code != 0 or libs.return_code != 0:
         return """
-# pkg-config knows no ompi-c: install libopenmpi-dev (scripts/setup) for --config=mpi.
+# pkg-config knows no ompi-c: install libopenmpi-dev (scripts/setup) for //:mailshake_mpi.
 cc_library(name = "mpi")
 """
     includes = []

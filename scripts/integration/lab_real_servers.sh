@@ -3,16 +3,7 @@
 # trials to flag anything), Postfix against Exim = different targets (exit 4).
 # Scenarios a server refuses are recorded as unsupported. About 1-2 minutes.
 source "$(dirname "$0")/lib.bash"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-rs="$root/scripts/real-servers"
-"$rs/install"
-chmod 755 "$work"
-started=()
-stop_all() {
-  for d in "${started[@]}"; do "$rs/stop" "$d" >/dev/null 2>&1 || true; done
-  cleanup
-}
-trap stop_all EXIT
+source "$(dirname "$0")/real_servers.bash"
 
 matrix() {  # matrix URL OUT
   local rc=0
@@ -24,11 +15,7 @@ matrix() {  # matrix URL OUT
 }
 
 for server in postfix exim; do
-  dir="$work/$server"
-  "$rs/start" "$server" "$dir" --cert-type both --no-ipv6 >"$dir.env" 2>"$dir.err" \
-    || { cat "$dir.err" >&2; fail "could not start $server"; }
-  started+=("$dir")
-  smtp="$(sed -n 's/^smtp=//p' "$dir.env")"
+  start_real "$server"
   matrix "smtp://$smtp" "$work/$server-1.json"
   matrix "smtp://$smtp" "$work/$server-2.json"
   "$rs/stop" "$dir" >/dev/null 2>&1 || true

@@ -55,13 +55,21 @@ stop_server() {
 
 # expect_line FILE REGEX: FILE must contain a line matching REGEX.
 expect_line() {
-  grep -Eq "$2" "$1" || { echo "--- $1:" >&2; cat "$1" >&2; fail "expected /$2/ in $1"; }
+  grep -Eq -e "$2" -- "$1" || { echo "--- $1:" >&2; cat "$1" >&2; fail "expected /$2/ in $1"; }
 }
 
 # jq_py FILE EXPR: evaluates a Python expression over the JSON document d in
 # FILE and prints the result (integration checks of result files).
 jq_py() {
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# finding FILE ID EXPR: evaluates EXPR over the finding f with id ID in the
+# mailshake.probe/v1 document FILE ("missing" when there is none).
+finding() {
+  python3 -c 'import json,sys
+d=json.load(open(sys.argv[1])); f=[x for x in d["findings"] if x["id"]==sys.argv[2]]
+print(eval(sys.argv[3], {"f": f[0]}) if f else "missing")' "$1" "$2" "$3"
 }
 
 # expect_eq WHAT GOT WANT

@@ -13,11 +13,6 @@ probe() {  # probe WANT_EXIT ARGS...: runs mailshake probe, checks its exit stat
   timeout 60 "$MAILSHAKE_BIN" probe "$@" >"$work/probe.out" 2>"$work/probe.err" || rc=$?
   [ "$rc" -eq "$want" ] || { cat "$work/probe.out" "$work/probe.err" >&2; fail "probe $* exited $rc, want $want"; }
 }
-finding() {  # finding FILE ID EXPR: value of EXPR over the finding f with id ID
-  python3 -c 'import json,sys
-d=json.load(open(sys.argv[1])); f=[x for x in d["findings"] if x["id"]==sys.argv[2]]
-print(eval(sys.argv[3], {"f": f[0]}) if f else "missing")' "$1" "$2" "$3"
-}
 
 # A trusted certificate for the name: every forced-TLS mode passes.
 probe 0 "smtp://127.0.0.1:$smtp_port" --ca "$work/cert.pem" --name localhost \

@@ -4,34 +4,7 @@
 # broken against OpenSSL 3, must show up as handshake failures after a 220 to
 # STARTTLS, in the right category.
 source "$(dirname "$0")/lib.bash"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-rs="$root/scripts/real-servers"
-"$rs/install"
-# The servers drop root: their folders under $work must be reachable by them.
-chmod 755 "$work"
-started=()
-stop_all() {
-  for d in "${started[@]}"; do "$rs/stop" "$d" >/dev/null 2>&1 || true; done
-  cleanup
-}
-trap stop_all EXIT
-
-start_real() {  # start_real NAME: starts it in $work/NAME and sets smtp
-  local dir="$work/$1"
-  "$rs/start" "$1" "$dir" --cert-type both --no-ipv6 >"$dir.env" 2>"$dir.err" \
-    || { cat "$dir.err" >&2; fail "could not start $1"; }
-  started+=("$dir")
-  smtp="$(sed -n 's/^smtp=//p' "$dir.env")"
-  smtps="$(sed -n 's/^smtps=//p' "$dir.env")"
-  # Ports picked for us lie outside the kernel's ephemeral range, where any
-  # client connection could take them before the server binds.
-  local lo hi p
-  read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
-  for p in "${smtp##*:}" "${smtps##*:}"; do
-    [ "$p" -lt "$lo" ] || [ "$p" -gt "$hi" ] \
-      || fail "$1 got port $p inside the ephemeral range $lo-$hi"
-  done
-}
+source "$(dirname "$0")/real_servers.bash"
 
 check_clean() {  # check_clean FILE WHAT: zero failures, N attempts
   local n

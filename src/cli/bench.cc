@@ -224,7 +224,7 @@ void DeclareFlags(FlagSet& flags, Flags& f) {
                [](absl::string_view v) { return ParseStartAt(v).status(); });
   flags.Bool("distributed", &f.distributed,
              "run under mpirun: every rank runs its share of the spec, rank 0 writes one merged "
-             "result (needs a build with --config=mpi)");
+             "result (needs the MPI build, //:mailshake_mpi)");
   flags.Bool("mpi", &f.mpi, "the same as --distributed");
   flags.String("rank-json", &f.rank_json, "PREFIX",
                "with --distributed: every rank also writes its own part to PREFIX.RANK.json "

@@ -1,17 +1,10 @@
 // mailshake cert: what an operator is told to check about a mail server's
 // certificate, from a file or from a live server (STARTTLS or implicit TLS).
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/ssl.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,9 +17,8 @@
 #include "src/cli/flags.h"
 #include "src/io/file_io.h"
 #include "src/net/address.h"
-#include "src/net/socket.h"
+#include "src/probe/session.h"
 #include "src/smtp/dialogue.h"
-#include "src/smtp/reply_parser.h"
 #include "src/tls/tls.h"
 #include "src/x509/summary.h"
 #include "src/x509/x509.h"
@@ -43,126 +35,36 @@ struct Fetched {
   tls::HandshakeInfo info;
 };
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open '", path, "'"));
-  std::string data(kMaxFileBytes + 1, '\0');
-  in.read(data.data(), data.size());
-  data.resize(in.gcount());
-  if (data.size() > kMaxFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("'", path, "' is larger than 1 MiB"));
-  }
-  return data;
-}
-
-// Connects with a deadline and leaves the socket blocking with send and
-// receive timeouts, so that every later step is bounded too.
-absl::StatusOr<net::UniqueFd> Connect(const net::SocketAddress& address, absl::Duration timeout) {
-  int err = 0;
-  net::UniqueFd fd = net::StartConnect(address, nullptr, &err);
-  if (!fd.valid()) {
-    return absl::UnavailableError(absl::StrCat("connect to ", address.ToString(), ": ", strerror(err)));
-  }
-  pollfd p{fd.get(), POLLOUT, 0};
-  int rc = poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
-  if (rc == 0) return absl::DeadlineExceededError(absl::StrCat("connect to ", address.ToString(), ": timed out"));
-  err = net::TakeSocketError(fd.get());
-  if (err != 0) {
-    return absl::UnavailableError(absl::StrCat("connect to ", address.ToString(), ": ", strerror(err)));
-  }
-  fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
-  timeval tv = absl::ToTimeval(timeout);
-  setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  return fd;
-}
-
-// Runs banner, EHLO, STARTTLS (unless implicit) and the handshake, keeps the
-// certificates the server sent, and says QUIT.
+// Runs banner, EHLO, STARTTLS (unless implicit) and the handshake over
+// src/probe's Session (the probe's own connection logic), keeps the
+// certificates the server sent, and says QUIT. Everything ends by |timeout|
+// from the start.
 absl::StatusOr<Fetched> FetchChain(const net::Target& target, const std::string& server_name,
                                    absl::Duration timeout) {
-  absl::StatusOr<net::UniqueFd> fd = Connect(target.address, timeout);
-  if (!fd.ok()) return fd.status();
-  smtp::ClientOptions options;
-  options.implicit_tls = target.implicit_tls;
-  smtp::ClientDialogue dialogue(options);
-  smtp::ReplyParser parser;
+  const absl::Time deadline = absl::Now() + timeout;
   tls::ClientConfig config;
   config.resumption = tls::ClientConfig::Resumption::kOff;
   config.server_name = server_name;
   absl::StatusOr<bssl::UniquePtr<SSL_CTX>> ctx = tls::NewClientContext(config);
   if (!ctx.ok()) return ctx.status();
-  bssl::UniquePtr<SSL> ssl;
-  Fetched fetched;
-  std::string pending;
-  smtp::Step step = dialogue.Start();
-  for (;;) {
-    switch (step.kind) {
-      case smtp::Step::kDone:
-        return fetched;
-      case smtp::Step::kFail:
-        if (!fetched.chain.empty()) return fetched;  // the certificate is what we came for
-        return absl::FailedPreconditionError(absl::StrCat(
-            "SMTP ", smtp::PhaseName(dialogue.phase()), ": ", smtp::FailureKindName(step.failure),
-            step.reply_code != 0 ? absl::StrCat(" (", step.reply_code, ")") : ""));
-      case smtp::Step::kSend: {
-        int n = ssl ? SSL_write(ssl.get(), step.bytes.data(), static_cast<int>(step.bytes.size()))
-                    : static_cast<int>(send(fd->get(), step.bytes.data(), step.bytes.size(), MSG_NOSIGNAL));
-        if (n != static_cast<int>(step.bytes.size())) {
-          if (!fetched.chain.empty()) return fetched;
-          return absl::UnavailableError("the server closed the connection");
-        }
-        [[fallthrough]];
-      }
-      case smtp::Step::kWait: {
-        for (;;) {
-          size_t consumed = 0;
-          smtp::ParseResult r = parser.Feed(pending, &consumed);
-          pending.erase(0, consumed);
-          if (r == smtp::ParseResult::kReply) break;
-          if (r == smtp::ParseResult::kError) return parser.status();
-          char buf[4096];
-          int n = ssl ? SSL_read(ssl.get(), buf, sizeof(buf))
-                      : static_cast<int>(recv(fd->get(), buf, sizeof(buf), 0));
-          if (n <= 0) {
-            if (!fetched.chain.empty()) return fetched;
-            return absl::UnavailableError(absl::StrCat(
-                "SMTP ", smtp::PhaseName(dialogue.phase()),
-                n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? ": timed out"
-                                                                    : ": connection closed"));
-          }
-          pending.append(buf, n);
-        }
-        step = dialogue.OnReply(parser.TakeReply());
-        if (step.kind == smtp::Step::kStartTls && !pending.empty()) {
-          return absl::FailedPreconditionError(
-              "the server sent bytes after its 220 to STARTTLS, before the handshake "
-              "(STARTTLS response injection)");
-        }
-        continue;
-      }
-      case smtp::Step::kStartTls: {
-        absl::StatusOr<bssl::UniquePtr<SSL>> s = tls::NewClientConnection(ctx->get(), false);
-        if (!s.ok()) return s.status();
-        ssl = std::move(*s);
-        SSL_set_fd(ssl.get(), fd->get());
-        int rc = SSL_do_handshake(ssl.get());
-        if (rc != 1) return tls::HandshakeFailure(ssl.get(), rc);
-        fetched.info = tls::ReadHandshakeInfo(ssl.get());
-        const STACK_OF(CRYPTO_BUFFER)* certs = SSL_get0_peer_certificates(ssl.get());
-        for (size_t i = 0; certs != nullptr && i < sk_CRYPTO_BUFFER_num(certs); ++i) {
-          const CRYPTO_BUFFER* b = sk_CRYPTO_BUFFER_value(certs, i);
-          fetched.chain.emplace_back(reinterpret_cast<const char*>(CRYPTO_BUFFER_data(b)),
-                                     CRYPTO_BUFFER_len(b));
-        }
-        if (fetched.chain.empty()) {
-          return absl::FailedPreconditionError("the server sent no certificate");
-        }
-        step = dialogue.OnTlsEstablished();
-        continue;
-      }
-    }
+  absl::StatusOr<std::unique_ptr<probe::Session>> session =
+      probe::Session::Open(target.address, deadline);
+  if (!session.ok()) return session.status();
+  probe::Session* s = session->get();
+  probe::ReachedTls reached;
+  if (absl::Status r = probe::ReachTls(s, target.implicit_tls, smtp::ClientOptions(), timeout,
+                                       &reached, deadline);
+      !r.ok()) {
+    return r;
   }
+  if (absl::Status h = s->Handshake(ctx->get(), deadline); !h.ok()) return h;
+  Fetched fetched;
+  fetched.info = tls::ReadHandshakeInfo(s->ssl());
+  fetched.chain = s->PeerChain();
+  if (fetched.chain.empty()) return absl::FailedPreconditionError("the server sent no certificate");
+  // The certificate is what we came for: QUIT's fate does not matter.
+  if (s->Send("QUIT\r\n", "quit", deadline).ok()) (void)s->ReadReply("quit", deadline);
+  return fetched;
 }
 
 }  // namespace
@@ -214,7 +116,7 @@ int RunCert(const std::vector<std::string>& argv) {
     if (flags.WasSet("servername")) return UsageError(kName, "--servername needs a server");
     if (flags.WasSet("timeout")) return UsageError(kName, "--timeout needs a server");
     if (absl::Status s = CheckReadableFile(what); !s.ok()) return UsageError(kName, s.message());
-    absl::StatusOr<std::string> data = ReadFile(what);
+    absl::StatusOr<std::string> data = io::ReadFileBounded(what, kMaxFileBytes);
     if (!data.ok()) return UsageError(kName, data.status().message());
     if (absl::StrContains(*data, "-----BEGIN")) {
       absl::StatusOr<std::vector<std::string>> pem = x509::DecodePemCertificates(*data);

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "src/cli/cli.h"
 #include "src/cli/flags.h"
+#include "src/io/file_io.h"
 #include "src/net/address.h"
 #include "src/probe/policy.h"
 #include "src/probe/probe.h"
@@ -90,6 +90,9 @@ int RunProbe(const std::vector<std::string>& argv) {
   std::vector<std::string> args;
   if (std::optional<int> exit = flags.Parse(argv, &args)) return *exit;
   if (absl::Status s = CheckPolicy(policy); !s.ok()) return UsageError(kName, s.message());
+  if (absl::Status s = io::CheckOutputPaths({{"json", json_path}}); !s.ok()) {
+    return UsageError(kName, s.message());
+  }
   for (const std::string& r : {rules, host_rules}) {
     if (absl::Status s = CheckRules(r); !s.ok()) return UsageError(kName, s.message());
   }
@@ -128,20 +131,14 @@ int RunProbe(const std::vector<std::string>& argv) {
     if (p != policy) out.policies.push_back(*probe::Judge(p, out.report, scanned));
   }
 
-  FILE* text = json_path == "-" ? stderr : stdout;
+  FILE* text = io::IsStandardOutput(json_path) ? stderr : stdout;
   const bool tty = color == "always" || (color == "auto" && isatty(fileno(text)));
   std::fputs(probe::FormatText(out, tty).c_str(), text);
   if (!json_path.empty()) {
-    const std::string doc = probe::ToJson(out).dump() + "\n";
-    if (json_path == "-") {
-      std::fputs(doc.c_str(), stdout);
-    } else {
-      std::ofstream file(json_path, std::ios::binary | std::ios::trunc);
-      file << doc;
-      if (!file.flush()) {
-        std::fprintf(stderr, "mailshake probe: cannot write '%s'\n", json_path.c_str());
-        return kFail;
-      }
+    std::fflush(text);
+    if (absl::Status s = io::WriteOutput(json_path, probe::ToJson(out).dump() + "\n"); !s.ok()) {
+      std::fprintf(stderr, "mailshake probe: --json: %s\n", std::string(s.message()).c_str());
+      return kNotProbed;
     }
   }
   if (!probe::Probed(out.report)) return kNotProbed;

@@ -227,8 +227,8 @@ bool MpiBuiltIn() { return false; }
 
 absl::StatusOr<std::unique_ptr<MpiRun>> MpiRun::Init() {
   return absl::UnimplementedError(
-      "this mailshake was built without MPI; build it with `bazel build --config=mpi "
-      "//:mailshake` (needs libopenmpi-dev) and start it under mpirun");
+      "this mailshake was built without MPI; build the MPI one with `bazel build "
+      "//:mailshake_mpi` or `scripts/mailshake --mpi-binary` (needs libopenmpi-dev) and start it under mpirun");
 }
 
 MpiRun::~MpiRun() = default;

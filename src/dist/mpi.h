@@ -1,9 +1,9 @@
 #ifndef MAILSHAKE_SRC_DIST_MPI_H_
 #define MAILSHAKE_SRC_DIST_MPI_H_
 
-// The MPI launcher's transport (OpenMPI), optional at build time: built with
-// `bazel build --config=mpi` it talks MPI; otherwise |MpiRun::Init| returns
-// Unimplemented and nothing links against libmpi.
+// The MPI launcher's transport (OpenMPI), optional at build time: linked into
+// //:mailshake_mpi (:mpi_openmpi) it talks MPI; in //:mailshake (:mpi)
+// |MpiRun::Init| returns Unimplemented and nothing links against libmpi.
 //
 // Every exchange after the start is point to point towards rank 0 and
 // non-blocking with deadlines, never a collective: a rank that dies mid-run
@@ -29,7 +29,7 @@
 
 namespace mailshake::dist {
 
-// True when this binary was built with MPI support (--config=mpi).
+// True when this binary was built with MPI support (//:mailshake_mpi).
 bool MpiBuiltIn();
 
 // Live counters one rank reports to rank 0.

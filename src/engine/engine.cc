@@ -22,6 +22,7 @@
 #include <mutex>
 #include "src/net/event_loop.h"
 #include "src/net/socket.h"
+#include "src/outcome/outcome.h"
 #include "src/smtp/reply_parser.h"
 #include "src/stats/cpu_time.h"
 #include "src/tls/transport.h"
@@ -50,22 +51,7 @@ Phase EnginePhase(smtp::Phase p) {
 }
 
 std::string ErrnoCategory(int err, Phase phase) {
-  switch (err) {
-    case ECONNREFUSED: return "connect_refused";
-    case ETIMEDOUT: return phase == kConnect ? "connect_timeout" : absl::StrCat("timeout:", PhaseName(phase));
-    case ECONNRESET: return absl::StrCat("reset:", PhaseName(phase));
-    case EPIPE: return absl::StrCat("closed_by_server:", PhaseName(phase));
-    case EADDRNOTAVAIL: case EADDRINUSE: case EMFILE: case ENFILE: case ENOBUFS: case ENOMEM:
-      return absl::StrCat("local_resource:", absl::AsciiStrToLower(strerrorname_np(err)));
-    default:
-      return absl::StrCat(phase == kConnect ? "connect_error:" : "io_error:",
-                          absl::AsciiStrToLower(strerrorname_np(err) ? strerrorname_np(err) : "unknown"));
-  }
-}
-
-std::string AlertName(uint8_t description) {
-  return absl::StrReplaceAll(absl::AsciiStrToLower(SSL_alert_desc_string_long(description)),
-                             {{" ", "_"}});
+  return outcome::ErrnoCategory(err, PhaseName(phase));
 }
 
 }  // namespace
@@ -442,16 +428,7 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
   }
 
   std::string FailureOutcome(const smtp::Step& step) const {
-    if (step.failure == smtp::FailureKind::kConnectionClosed) {
-      return absl::StrCat("closed_by_server:", PhaseName(phase_));
-    }
-    std::string out(smtp::FailureKindName(step.failure));
-    // A missing STARTTLS comes with the EHLO reply's 250, which says nothing
-    // about the failure: the category stands alone.
-    if (step.reply_code != 0 && step.failure != smtp::FailureKind::kStartTlsNotOffered) {
-      absl::StrAppend(&out, ":", step.reply_code);
-    }
-    return out;
+    return smtp::FailureCategory(step, PhaseName(phase_));
   }
 
   // Queues |bytes| for the next |Flush|, through TLS once it is up. Returns
@@ -462,9 +439,12 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
       return true;
     }
     // The transport takes every byte, so SSL_write never writes part.
-    if (!bytes.empty() && SSL_write(ssl_.get(), bytes.data(), static_cast<int>(bytes.size())) <= 0) {
+    if (bytes.empty()) return true;
+    int n = SSL_write(ssl_.get(), bytes.data(), static_cast<int>(bytes.size()));
+    if (n <= 0) {
+      int err = SSL_get_error(ssl_.get(), n);
+      Finish(outcome::TlsFailureCategory(ssl_.get(), err, transport_.error, PhaseName(phase_)));
       ERR_clear_error();
-      Finish(absl::StrCat("io_error:", PhaseName(phase_)));
       return false;
     }
     return true;
@@ -585,18 +565,22 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
         int err = SSL_get_error(ssl_.get(), r);
         if (err == SSL_ERROR_WANT_READ) return true;
         int saved = transport_.error;
-        ERR_clear_error();
         if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && saved == 0)) {
+          ERR_clear_error();
           return HandleStep(dialogue_.OnConnectionClosed());
         }
         if (err == SSL_ERROR_SYSCALL) {
+          ERR_clear_error();
           if (phase_ == kPostTls && dialogue_.phase() == smtp::Phase::kQuit) {
             return HandleStep(dialogue_.OnConnectionClosed());
           }
           Finish(ErrnoCategory(saved, phase_));
           return false;
         }
-        Finish(absl::StrCat("tls_error:", PhaseName(phase_)));
+        // An alert after the handshake (TLS 1.3 certificate_required, say)
+        // keeps its name, as during it.
+        Finish(outcome::TlsFailureCategory(ssl_.get(), err, saved, PhaseName(phase_)));
+        ERR_clear_error();
         return false;
       }
       absl::string_view in(plain, static_cast<size_t>(r));
@@ -649,24 +633,8 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
   }
 
   std::string HandshakeFailure(int ssl_error) {
-    int saved_errno = transport_.error;
-    std::string out;
-    long verify = tls::LastVerifyError(ssl_.get());
-    std::optional<tls::Alert> alert = tls::LastAlert(ssl_.get());
-    uint32_t packed = ERR_peek_error();
-    if (verify != X509_V_OK) {
-      out = absl::StrCat("certificate_rejected:",
-                         absl::StrReplaceAll(X509_verify_cert_error_string(verify), {{" ", "_"}}));
-    } else if (alert.has_value() && !alert->sent) {
-      out = absl::StrCat("tls_alert:", AlertName(alert->description));
-    } else if (packed != 0) {
-      const char* reason = ERR_reason_error_string(packed);
-      out = absl::StrCat("tls_error:", reason != nullptr ? reason : "unknown");
-    } else if (ssl_error == SSL_ERROR_SYSCALL && saved_errno != 0) {
-      out = ErrnoCategory(saved_errno, kTls);
-    } else {
-      out = "closed_by_server:tls";
-    }
+    std::string out =
+        outcome::TlsFailureCategory(ssl_.get(), ssl_error, transport_.error, "tls");
     ERR_clear_error();
     return out;
   }

@@ -40,6 +40,7 @@ constexpr uint16_t kLegacySuite = 0xc013;  // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
 
 bool NeedsTlsServer(Misbehaviour m) {
   return m == Misbehaviour::kNone || m == Misbehaviour::kTls10Only ||
+         m == Misbehaviour::kReplyBeforeCommand || m == Misbehaviour::kRequireClientCertificate ||
          m == Misbehaviour::kNonForwardSecretOnly ||
          m == Misbehaviour::kStartTlsCommandInjection || m == Misbehaviour::kSlowBanner ||
          m == Misbehaviour::kBusyAfterConnections;
@@ -152,6 +153,8 @@ absl::string_view MisbehaviourName(Misbehaviour misbehaviour) {
       return "starttls_refused";
     case Misbehaviour::kStartTlsInjection:
       return "starttls_injection";
+    case Misbehaviour::kReplyBeforeCommand:
+      return "reply_before_command";
     case Misbehaviour::kCloseMidHandshake:
       return "close_mid_handshake";
     case Misbehaviour::kStallBeforeBanner:
@@ -164,6 +167,8 @@ absl::string_view MisbehaviourName(Misbehaviour misbehaviour) {
       return "stall_in_handshake";
     case Misbehaviour::kTls10Only:
       return "tls10_only";
+    case Misbehaviour::kRequireClientCertificate:
+      return "require_client_certificate";
     case Misbehaviour::kLegacyTls10ServerHello:
       return "legacy_tls10_server_hello";
     case Misbehaviour::kNonForwardSecretOnly:
@@ -208,6 +213,7 @@ class HostileServer::Connection {
     switch (server_->options_.misbehaviour) {
       case Misbehaviour::kNone:
       case Misbehaviour::kTls10Only:
+      case Misbehaviour::kRequireClientCertificate:
       case Misbehaviour::kNonForwardSecretOnly:
         if (ReachStartTls(banner, ehlo) && Send(kReady)) ServeTls();
         return;
@@ -253,6 +259,14 @@ class HostileServer::Connection {
         // One send: the injected reply travels in the same segment as the 220.
         if (ReachStartTls(banner, ehlo) && Send(absl::StrCat(kReady, "250 2.0.0 injected\r\n"))) {
           AwaitClose();
+        }
+        return;
+      case Misbehaviour::kReplyBeforeCommand:
+        // One send: the early 220 travels in the same segment as the EHLO
+        // reply.
+        if (Send(banner) && ReadCommand("EHLO") && Send(absl::StrCat(ehlo, kReady)) &&
+            ReadCommand("STARTTLS")) {
+          ServeTls();
         }
         return;
       case Misbehaviour::kCloseMidHandshake: {
@@ -577,6 +591,8 @@ absl::StatusOr<std::unique_ptr<HostileServer>> HostileServer::Start(HostileServe
     if (m == Misbehaviour::kTls10Only) {
       config.min_version = TLS1_VERSION;
       config.max_version = TLS1_VERSION;
+    } else if (m == Misbehaviour::kRequireClientCertificate) {
+      config.min_version = TLS1_3_VERSION;
     } else if (m == Misbehaviour::kNonForwardSecretOnly) {
       config.min_version = TLS1_2_VERSION;
       config.max_version = TLS1_2_VERSION;
@@ -588,6 +604,11 @@ absl::StatusOr<std::unique_ptr<HostileServer>> HostileServer::Start(HostileServe
                                                             "): ", ctx.status().message()));
     }
     server->ctx_ = *std::move(ctx);
+    if (m == Misbehaviour::kRequireClientCertificate) {
+      SSL_CTX_set_custom_verify(server->ctx_.get(),
+                                SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                                [](SSL*, uint8_t*) { return ssl_verify_ok; });
+    }
   }
 
   absl::StatusOr<net::SocketAddress> loopback = net::SocketAddress::Parse("127.0.0.1:0");

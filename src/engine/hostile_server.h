@@ -60,6 +60,11 @@ enum class Misbehaviour {
   // The 220 to STARTTLS is followed, in the same write, by a plaintext
   // "250" reply (STARTTLS response injection, CVE-2011-0411 class).
   kStartTlsInjection,
+  // The EHLO reply is followed, in the same write, by the "220" to a
+  // STARTTLS the client has not sent yet; then the server reads STARTTLS
+  // and serves TLS as kNone does (a client that takes the early 220 as its
+  // answer "succeeds" with a 0 ns STARTTLS phase).
+  kReplyBeforeCommand,
   // After the 220 to STARTTLS the server reads the ClientHello and closes.
   kCloseMidHandshake,
   // The server accepts and never sends a banner.
@@ -72,6 +77,10 @@ enum class Misbehaviour {
   kStallInHandshake,
   // A BoringSSL server that allows TLS 1.0 only.
   kTls10Only,
+  // A TLS 1.3-only BoringSSL server that requires a client certificate: the
+  // client's handshake completes, then its first read after it gets the
+  // certificate_required alert (RFC 8446 section 4.4.2.4).
+  kRequireClientCertificate,
   // An old server that knows nothing newer than TLS 1.0: it answers the
   // ClientHello with a hand-made ServerHello whose version is 0x0301, as a
   // server ignoring the supported_versions extension would.

@@ -176,6 +176,12 @@ TEST_F(HostileTest, BytesAfterThe220ToStarttlsAreReportedAsInjection) {
   ExpectEveryAttemptFailedAs(Run(Spec()), "protocol_violation:starttls_injection");
 }
 
+TEST_F(HostileTest, ReplyBeforeItsCommandIsAProtocolViolationNotASuccess) {
+  StartServer(Misbehaviour::kReplyBeforeCommand);
+  ExpectEveryAttemptFailedAs(Run(Spec()), "protocol_violation:reply_before_command");
+  EXPECT_EQ(server_->Stats().handshakes, 0) << "the client went on to TLS on the early 220";
+}
+
 // The handshake.
 
 TEST_F(HostileTest, CloseAfterTheClientHelloIsClosedByServerInTls) {
@@ -202,6 +208,21 @@ TEST_F(HostileTest, ServerWithoutForwardSecretSuitesFailsTheHandshake) {
   // too, and the server does not speak it.
   spec.tls.ciphers = "ECDHE-RSA-AES128-GCM-SHA256,ECDHE-ECDSA-AES128-GCM-SHA256";
   ExpectEveryAttemptFailedAs(Run(spec), "tls_alert:handshake_failure");
+}
+
+// After the handshake: the TLS 1.3 client finishes before the server has
+// judged its (missing) certificate, and learns of the refusal from an alert
+// while reading the reply to QUIT. The alert keeps its name.
+TEST_F(HostileTest, CertificateRequiredAlertAfterTheHandshakeKeepsItsName) {
+  StartServer(Misbehaviour::kRequireClientCertificate);
+  ExpectEveryAttemptFailedAs(Run(Spec()), "tls_alert:certificate_required");
+}
+
+TEST_F(HostileTest, CertificateRequiredAlertWhileReadingThePostTlsEhloReply) {
+  StartServer(Misbehaviour::kRequireClientCertificate);
+  RunSpec spec = Spec();
+  spec.smtp.after_tls = smtp::ClientOptions::kEhlo;
+  ExpectEveryAttemptFailedAs(Run(spec), "tls_alert:certificate_required");
 }
 
 // Connection-level failures.

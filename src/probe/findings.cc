@@ -29,21 +29,6 @@ Finding Make(std::string id, Severity severity, std::string title, nlohmann::jso
   return f;
 }
 
-std::string SuiteName(uint16_t id) {
-  const wire::CipherSuiteInfo* info = wire::FindCipherSuite(id);
-  return info != nullptr ? info->iana_name : absl::StrFormat("0x%04x", id);
-}
-
-std::string GroupName(uint16_t id) {
-  const wire::GroupInfo* info = wire::FindGroup(id);
-  return info != nullptr ? info->name : absl::StrFormat("0x%04x", id);
-}
-
-std::string SchemeName(uint16_t id) {
-  const wire::SignatureSchemeInfo* info = wire::FindSignatureScheme(id);
-  return info != nullptr ? info->name : absl::StrFormat("0x%04x", id);
-}
-
 // Evidence renders exchange |index| of |scan|: what was offered for what
 // purpose, and what came back.
 std::string Evidence(const wire::ScanResult& scan, int index) {
@@ -54,8 +39,8 @@ std::string Evidence(const wire::ScanResult& scan, int index) {
                                  e.offered_suites.size(), " suites; got ",
                                  wire::OutcomeName(e.outcome));
   if (e.outcome == wire::Outcome::kServerHello) {
-    absl::StrAppend(&out, " ", wire::VersionName(e.version), " ", SuiteName(e.cipher_suite));
-    if (e.group != 0) absl::StrAppend(&out, " ", GroupName(e.group));
+    absl::StrAppend(&out, " ", wire::VersionName(e.version), " ", wire::SuiteName(e.cipher_suite));
+    if (e.group != 0) absl::StrAppend(&out, " ", wire::GroupName(e.group));
   }
   if (!e.detail.empty()) absl::StrAppend(&out, " (", e.detail, ")");
   return out;
@@ -124,9 +109,9 @@ void ScanFindings(const ProbeReport& report, std::vector<Finding>* out) {
     const std::string name = wire::VersionName(f.version);
     std::vector<std::string> names;
     for (uint16_t id : f.accepted) {
-      names.push_back(SuiteName(id));
+      names.push_back(wire::SuiteName(id));
       const wire::CipherSuiteInfo* info = wire::FindCipherSuite(id);
-      if (info == nullptr || !info->forward_secret()) not_fs.push_back(absl::StrCat(name, " ", SuiteName(id)));
+      if (info == nullptr || !info->forward_secret()) not_fs.push_back(absl::StrCat(name, " ", wire::SuiteName(id)));
     }
     out->push_back(Make(absl::StrCat("tls.suites[", name, "]"),
                         f.complete ? Severity::kInfo : Severity::kUnknown,
@@ -149,17 +134,17 @@ void ScanFindings(const ProbeReport& report, std::vector<Finding>* out) {
   for (const wire::GroupFinding& g : scan.groups) {
     const std::string name = wire::VersionName(g.version);
     std::vector<std::string> names;
-    for (uint16_t id : g.accepted) names.push_back(GroupName(id));
+    for (uint16_t id : g.accepted) names.push_back(wire::GroupName(id));
     out->push_back(Make(absl::StrCat("tls.groups[", name, "]"),
                         g.complete ? Severity::kInfo : Severity::kUnknown,
                         absl::StrCat(name, " groups: ", absl::StrJoin(names, ", "),
                                      g.preferred != 0
-                                         ? absl::StrCat(" (prefers ", GroupName(g.preferred), ")")
+                                         ? absl::StrCat(" (prefers ", wire::GroupName(g.preferred), ")")
                                          : ""),
                         {{"version", name},
                          {"accepted", names},
                          {"order", wire::PreferenceName(g.order)},
-                         {"preferred", g.preferred != 0 ? nlohmann::json(GroupName(g.preferred))
+                         {"preferred", g.preferred != 0 ? nlohmann::json(wire::GroupName(g.preferred))
                                                         : nlohmann::json(nullptr)}},
                         Evidence(scan, g.evidence)));
   }
@@ -174,7 +159,7 @@ void ScanFindings(const ProbeReport& report, std::vector<Finding>* out) {
   for (const wire::SignatureFinding& f : scan.signature_algorithms) {
     const std::string name = wire::VersionName(f.version);
     std::vector<std::string> names;
-    for (uint16_t id : f.accepted) names.push_back(SchemeName(id));
+    for (uint16_t id : f.accepted) names.push_back(wire::SignatureSchemeName(id));
     out->push_back(Make(absl::StrCat("tls.signature_algorithms[", name, "]"),
                         f.sha1_only == wire::Tri::kYes ? Severity::kWarning : Severity::kInfo,
                         absl::StrCat(name, " signature algorithms: ", absl::StrJoin(names, ", ")),

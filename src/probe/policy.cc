@@ -9,7 +9,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_join.h"
 #include "src/wire/catalog.h"
@@ -117,16 +116,6 @@ Check Graded(std::string id, std::string title, Level level, std::vector<std::st
 
 Check Unknown(std::string id, std::string why) {
   return Make(std::move(id), std::move(why), Verdict::kUnknown);
-}
-
-std::string SuiteName(uint16_t id) {
-  const wire::CipherSuiteInfo* info = wire::FindCipherSuite(id);
-  return info != nullptr ? info->iana_name : absl::StrFormat("0x%04x", id);
-}
-
-std::string GroupName(uint16_t id) {
-  const wire::GroupInfo* info = wire::FindGroup(id);
-  return info != nullptr ? info->name : absl::StrFormat("0x%04x", id);
 }
 
 bool HandshakeOk(const ProbeReport& r) { return r.certificate.outcome == "ok"; }
@@ -255,7 +244,7 @@ PolicyResult ExchangeOnline(const ProbeReport& r, const wire::ScanResult* scan) 
       for (uint16_t id : f.accepted) {
         const wire::CipherSuiteInfo* info = wire::FindCipherSuite(id);
         if (info == nullptr || !info->forward_secret()) {
-          not_fs.push_back(absl::StrCat(wire::VersionName(f.version), " ", SuiteName(id)));
+          not_fs.push_back(absl::StrCat(wire::VersionName(f.version), " ", wire::SuiteName(id)));
         }
       }
     }
@@ -325,7 +314,7 @@ PolicyResult Ncsc(const ProbeReport& r, const wire::ScanResult* scan) {
           const Level l = NcscSuiteLevel(id);
           worst = Worst(worst, l);
           if (l != Level::kGood) {
-            ev.push_back(absl::StrCat(wire::VersionName(f.version), " ", SuiteName(id), ": ",
+            ev.push_back(absl::StrCat(wire::VersionName(f.version), " ", wire::SuiteName(id), ": ",
                                       LevelName(l)));
           }
         }
@@ -343,7 +332,7 @@ PolicyResult Ncsc(const ProbeReport& r, const wire::ScanResult* scan) {
         for (uint16_t g : f.accepted) {
           const Level l = NcscGroupLevel(g);
           worst = Worst(worst, l);
-          ev.push_back(absl::StrCat(wire::VersionName(f.version), " ", GroupName(g), ": ",
+          ev.push_back(absl::StrCat(wire::VersionName(f.version), " ", wire::GroupName(g), ": ",
                                     LevelName(l)));
         }
       }

@@ -74,12 +74,7 @@ void FirstConnection(const ProbeOptions& options, SSL_CTX* ctx, ProbeReport* rep
   cert.outcome_detail = std::string(status.message());
   if (status.ok()) {
     cert.handshake = tls::ReadHandshakeInfo(s->ssl());
-    const STACK_OF(CRYPTO_BUFFER)* certs = SSL_get0_peer_certificates(s->ssl());
-    for (size_t i = 0; certs != nullptr && i < sk_CRYPTO_BUFFER_num(certs); ++i) {
-      const CRYPTO_BUFFER* b = sk_CRYPTO_BUFFER_value(certs, i);
-      cert.chain.emplace_back(reinterpret_cast<const char*>(CRYPTO_BUFFER_data(b)),
-                              CRYPTO_BUFFER_len(b));
-    }
+    cert.chain = s->PeerChain();
     if (options.target.implicit_tls) {
       absl::StatusOr<smtp::Reply> banner = s->ReadReply("banner", Deadline(d.reply));
       if (banner.ok()) {

@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "src/outcome/outcome.h"
 #include "src/tls/tls.h"
 
 namespace mailshake::probe {
@@ -36,30 +37,40 @@ absl::Status Fail(absl::StatusCode code, absl::string_view category, absl::strin
 
 // ErrnoFailure classifies a failed read or write in |phase|.
 absl::Status ErrnoFailure(int err, absl::string_view phase) {
+  std::string detail;
   switch (err) {
     case ECONNRESET:
-      return Fail(absl::StatusCode::kUnavailable, absl::StrCat("reset:", phase),
-                  absl::StrCat("connection reset by the server during ", phase));
+      detail = absl::StrCat("connection reset by the server during ", phase);
+      break;
     case EPIPE:
-      return Fail(absl::StatusCode::kUnavailable, absl::StrCat("closed_by_server:", phase),
-                  absl::StrCat("the server closed the connection during ", phase));
+      detail = absl::StrCat("the server closed the connection during ", phase);
+      break;
     default:
-      return Fail(absl::StatusCode::kUnavailable,
-                  absl::StrCat("io_error:", absl::AsciiStrToLower(strerrorname_np(err) != nullptr
-                                                                      ? strerrorname_np(err)
-                                                                      : "unknown")),
-                  absl::StrCat(phase, ": ", strerror(err)));
+      detail = absl::StrCat(phase, ": ", strerror(err));
   }
+  return Fail(absl::StatusCode::kUnavailable, outcome::ErrnoCategory(err, phase), detail);
+}
+
+// TlsFailure classifies a failed TLS read or write in |phase| (an alert keeps
+// its name after the handshake too) and clears the error queue.
+absl::Status TlsFailure(const SSL* ssl, int ssl_error, int saved_errno, absl::string_view phase) {
+  if (ssl_error == SSL_ERROR_ZERO_RETURN || (ssl_error == SSL_ERROR_SYSCALL && saved_errno == 0)) {
+    ERR_clear_error();
+    return ErrnoFailure(EPIPE, phase);
+  }
+  if (ssl_error == SSL_ERROR_SYSCALL) {
+    ERR_clear_error();
+    return ErrnoFailure(saved_errno, phase);
+  }
+  const std::string category = outcome::TlsFailureCategory(ssl, ssl_error, saved_errno, phase);
+  std::string detail = tls::DrainErrorQueue();
+  return Fail(absl::StatusCode::kUnavailable, category,
+              absl::StrCat(phase, ": ", category, detail.empty() ? "" : absl::StrCat(" (", detail, ")")));
 }
 
 absl::Status Timeout(absl::string_view phase) {
   return Fail(absl::StatusCode::kDeadlineExceeded, absl::StrCat("timeout:", phase),
               absl::StrCat("no answer from the server within the deadline (", phase, ")"));
-}
-
-std::string AlertCategoryName(uint8_t description) {
-  return absl::StrReplaceAll(absl::AsciiStrToLower(SSL_alert_desc_string_long(description)),
-                             {{" ", "_"}});
 }
 
 std::string Escape(absl::string_view text) {
@@ -175,8 +186,7 @@ absl::Status Session::Send(absl::string_view bytes, absl::string_view phase, abs
         if (!Wait(e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline)) return Timeout(phase);
         continue;
       }
-      ERR_clear_error();
-      return ErrnoFailure(e == SSL_ERROR_SYSCALL && errno != 0 ? errno : EPIPE, phase);
+      return TlsFailure(ssl_.get(), e, errno, phase);
     }
     const ssize_t n = send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
@@ -207,10 +217,7 @@ absl::Status Session::Fill(absl::string_view phase, absl::Time deadline) {
         if (!Wait(e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline)) return Timeout(phase);
         continue;
       }
-      const int saved = errno;
-      ERR_clear_error();
-      if (e == SSL_ERROR_SYSCALL && saved != 0) return ErrnoFailure(saved, phase);
-      return ErrnoFailure(EPIPE, phase);
+      return TlsFailure(ssl_.get(), e, errno, phase);
     }
     const ssize_t n = recv(fd_.get(), buf, sizeof(buf), MSG_DONTWAIT);
     if (n > 0) {
@@ -267,20 +274,7 @@ absl::Status Session::Handshake(SSL_CTX* ctx, absl::Time deadline, bool offer_se
       }
       continue;
     }
-    const int saved = errno;
-    const std::optional<tls::Alert> alert = tls::LastAlert(ssl_.get());
-    const uint32_t packed = ERR_peek_error();
-    std::string category;
-    if (alert.has_value() && !alert->sent) {
-      category = absl::StrCat("tls_alert:", AlertCategoryName(alert->description));
-    } else if (packed != 0) {
-      const char* reason = ERR_reason_error_string(packed);
-      category = absl::StrCat("tls_error:", reason != nullptr ? reason : "unknown");
-    } else if (e == SSL_ERROR_SYSCALL && saved == ECONNRESET) {
-      category = "reset:tls";
-    } else {
-      category = "closed_by_server:tls";
-    }
+    const std::string category = outcome::TlsFailureCategory(ssl_.get(), e, errno, "tls");
     absl::Status failure = tls::HandshakeFailure(ssl_.get(), rc);
     transcript_.Add("TLS: ", failure.message());
     return WithCategory(absl::Status(absl::StatusCode::kAborted, failure.message()), category);
@@ -289,8 +283,19 @@ absl::Status Session::Handshake(SSL_CTX* ctx, absl::Time deadline, bool offer_se
   return absl::OkStatus();
 }
 
+std::vector<std::string> Session::PeerChain() const {
+  std::vector<std::string> chain;
+  if (ssl_ == nullptr) return chain;
+  const STACK_OF(CRYPTO_BUFFER)* certs = SSL_get0_peer_certificates(ssl_.get());
+  for (size_t i = 0; certs != nullptr && i < sk_CRYPTO_BUFFER_num(certs); ++i) {
+    const CRYPTO_BUFFER* b = sk_CRYPTO_BUFFER_value(certs, i);
+    chain.emplace_back(reinterpret_cast<const char*>(CRYPTO_BUFFER_data(b)), CRYPTO_BUFFER_len(b));
+  }
+  return chain;
+}
+
 absl::Status ReachTls(Session* session, bool implicit_tls, const smtp::ClientOptions& options,
-                      absl::Duration per_reply, ReachedTls* out) {
+                      absl::Duration per_reply, ReachedTls* out, absl::Time deadline) {
   ReachedTls& reached = *out;
   const absl::Time start = absl::Now();
   smtp::ClientOptions o = options;
@@ -304,33 +309,25 @@ absl::Status ReachTls(Session* session, bool implicit_tls, const smtp::ClientOpt
     switch (step.kind) {
       case smtp::Step::kStartTls:
         reached.extensions = dialogue.extensions();
-        if (!session->pending().empty()) {
-          return Fail(absl::StatusCode::kDataLoss, "protocol_violation:starttls_injection",
-                      absl::StrCat("the server sent ", session->pending().size(),
-                                   " octets after its 220 to STARTTLS, before the handshake "
-                                   "(STARTTLS response injection)"));
-        }
         return absl::OkStatus();
       case smtp::Step::kDone:
         return absl::InternalError("the SMTP dialogue ended before STARTTLS");
       case smtp::Step::kFail: {
-        std::string category(smtp::FailureKindName(step.failure));
-        if (step.reply_code != 0 && step.failure != smtp::FailureKind::kStartTlsNotOffered) {
-          absl::StrAppend(&category, ":", step.reply_code);
-        }
-        return Fail(absl::StatusCode::kFailedPrecondition, category,
+        return Fail(absl::StatusCode::kFailedPrecondition, smtp::FailureCategory(step, phase),
                     absl::StrCat("SMTP ", phase, ": ", smtp::FailureKindName(step.failure),
                                  step.reply_code != 0
                                      ? absl::StrCat(" (", step.reply_code, " ", last.Text(), ")")
                                      : ""));
       }
       case smtp::Step::kSend: {
-        absl::Status sent = session->Send(step.bytes, phase, absl::Now() + per_reply);
+        absl::Status sent =
+            session->Send(step.bytes, phase, std::min(absl::Now() + per_reply, deadline));
         if (!sent.ok()) return sent;
         [[fallthrough]];
       }
       case smtp::Step::kWait: {
-        absl::StatusOr<smtp::Reply> reply = session->ReadReply(phase, absl::Now() + per_reply);
+        absl::StatusOr<smtp::Reply> reply =
+            session->ReadReply(phase, std::min(absl::Now() + per_reply, deadline));
         if (!reply.ok()) {
           if (dialogue.phase() == smtp::Phase::kBanner) reached.banner_delay = absl::Now() - start;
           return reply.status();
@@ -350,7 +347,10 @@ absl::Status ReachTls(Session* session, bool implicit_tls, const smtp::ClientOpt
           default:
             break;
         }
-        step = dialogue.OnReply(last);
+        // Bytes behind the reply came before what it makes us send: the
+        // dialogue refuses them (reply before its command, STARTTLS
+        // response injection).
+        step = dialogue.OnReply(last, /*more_received=*/!session->pending().empty());
         continue;
       }
     }

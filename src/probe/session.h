@@ -94,6 +94,10 @@ class Session {
   // |deadline|. Returns true if it did.
   bool WaitReadable(absl::Time deadline);
 
+  // PeerChain returns the certificates the server sent in the handshake, DER,
+  // leaf first (empty before a successful |Handshake|).
+  std::vector<std::string> PeerChain() const;
+
   // ssl returns the TLS connection once |Handshake| was called, else null.
   SSL* ssl() const { return ssl_.get(); }
   int fd() const { return fd_.get(); }
@@ -135,10 +139,12 @@ struct ReachedTls {
 // STARTTLS and its 220. Failures carry the dialogue's category
 // ("banner_rejected:421", "starttls_not_offered", "starttls_refused:454",
 // "protocol_violation:starttls_injection" when bytes follow the 220, ...).
-// Each reply must arrive within |per_reply| of the step that awaits it.
+// Each reply must arrive within |per_reply| of the step that awaits it, and
+// all of them by |deadline|.
 // |*reached| is filled as far as the dialogue got, on failure too.
 absl::Status ReachTls(Session* session, bool implicit_tls, const smtp::ClientOptions& options,
-                      absl::Duration per_reply, ReachedTls* reached);
+                      absl::Duration per_reply, ReachedTls* reached,
+                      absl::Time deadline = absl::InfiniteFuture());
 
 }  // namespace mailshake::probe
 

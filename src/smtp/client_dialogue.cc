@@ -84,8 +84,31 @@ absl::string_view FailureKindName(FailureKind kind) {
       return "unexpected_reply";
     case FailureKind::kConnectionClosed:
       return "connection_closed";
+    case FailureKind::kReplyBeforeCommand:
+      return "reply_before_command";
+    case FailureKind::kStartTlsInjection:
+      return "starttls_injection";
   }
   return "unknown";
+}
+
+std::string FailureCategory(const Step& step, absl::string_view phase_name) {
+  switch (step.failure) {
+    case FailureKind::kConnectionClosed:
+      return absl::StrCat("closed_by_server:", phase_name);
+    case FailureKind::kReplyBeforeCommand:
+    case FailureKind::kStartTlsInjection:
+      return absl::StrCat("protocol_violation:", FailureKindName(step.failure));
+    case FailureKind::kStartTlsNotOffered:
+      // It comes with the EHLO reply's 250, which says nothing about the
+      // failure: the category stands alone.
+      return std::string(FailureKindName(step.failure));
+    default:
+      break;
+  }
+  std::string out(FailureKindName(step.failure));
+  if (step.reply_code != 0) absl::StrAppend(&out, ":", step.reply_code);
+  return out;
 }
 
 ClientDialogue::ClientDialogue(ClientOptions options)
@@ -149,7 +172,17 @@ Step ClientDialogue::AfterEhlo() {
   return Send(kQuitCommand, Phase::kQuit, Awaiting::kQuit);
 }
 
-Step ClientDialogue::OnReply(const Reply& reply) {
+Step ClientDialogue::OnReply(const Reply& reply, bool more_received) {
+  Step step = Advance(reply);
+  if (more_received) {
+    // What follows |reply| was received before anything this step sends.
+    if (step.kind == Step::kSend) return Fail(FailureKind::kReplyBeforeCommand, 0);
+    if (step.kind == Step::kStartTls) return Fail(FailureKind::kStartTlsInjection, 0);
+  }
+  return step;
+}
+
+Step ClientDialogue::Advance(const Reply& reply) {
   const int code = reply.code;
   switch (awaiting_) {
     case Awaiting::kNothing:

@@ -275,6 +275,73 @@ TEST(ClientDialogueTest, IsReusableAcrossSessions) {
   }
 }
 
+// A reply that was already received when the dialogue asks to send the
+// command it would answer cannot answer that command (the case: an
+// EHLO reply and "220 Ready" in one segment made STARTTLS "succeed" in 0 ns).
+
+TEST(ClientDialogueTest, ReplyReceivedBeforeItsCommandIsAProtocolViolation) {
+  ClientDialogue client{ClientOptions()};
+  client.Start();
+  client.OnReply(R("220 mx ESMTP\r\n"));
+  Step step = client.OnReply(Ehlo(true), /*more_received=*/true);
+  ExpectFail(step, FailureKind::kReplyBeforeCommand, 0);
+  EXPECT_EQ(FailureCategory(step, "starttls"), "protocol_violation:reply_before_command");
+  EXPECT_TRUE(client.finished());
+}
+
+TEST(ClientDialogueTest, PipeliningAdvertisedDoesNotExcuseAnEarlyReply) {
+  // Ehlo(true) advertises PIPELINING; the client sent STARTTLS alone.
+  ClientDialogue client{ClientOptions()};
+  client.Start();
+  ExpectFail(client.OnReply(R("220 mx ESMTP\r\n"), /*more_received=*/true),
+             FailureKind::kReplyBeforeCommand, 0);
+  client.Start();
+  client.OnReply(R("220 mx ESMTP\r\n"));
+  ASSERT_TRUE(client.OnReply(Ehlo(true)).kind == Step::kSend);
+  EXPECT_TRUE(client.extensions().pipelining);
+}
+
+TEST(ClientDialogueTest, EarlyReplyAfterTlsIsAProtocolViolationToo) {
+  ClientOptions options;
+  options.after_tls = ClientOptions::kMail;
+  ClientDialogue client(options);
+  ReachTls(&client);
+  ExpectSend(client.OnTlsEstablished(), "EHLO mailshake.invalid\r\n");
+  ExpectFail(client.OnReply(Ehlo(false), /*more_received=*/true),
+             FailureKind::kReplyBeforeCommand, 0);
+}
+
+TEST(ClientDialogueTest, BytesAfterThe220ToStarttlsAreInjection) {
+  ClientDialogue client{ClientOptions()};
+  client.Start();
+  client.OnReply(R("220 mx ESMTP\r\n"));
+  client.OnReply(Ehlo(true));
+  Step step = client.OnReply(R("220 2.0.0 Ready\r\n"), /*more_received=*/true);
+  ExpectFail(step, FailureKind::kStartTlsInjection, 0);
+  EXPECT_EQ(FailureCategory(step, "starttls"), "protocol_violation:starttls_injection");
+}
+
+TEST(ClientDialogueTest, BytesAfterTheFinalReplyDoNotFailASucceededSession) {
+  ClientDialogue client{ClientOptions()};
+  ReachTls(&client);
+  ExpectSend(client.OnTlsEstablished(), "QUIT\r\n");
+  EXPECT_EQ(client.OnReply(R("221 bye\r\n"), /*more_received=*/true).kind, Step::kDone);
+}
+
+TEST(ClientDialogueTest, FailureCategoriesAreTheEnginesVocabulary) {
+  Step step;
+  step.kind = Step::kFail;
+  step.failure = FailureKind::kStartTlsRefused;
+  step.reply_code = 454;
+  EXPECT_EQ(FailureCategory(step, "starttls"), "starttls_refused:454");
+  step.failure = FailureKind::kStartTlsNotOffered;
+  step.reply_code = 250;
+  EXPECT_EQ(FailureCategory(step, "ehlo"), "starttls_not_offered");
+  step.failure = FailureKind::kConnectionClosed;
+  step.reply_code = 0;
+  EXPECT_EQ(FailureCategory(step, "banner"), "closed_by_server:banner");
+}
+
 TEST(ClientDialogueTest, NamesAreStable) {
   EXPECT_EQ(PhaseName(Phase::kPostTls), "post_tls");
   EXPECT_EQ(FailureKindName(FailureKind::kStartTlsRefused), "starttls_refused");
@@ -319,7 +386,7 @@ LoopResult RunAgainstServer(ClientOptions client_options,
     EXPECT_EQ(parser.Feed(to_client, &consumed), ParseResult::kReply)
         << to_client;
     to_client.erase(0, consumed);
-    step = client.OnReply(parser.TakeReply());
+    step = client.OnReply(parser.TakeReply(), !to_client.empty());
   }
   result.last = step;
   result.server = server.counters();

@@ -195,6 +195,13 @@ enum class FailureKind {
   kDataRejected,         // DATA, or the message at end of data, refused.
   kUnexpectedReply,      // A reply when none was due, or a non-221 to QUIT.
   kConnectionClosed,     // The server closed before the session ended.
+  // A reply (or part of one) had already been received when the dialogue
+  // asked to send the command it would answer: the server answered a command
+  // it never got (see ClientDialogue::OnReply).
+  kReplyBeforeCommand,
+  // Bytes followed the 220 to STARTTLS before the handshake: STARTTLS
+  // response injection (CVE-2011-0411 class).
+  kStartTlsInjection,
 };
 
 absl::string_view FailureKindName(FailureKind kind);
@@ -217,6 +224,15 @@ struct Step {
   int reply_code = 0;
 };
 
+// FailureCategory returns the outcome category (the engine's vocabulary, as
+// in mailshake.result/v1) of a failed |step| that ended in |phase_name|:
+// "closed_by_server:<phase_name>" when the server closed,
+// "protocol_violation:reply_before_command" and
+// "protocol_violation:starttls_injection" for the two protocol violations
+// the dialogue detects, "starttls_not_offered", and otherwise the failure's
+// name followed by ":<reply code>" (e.g. "starttls_refused:454").
+std::string FailureCategory(const Step& step, absl::string_view phase_name);
+
 // ClientDialogue drives one session at a time and is reusable: Start() begins
 // a new session, keeping the command strings and the message the constructor
 // built once, so sessions do not rebuild them.
@@ -231,7 +247,16 @@ class ClientDialogue {
   // kWait (for the banner); for implicit TLS it returns kStartTls.
   Step Start();
   // OnReply advances the session with the next reply from the server.
-  Step OnReply(const Reply& reply);
+  // |more_received| says whether more bytes from the server had already been
+  // received behind |reply| (in the same read, or kept by the caller's
+  // parser) when OnReply is called. Those bytes cannot answer a command the
+  // dialogue asks to send now, since the server had not received it: if the
+  // step would be kSend the session fails with kReplyBeforeCommand, and if
+  // it would be kStartTls with kStartTlsInjection. PIPELINING (RFC 2920)
+  // changes nothing here: it lets a client send a group of commands without
+  // waiting, and their replies still follow the group. This client sends no
+  // groups, so no reply may ever precede the command it answers.
+  Step OnReply(const Reply& reply, bool more_received = false);
   // OnTlsEstablished reports that the handshake requested by kStartTls
   // completed.
   Step OnTlsEstablished();
@@ -258,6 +283,8 @@ class ClientDialogue {
     kQuit
   };
 
+  // Advance is OnReply without the check for bytes received too early.
+  Step Advance(const Reply& reply);
   Step Send(absl::string_view bytes, Phase phase, Awaiting awaiting);
   Step Fail(FailureKind kind, int code);
   Step Done();

@@ -560,6 +560,21 @@ const SignatureSchemeInfo* FindSignatureScheme(uint16_t id) {
   return nullptr;
 }
 
+std::string SuiteName(uint16_t id) {
+  const CipherSuiteInfo* info = FindCipherSuite(id);
+  return info != nullptr ? info->iana_name : UnknownName("", id, true);
+}
+
+std::string GroupName(uint16_t id) {
+  const GroupInfo* info = FindGroup(id);
+  return info != nullptr ? info->name : UnknownName("", id, true);
+}
+
+std::string SignatureSchemeName(uint16_t id) {
+  const SignatureSchemeInfo* info = FindSignatureScheme(id);
+  return info != nullptr ? info->name : UnknownName("", id, true);
+}
+
 const char* AlertName(uint8_t description) {
   switch (description) {
     case 0: return "close_notify";

@@ -8,6 +8,7 @@
 // handshake with it. Entries are constant data with static storage.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -182,6 +183,14 @@ absl::Span<const SignatureSchemeInfo> SignatureSchemes();
 
 // FindSignatureScheme returns the entry with |id|, or null.
 const SignatureSchemeInfo* FindSignatureScheme(uint16_t id);
+
+// SuiteName, GroupName and SignatureSchemeName return the IANA name of
+// |id| ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "x25519",
+// "rsa_pss_rsae_sha256"), or "0xHHHH" when the catalog does not list it. They
+// are the one way reports name codepoints.
+std::string SuiteName(uint16_t id);
+std::string GroupName(uint16_t id);
+std::string SignatureSchemeName(uint16_t id);
 
 // AlertName returns the RFC name of TLS alert |description|
 // ("handshake_failure", "protocol_version"), or "alert_N" in a thread-local

@@ -139,5 +139,16 @@ TEST(CatalogTest, NamesVersionsAndAlerts) {
   EXPECT_STREQ(AlertName(200), "alert_200");
 }
 
+TEST(CatalogTest, NamesCodepointsByIanaNameOrHex) {
+  EXPECT_EQ(SuiteName(0xc02f), "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+  EXPECT_EQ(SuiteName(0x1301), "TLS_AES_128_GCM_SHA256");
+  EXPECT_EQ(SuiteName(0xfefe), "0xfefe");
+  EXPECT_EQ(GroupName(29), "x25519");
+  EXPECT_EQ(GroupName(256), "ffdhe2048");
+  EXPECT_EQ(GroupName(0x0abc), "0x0abc");
+  EXPECT_EQ(SignatureSchemeName(0x0804), "rsa_pss_rsae_sha256");
+  EXPECT_EQ(SignatureSchemeName(0x0001), "0x0001");
+}
+
 }  // namespace
 }  // namespace mailshake::wire
