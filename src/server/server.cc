@@ -20,6 +20,7 @@
 #include <mutex>
 #include "src/net/event_loop.h"
 #include "src/net/socket.h"
+#include "src/server/testing.h"
 #include "src/smtp/dialogue.h"
 #include "src/stats/cpu_time.h"
 
@@ -139,6 +140,22 @@ class Server::Worker {
   void Join() {
     if (thread_.joinable()) thread_.join();
   }
+
+  // Takes |fd|, accepted on a listener of the given kind: answered 421 and
+  // closed when the server is full, otherwise served.
+  void Adopt(int fd, bool implicit_tls);
+
+  // One round of the loop: waits at most |max_wait_ns| (less if a timer is
+  // due), dispatches events and due timers, then recycles what closed.
+  void RunOnce(int64_t max_wait_ns);
+
+  // Closes every open connection, counting it under |reason|.
+  void CloseAll(const char* reason);
+
+  // Output produced but not yet written, over the open connections.
+  size_t QueuedOutput() const;
+
+  net::EventLoop& loop() { return *loop_; }
 
   ServerStats Snapshot() const {
     ServerStats out;
@@ -322,6 +339,7 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
   }
 
   bool dead() const { return state_ == State::kDead; }
+  size_t queued_output() const { return dead() ? 0 : out_.size() - out_sent_; }
 
  private:
   enum class State { kStalled, kPlain, kHandshake, kTls, kDead };
@@ -538,16 +556,29 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
   uint32_t interest_ = 0;
 };
 
+void Server::Worker::RunOnce(int64_t max_wait_ns) {
+  loop_->RunOnce(max_wait_ns);
+  free_.insert(free_.end(), retired_.begin(), retired_.end());
+  retired_.clear();
+}
+
+void Server::Worker::CloseAll(const char* reason) {
+  for (auto& c : all_) c->Close(reason);
+  free_.insert(free_.end(), retired_.begin(), retired_.end());
+  retired_.clear();
+}
+
+size_t Server::Worker::QueuedOutput() const {
+  size_t queued = 0;
+  for (const auto& c : all_) queued += c->queued_output();
+  return queued;
+}
+
 void Server::Worker::Run() {
-  while (!stop_.load(std::memory_order_relaxed)) {
-    loop_->RunOnce(Nanos(absl::Milliseconds(200)));
-    free_.insert(free_.end(), retired_.begin(), retired_.end());
-    retired_.clear();
-  }
+  while (!stop_.load(std::memory_order_relaxed)) RunOnce(Nanos(absl::Milliseconds(200)));
   for (auto& listener : listeners_) loop_->Remove(listener->fd.get());
   listeners_.clear();
-  for (auto& c : all_) c->Close("shutdown");
-  retired_.clear();
+  CloseAll("shutdown");
   stats::ThreadCpuUsage cpu = stats::ThisThreadCpuUsage();
   final_user_ns_ = cpu.user_ns;
   final_system_ns_ = cpu.system_ns;
@@ -561,34 +592,38 @@ void Server::Worker::AcceptAll(Listener* listener) {
   for (int i = 0; i < kMaxAcceptsPerWakeup; ++i) {
     int fd = net::AcceptNonBlocking(listener->fd.get());
     if (fd < 0) return;  // EAGAIN, or a transient error such as EMFILE
-    int open = open_total_->fetch_add(1, std::memory_order_relaxed);
-    if (open >= options_.max_connections) {
-      open_total_->fetch_sub(1, std::memory_order_relaxed);
-      // Counted before the client can see the 421, so that what it sees is
-      // already in the statistics.
-      Update([](ServerStats& s) { ++s.rejected_over_capacity; });
-      if (!listener->implicit_tls) {
-        static constexpr char kBusy[] = "421 4.3.2 Too many connections, try again later\r\n";
-        ssize_t rc = send(fd, kBusy, sizeof(kBusy) - 1, MSG_NOSIGNAL);
-        (void)rc;
-      }
-      close(fd);
-      continue;
-    }
-    Update([](ServerStats& s) {
-      ++s.connections;
-      ++s.open;
-    });
-    Connection* c;
-    if (!free_.empty()) {
-      c = free_.back();
-      free_.pop_back();
-    } else {
-      all_.push_back(std::make_unique<Connection>(this));
-      c = all_.back().get();
-    }
-    c->Open(fd, listener->implicit_tls);
+    Adopt(fd, listener->implicit_tls);
   }
+}
+
+void Server::Worker::Adopt(int fd, bool implicit_tls) {
+  int open = open_total_->fetch_add(1, std::memory_order_relaxed);
+  if (open >= options_.max_connections) {
+    open_total_->fetch_sub(1, std::memory_order_relaxed);
+    // Counted before the client can see the 421, so that what it sees is
+    // already in the statistics.
+    Update([](ServerStats& s) { ++s.rejected_over_capacity; });
+    if (!implicit_tls) {
+      static constexpr char kBusy[] = "421 4.3.2 Too many connections, try again later\r\n";
+      ssize_t rc = send(fd, kBusy, sizeof(kBusy) - 1, MSG_NOSIGNAL);
+      (void)rc;
+    }
+    close(fd);
+    return;
+  }
+  Update([](ServerStats& s) {
+    ++s.connections;
+    ++s.open;
+  });
+  Connection* c;
+  if (!free_.empty()) {
+    c = free_.back();
+    free_.pop_back();
+  } else {
+    all_.push_back(std::make_unique<Connection>(this));
+    c = all_.back().get();
+  }
+  c->Open(fd, implicit_tls);
 }
 
 absl::Status CheckServedChain(const tls::Credential& credential) {
@@ -696,5 +731,44 @@ ServerStats Server::Stats() const {
 }
 
 int Server::threads() const { return static_cast<int>(workers_.size()); }
+
+// SteppedWorker (testing.h): a Worker whose thread is never started.
+SteppedWorker::SteppedWorker() = default;
+SteppedWorker::~SteppedWorker() = default;
+
+absl::StatusOr<std::unique_ptr<SteppedWorker>> SteppedWorker::Create(ServerOptions options) {
+  std::unique_ptr<SteppedWorker> stepped(new SteppedWorker());
+  stepped->options_ = std::make_unique<ServerOptions>(std::move(options));
+  stepped->open_total_ = std::make_unique<std::atomic<int>>(0);
+  absl::StatusOr<bssl::UniquePtr<SSL_CTX>> ctx = tls::NewServerContext(stepped->options_->tls);
+  if (!ctx.ok()) return ctx.status();
+  absl::StatusOr<std::unique_ptr<net::EventLoop>> loop = net::EventLoop::Create();
+  if (!loop.ok()) return loop.status();
+  stepped->worker_ = std::make_unique<Server::Worker>(
+      *stepped->options_, stepped->open_total_.get(), *std::move(ctx), *std::move(loop));
+  return stepped;
+}
+
+void SteppedWorker::Serve(int fd, bool implicit_tls) { worker_->Adopt(fd, implicit_tls); }
+
+void SteppedWorker::Step() { worker_->RunOnce(0); }
+
+void SteppedWorker::Idle(absl::Duration idle) {
+  net::EventLoop& loop = worker_->loop();
+  loop.timers().Expire(loop.UpdateNow() + Nanos(idle));
+  worker_->RunOnce(0);
+}
+
+size_t SteppedWorker::QueuedOutput() const { return worker_->QueuedOutput(); }
+
+void SteppedWorker::CloseAll() { worker_->CloseAll("shutdown"); }
+
+ServerStats SteppedWorker::Stats() const { return worker_->Snapshot(); }
+
+int SteppedWorker::open() const { return open_total_->load(std::memory_order_relaxed); }
+
+size_t SteppedWorker::MaxQueuedOutputBeforeRead() { return kMaxPendingOutput; }
+
+size_t SteppedWorker::ReadChunk() { return kReadChunk; }
 
 }  // namespace mailshake::server

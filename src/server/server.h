@@ -106,6 +106,8 @@ struct ServerStats {
   std::string ToString() const;
 };
 
+class SteppedWorker;  // testing.h
+
 class Server {
  public:
   // Validates |options|, binds every listener on every thread and starts the
@@ -132,6 +134,7 @@ class Server {
   int threads() const;
 
  private:
+  friend class SteppedWorker;
   class Worker;
   Server() = default;
 

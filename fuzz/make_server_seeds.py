@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of server_fuzzer.
+
+Usage: fuzz/make_server_seeds.py [FUZZ_DIR]   (default: the folder of this file)
+
+An input is a flags octet and a sequence of client actions (see the comment
+at the top of server_fuzzer.cc). Seeds: a normal session, pipelining,
+STARTTLS with plaintext pipelined behind it (injection), STARTTLS then a
+session inside TLS, implicit TLS, TLS 1.2, oversized lines, DATA with dot
+stuffing, a client that stops reading, half-close, every deadline. Seeds are
+named seed-*; rerunning rewrites them and leaves merged inputs alone.
+"""
+
+import os
+import sys
+
+IMPLICIT, TLS12, SMALL = 1, 2, 4
+RAW, STARTTLS, TLS, HALF_CLOSE, IDLE, TOGGLE_READ, CLOSE_NOTIFY, NOTHING = range(8)
+# Idle choices (server_fuzzer.cc kChoices): 1 s, tls -/+, command -/+,
+# data -/+, one hour.
+IDLE_1S, TLS_BELOW, TLS_ABOVE, CMD_BELOW, CMD_ABOVE, DATA_BELOW, DATA_ABOVE, HOUR = range(8)
+
+
+def data(op, payload):
+    if len(payload) > 255:
+        return bytes([op | 0x80, len(payload) >> 8, len(payload) & 0xFF]) + payload
+    return bytes([op, len(payload)]) + payload
+
+
+def raw(payload):
+    return data(RAW, payload)
+
+
+def tls(payload):
+    return data(TLS, payload)
+
+
+def idle(choice):
+    return bytes([IDLE, choice])
+
+
+def op(code):
+    return bytes([code])
+
+
+MESSAGE = (b"From: a@example.org\r\nSubject: fuzz\r\n\r\nbody\r\n..stuffed\r\n"
+           b".\r\n")
+
+SEEDS = {
+    "session": bytes([0]) + raw(b"EHLO client.example\r\n") +
+    raw(b"MAIL FROM:<a@example.org>\r\n") + raw(b"RCPT TO:<b@example.org>\r\n") +
+    raw(b"DATA\r\n") + raw(MESSAGE) + raw(b"QUIT\r\n"),
+    "pipelining": bytes([0]) + raw(
+        b"EHLO client.example\r\nMAIL FROM:<a@example.org> SIZE=100\r\n"
+        b"RCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\nDATA\r\n") +
+    raw(MESSAGE + b"RSET\r\nNOOP\r\nQUIT\r\n"),
+    "starttls-injection": bytes([0]) + raw(b"EHLO client.example\r\n") +
+    raw(b"STARTTLS\r\nMAIL FROM:<injected@example.org>\r\nRCPT TO:<x@example.org>\r\n") +
+    op(STARTTLS) + tls(b"EHLO client.example\r\nMAIL FROM:<a@example.org>\r\n") +
+    tls(b"QUIT\r\n"),
+    "starttls-session": bytes([0]) + raw(b"EHLO client.example\r\nSTARTTLS\r\n") +
+    op(STARTTLS) + tls(b"EHLO client.example\r\n") + tls(b"MAIL FROM:<a@example.org>\r\n") +
+    tls(b"RCPT TO:<b@example.org>\r\n") + tls(b"DATA\r\n") + tls(MESSAGE) +
+    tls(b"QUIT\r\n"),
+    "starttls-tls12-close-notify": bytes([TLS12]) + raw(b"EHLO c\r\nSTARTTLS\r\n") +
+    op(STARTTLS) + tls(b"EHLO c\r\nNOOP\r\n") + op(CLOSE_NOTIFY),
+    "starttls-plaintext-after-switch": bytes([0]) + raw(b"EHLO c\r\nSTARTTLS\r\n") +
+    raw(b"MAIL FROM:<late@example.org>\r\n") + op(STARTTLS),
+    "implicit-tls": bytes([IMPLICIT]) + op(STARTTLS) + tls(b"EHLO client.example\r\n") +
+    tls(b"STARTTLS\r\n") + tls(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+                             b"DATA\r\n") + tls(MESSAGE) + tls(b"QUIT\r\n"),
+    "oversized-lines": bytes([0]) + raw(b"EHLO " + b"x" * 600 + b"\r\n") +
+    raw(b"MAIL FROM:<" + b"a" * 1200 + b"@example.org>\r\n") + raw(b"NOOP\r\n"),
+    "oversized-data-line": bytes([0]) + raw(
+        b"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n") +
+    raw(b"y" * 1500 + b"\r\n.\r\n") + raw(b"QUIT\r\n"),
+    "too-many-errors": bytes([0]) + raw(b"BOGUS\r\n" * 12),
+    "no-reading": bytes([SMALL]) + op(TOGGLE_READ) + raw(b"EHLO c\r\n" * 200) +
+    raw(b"EHLO c\r\n" * 200) + raw(b"EHLO c\r\n" * 200) + op(TOGGLE_READ),
+    "half-close": bytes([0]) + raw(b"EHLO c\r\nMAIL FROM:<a@b>\r\n") + op(HALF_CLOSE),
+    "idle-command": bytes([0]) + raw(b"EHLO c\r\n") + idle(CMD_BELOW) + raw(b"NOOP\r\n") +
+    idle(CMD_ABOVE),
+    "idle-data": bytes([0]) + raw(b"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n") +
+    idle(CMD_ABOVE) + raw(b"line\r\n") + idle(DATA_ABOVE),
+    "idle-handshake": bytes([0]) + raw(b"EHLO c\r\nSTARTTLS\r\n") + idle(TLS_ABOVE),
+    "idle-tls-command": bytes([IMPLICIT]) + op(STARTTLS) + tls(b"EHLO c\r\n") +
+    idle(HOUR),
+    "small-buffers-tls": bytes([SMALL]) + raw(b"EHLO c\r\nSTARTTLS\r\n") + op(STARTTLS) +
+    tls(b"EHLO c\r\n" * 100) + tls(b"QUIT\r\n"),
+}
+
+
+def main():
+    fuzz_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    out = os.path.join(fuzz_dir, "corpora", "server_fuzzer")
+    os.makedirs(out, exist_ok=True)
+    for name, seed in SEEDS.items():
+        with open(os.path.join(out, "seed-" + name), "wb") as f:
+            f.write(seed)
+    print("wrote %d seeds to %s" % (len(SEEDS), out))
+
+
+if __name__ == "__main__":
+    main()
