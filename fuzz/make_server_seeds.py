@@ -14,7 +14,8 @@ named seed-*; rerunning rewrites them and leaves merged inputs alone.
 import os
 import sys
 
-IMPLICIT, TLS12, SMALL = 1, 2, 4
+IMPLICIT, TLS12, SMALL, FULL_HANDSHAKE = 1, 2, 4, 8
+HOLD = 0x40  # with RAW or TLS: do not step the server after sending
 RAW, STARTTLS, TLS, HALF_CLOSE, IDLE, TOGGLE_READ, CLOSE_NOTIFY, NOTHING = range(8)
 # Idle choices (server_fuzzer.cc kChoices): 1 s, tls -/+, command -/+,
 # data -/+, one hour.
@@ -58,7 +59,7 @@ SEEDS = {
     raw(b"STARTTLS\r\nMAIL FROM:<injected@example.org>\r\nRCPT TO:<x@example.org>\r\n") +
     op(STARTTLS) + tls(b"EHLO client.example\r\nMAIL FROM:<a@example.org>\r\n") +
     tls(b"QUIT\r\n"),
-    "starttls-session": bytes([0]) + raw(b"EHLO client.example\r\nSTARTTLS\r\n") +
+    "starttls-session": bytes([FULL_HANDSHAKE]) + raw(b"EHLO client.example\r\nSTARTTLS\r\n") +
     op(STARTTLS) + tls(b"EHLO client.example\r\n") + tls(b"MAIL FROM:<a@example.org>\r\n") +
     tls(b"RCPT TO:<b@example.org>\r\n") + tls(b"DATA\r\n") + tls(MESSAGE) +
     tls(b"QUIT\r\n"),
@@ -77,7 +78,16 @@ SEEDS = {
     "too-many-errors": bytes([0]) + raw(b"BOGUS\r\n" * 12),
     "no-reading": bytes([SMALL]) + op(TOGGLE_READ) + raw(b"EHLO c\r\n" * 200) +
     raw(b"EHLO c\r\n" * 200) + raw(b"EHLO c\r\n" * 200) + op(TOGGLE_READ),
+    # 16 * 256 pipelined EHLOs in one action: the read loop must stop once
+    # 64 KiB of replies wait.
+    "long-pipeline": bytes([0]) + bytes([RAW | 0x20, 255, 8]) + b"EHLO c\r\n" +
+    raw(b"QUIT\r\n"),
     "half-close": bytes([0]) + raw(b"EHLO c\r\nMAIL FROM:<a@b>\r\n") + op(HALF_CLOSE),
+    # Commands and the half-close in one read of the server's.
+    "half-close-same-read": bytes([0]) + raw(b"EHLO c\r\n") +
+    data(RAW | HOLD, b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n") + op(HALF_CLOSE),
+    "pipelined-across-actions": bytes([0]) + data(RAW | HOLD, b"EHLO c\r\nSTARTTLS\r\n") +
+    data(RAW | HOLD, b"NOOP\r\n") + op(STARTTLS) + tls(b"EHLO c\r\n"),
     "idle-command": bytes([0]) + raw(b"EHLO c\r\n") + idle(CMD_BELOW) + raw(b"NOOP\r\n") +
     idle(CMD_ABOVE),
     "idle-data": bytes([0]) + raw(b"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n") +

@@ -5,7 +5,12 @@
 //  - the DER blocks written back out as PEM (64-column base64) decode to the
 //    same blocks;
 //  - CertificateChain::FromPem succeeds exactly when decoding succeeds and
-//    every block parses, and then its analysis is consistent with its size.
+//    every block parses, and then its analysis is consistent with its size;
+//  - an independent model of the block structure (lines, whitespace
+//    stripped; BEGIN opens a block outside one, END closes it): decoding
+//    succeeds only if every END carries the label of its BEGIN, no block is
+//    left open, and there are exactly as many CERTIFICATE blocks as DER
+//    blocks returned.
 
 #include <openssl/base64.h>
 
@@ -35,6 +40,61 @@ std::string ToPem(const std::vector<std::string>& ders) {
   return out;
 }
 
+struct BlockModel {
+  bool labels_match = true;    // every END names its BEGIN's label
+  bool left_open = false;      // a BEGIN without its END
+  size_t certificate_blocks = 0;
+  int mismatch_line = 0;
+};
+
+absl::string_view Strip(absl::string_view line) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+                                   c == '\v' || c == '\f'; };
+  while (!line.empty() && space(line.front())) line.remove_prefix(1);
+  while (!line.empty() && space(line.back())) line.remove_suffix(1);
+  return line;
+}
+
+// The label of "-----BEGIN x-----" (or END), or false.
+bool Boundary(absl::string_view line, absl::string_view word, absl::string_view* label) {
+  const std::string head = "-----" + std::string(word) + " ";
+  if (line.size() < head.size() + 5 || line.substr(0, head.size()) != head ||
+      line.substr(line.size() - 5) != "-----") {
+    return false;
+  }
+  *label = line.substr(head.size(), line.size() - head.size() - 5);
+  return true;
+}
+
+BlockModel ModelBlocks(absl::string_view text) {
+  BlockModel m;
+  bool open = false;
+  absl::string_view open_label;
+  int number = 0;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    absl::string_view line = Strip(text.substr(0, nl));
+    text.remove_prefix(nl == absl::string_view::npos ? text.size() : nl + 1);
+    ++number;
+    absl::string_view label;
+    if (!open) {
+      if (Boundary(line, "BEGIN", &label)) {
+        open = true;
+        open_label = label;
+        if (label == "CERTIFICATE") ++m.certificate_blocks;
+      }
+    } else if (Boundary(line, "END", &label)) {
+      if (label != open_label && m.labels_match) {
+        m.labels_match = false;
+        m.mismatch_line = number;
+      }
+      open = false;
+    }
+  }
+  m.left_open = open;
+  return m;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -51,6 +111,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              "%zu blocks", ders->size());
   FUZZ_CHECK(size <= mailshake::x509::kMaxPemBytes, "oversized input accepted");
   for (const std::string& der : *ders) FUZZ_CHECK(!der.empty(), "empty block");
+  BlockModel model = ModelBlocks(input);
+  FUZZ_CHECK(model.labels_match, "accepted an END on line %d that does not match its BEGIN",
+             model.mismatch_line);
+  FUZZ_CHECK(!model.left_open, "accepted a block without its END line");
+  FUZZ_CHECK(model.certificate_blocks == ders->size(), "%zu CERTIFICATE blocks, %zu decoded",
+             model.certificate_blocks, ders->size());
 
   absl::StatusOr<std::vector<std::string>> again =
       mailshake::x509::DecodePemCertificates(ToPem(*ders));

@@ -20,6 +20,11 @@
 //   7        nothing (the server is stepped, as after every action)
 //
 // A length is one octet, or two (big-endian) when op has its 0x80 bit set.
+// With the 0x40 bit, ops 0 and 2 only hand the bytes to the socket without
+// stepping the server, so they arrive together with what the next action
+// sends (pipelining across actions, data and a half-close in one read).
+// With the 0x20 bit, one more octet r follows the length: the bytes are
+// sent 16 * (r + 1) times (long pipelines within max_len).
 // Flags: bit 0 implicit TLS (port 465) instead of STARTTLS, bit 1 the client
 // offers at most TLS 1.2, bit 2 small socket buffers (partial writes, output
 // backing up), bit 3 a full handshake (by default the client resumes).
@@ -84,8 +89,13 @@ const absl::Duration kCommandTimeout = absl::Seconds(20);
 const absl::Duration kDataTimeout = absl::Seconds(40);
 // Real time passing while one input runs is far below this.
 const absl::Duration kMargin = absl::Milliseconds(500);
+// Replies a socket with default buffers takes whole (the half-close check).
+constexpr size_t kCompleteBound = 64 * 1024;
+// The most reply octets one octet of client input can cause ("EHLO c" CR LF,
+// 8 octets, gets about 125), with room to spare.
+constexpr size_t kMaxReplyOctetsPerInputOctet = 32;
 // Client-side bookkeeping is bounded too.
-constexpr size_t kMaxClientPending = 1 << 20;
+constexpr size_t kMaxClientPending = 4 << 20;
 
 struct Setup {
   std::unique_ptr<SteppedWorker> worker;
@@ -218,20 +228,20 @@ class Session {
     Pump();
   }
 
-  void RawBytes(absl::string_view bytes) {
+  void RawBytes(absl::string_view bytes, bool step) {
     if (!CanSend()) return;
     to_server_.append(bytes.data(), bytes.size());
-    Pump();
+    step ? Pump() : (void)ClientTurn();
   }
 
-  void TlsBytes(absl::string_view bytes) {
+  void TlsBytes(absl::string_view bytes, bool step) {
     if (!handshake_done_) {
-      RawBytes(bytes);
+      RawBytes(bytes, step);
       return;
     }
     if (!CanSend() || tls_dead_) return;
     app_pending_.append(bytes.data(), bytes.size());
-    Pump();
+    step ? Pump() : (void)ClientTurn();
   }
 
   void StartTls() {
@@ -251,12 +261,20 @@ class Session {
 
   void HalfClose() {
     if (fd_ < 0 || half_closed_) return;
-    // What the client still holds would be lost; send it first, as a kernel
-    // would.
-    Pump();
+    // What the client still holds would be lost; hand it to the socket
+    // first, as a kernel would.
+    ClientTurn();
+    uint64_t closed_before = Closed(worker_->Stats(), "client_closed");
     shutdown(fd_, SHUT_WR);
     half_closed_ = true;
     Pump();
+    // The server saw the end of the stream after everything the client
+    // sent, so every reply it owed is due, and a reading client with a
+    // socket large enough got it all.
+    if (Closed(worker_->Stats(), "client_closed") > closed_before && reading_ &&
+        !small_buffers_) {
+      replies_complete_ = true;
+    }
   }
 
   void CloseNotify() {
@@ -381,6 +399,14 @@ class Session {
       int unread = backed_up ? OutQueue(fd_) : 0;
       int readable = backed_up ? Readable(fd_) : 0;
       worker_->Step();
+      // Within one step the server reads chunk after chunk until more than
+      // MaxQueuedOutputBeforeRead() octets wait, so the queue can exceed it
+      // by what one chunk's replies take at most.
+      size_t bound = std::max(queued, SteppedWorker::MaxQueuedOutputBeforeRead()) +
+                     SteppedWorker::ReadChunk() * kMaxReplyOctetsPerInputOctet;
+      FUZZ_CHECK(worker_->QueuedOutput() <= bound,
+                 "%zu octets of output queued, more than the %zu one read allows",
+                 worker_->QueuedOutput(), bound);
       if (backed_up) {
         int unread_after = OutQueue(fd_);
         int flushed = Readable(fd_) - readable;
@@ -530,6 +556,12 @@ class Session {
                    static_cast<unsigned char>(rest[0]));
       }
       CheckReplies(got.substr(0, common), "plaintext");
+      if (replies_complete_ && !handshake_done_ && !starttls_accepted &&
+          expected.size() <= kCompleteBound) {
+        FUZZ_CHECK(common == expected.size(),
+                   "the server closed after a half-close with %zu of %zu reply octets sent",
+                   common, expected.size());
+      }
     }
     // Inside TLS: a fresh dialogue after STARTTLS (RFC 3207: all state
     // forgotten), or an implicit-TLS one.
@@ -557,6 +589,11 @@ class Session {
                "TLS reply octet %zu differs from the reference: got \"%s\"", common,
                std::string(got.substr(common, 80)).c_str());
     CheckReplies(got.substr(0, common), "TLS");
+    if (replies_complete_ && handshake_done_ && !tls_dead_ && expected.size() <= kCompleteBound) {
+      FUZZ_CHECK(common == expected.size(),
+                 "the server closed after a half-close with %zu of %zu TLS reply octets sent",
+                 common, expected.size());
+    }
   }
 
   Setup* setup_;
@@ -571,6 +608,7 @@ class Session {
   bool half_closed_ = false;
   bool peer_closed_ = false;
   bool timed_out_ = false;
+  bool replies_complete_ = false;  // every reply owed must have arrived
   bssl::UniquePtr<SSL> ssl_;
   bssl::UniquePtr<BIO> net_;
   bool handshake_done_ = false;
@@ -610,13 +648,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     switch (op & 7) {
       case 0:
       case 2: {
+        size_t repeat = 1;
+        if ((op & 0x20) && i < size) repeat = 16 * (static_cast<size_t>(data[i++]) + 1);
         size_t len = take_length(op);
         absl::string_view bytes(reinterpret_cast<const char*>(data + i), len);
         i += len;
+        std::string repeated;
+        if (repeat > 1) {
+          repeated.reserve(bytes.size() * repeat);
+          for (size_t r = 0; r < repeat; ++r) repeated.append(bytes.data(), bytes.size());
+          bytes = repeated;
+        }
+        bool step = (op & 0x40) == 0;
         if ((op & 7) == 0) {
-          session.RawBytes(bytes);
+          session.RawBytes(bytes, step);
         } else {
-          session.TlsBytes(bytes);
+          session.TlsBytes(bytes, step);
         }
         break;
       }

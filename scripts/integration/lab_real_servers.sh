@@ -1,9 +1,13 @@
 # A small matrix against Postfix and Exim on loopback (RSA and ECDSA
 # certificates), run twice each, compared: same server = comparable (too few
 # trials to flag anything), Postfix against Exim = different targets (exit 4).
-# Scenarios a server refuses are recorded as unsupported. About 1-2 minutes.
+# Each server's comparison is drawn (compare --html) and rendered in headless
+# Chromium without a console error, every chart drawn; pages and screenshots
+# are kept under results/. Scenarios a server refuses are recorded as
+# unsupported. About 1-2 minutes.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/real_servers.bash"
+outdir="${MAILSHAKE_TEST_OUTPUTS:-$root/results/integration}/lab_real_servers"
 
 matrix() {  # matrix URL OUT
   local rc=0
@@ -27,9 +31,18 @@ for server in postfix exim; do
   # 6 planned scenarios x 2 trials: each measured twice or recorded once.
   expect_eq "$server scenarios accounted for" "$(( n / 2 + u ))" 6
   rc=0
-  "$MAILSHAKE_BIN" compare "$work/$server-1.json" "$work/$server-2.json" >"$work/$server.cmp" || rc=$?
+  "$MAILSHAKE_BIN" compare "$work/$server-1.json" "$work/$server-2.json" \
+    --html "$work/$server-compare.html" >"$work/$server.cmp" || rc=$?
   expect_eq "$server A/A compare exit" "$rc" 0
   expect_line "$work/$server.cmp" "hs_per_cpu"
+  chromium_render "$work/$server-compare.html" "$server-compare"
+  chromium_check "$server-compare" >"$work/$server-check.txt" \
+    || fail "$server compare page: $(cat "$work/$server-check.txt")"
+  grep -q '<section id="compare">' "$work/$server-compare.dom" || fail "$server: no compare view drawn"
+  mkdir -p "$outdir"
+  cp "$work/$server-compare.html" "$outdir/"
+  chromium_screenshot "$work/$server-compare.html" "$outdir/$server-compare.png"
+  echo "ok: $server comparison drawn ($(cat "$work/$server-check.txt"))"
   echo "ok: $server ($((n / 2)) scenarios measured, $u not measured)"
 done
 rc=0

@@ -83,3 +83,50 @@ bench_run() {
   "$MAILSHAKE_BIN" bench --progress off --json "$out" "$@" >"$out.txt" 2>&1 || true
   [ -s "$out" ] || { cat "$out.txt" >&2; fail "bench wrote no result: mailshake bench $*"; }
 }
+
+# chromium_render PAGE NAME: loads PAGE (a file) in headless Chromium with no
+# network at all (a network namespace without interfaces, a dead proxy, no
+# name resolution) and dumps the DOM after load into $work/NAME.dom; the
+# browser log goes to $work/NAME.log.
+chromium_render() {
+  local page="$1" name="$2"
+  command -v chromium >/dev/null || fail "chromium is not installed (scripts/setup installs it)"
+  unshare -n timeout 90 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$work/profile-$name" --proxy-server=127.0.0.1:9 \
+    --host-resolver-rules="MAP * ~NOTFOUND" --enable-logging=stderr --v=0 \
+    --virtual-time-budget=5000 --dump-dom "file://$page" >"$work/$name.dom" 2>"$work/$name.log" || true
+  [ -s "$work/$name.dom" ] || { tail -20 "$work/$name.log" >&2; fail "chromium dumped no DOM for $name"; }
+}
+
+# chromium_check NAME [MIN_CHARTS]: the page rendered by chromium_render
+# loaded, has at least MIN_CHARTS (10) charts, every one drew (the page's
+# script counts charts whose marks have a non-empty box), the browser logged
+# no console message and the page recorded no script error or policy
+# violation. Prints "D of C charts drew"; returns 1 with the reason otherwise.
+chromium_check() {
+  local name="$1" min="${2:-10}" charts drawn
+  charts="$(sed -n 's/.*<body[^>]* data-charts="\([0-9]*\)".*/\1/p' "$work/$name.dom" | head -1)"
+  drawn="$(sed -n 's/.*<body[^>]* data-charts-drawn="\([0-9]*\)".*/\1/p' "$work/$name.dom" | head -1)"
+  [ -n "$charts" ] || { echo "page script did not run"; return 1; }
+  [ "$charts" -ge "$min" ] || { echo "only $charts charts"; return 1; }
+  [ "$drawn" = "$charts" ] || { echo "$drawn of $charts charts drew"; return 1; }
+  if grep -q 'CONSOLE' "$work/$name.log"; then
+    grep 'CONSOLE' "$work/$name.log" | head -5; return 1
+  fi
+  if ! grep -q '<pre id="page-errors" hidden=""></pre>' "$work/$name.dom"; then
+    grep -A3 'id="page-errors"' "$work/$name.dom" | head -5; return 1
+  fi
+  echo "$drawn of $charts charts drew"
+}
+
+# chromium_screenshot PAGE PNG: a 1300x2400 screenshot of PAGE (a file),
+# with no network, into PNG; fails when none was written.
+chromium_screenshot() {
+  local page="$1" png="$2"
+  unshare -n timeout 90 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+    --user-data-dir="$work/profile-shot-$(basename "$png" .png)" --proxy-server=127.0.0.1:9 \
+    --host-resolver-rules="MAP * ~NOTFOUND" --hide-scrollbars --virtual-time-budget=5000 \
+    --window-size=1300,2400 --screenshot="$png" "file://$page" >/dev/null 2>&1 || true
+  [ -s "$png" ] || fail "no screenshot of $page"
+}

@@ -60,7 +60,7 @@ probe() {
 # its outcome, doc the document, env the server's endpoints.env,
 # eq(WHAT, GOT, WANT), versions() the accepted versions, suites(VERSION) the
 # accepted suites (sorted unless in server order), failing(POLICY_INDEX) the
-# (id, rfc8460) of failing checks, and expected(VERSION, CERTS) the IANA
+# (id, rfc8460) of failing checks, verdict(POLICY) a policy's verdict, and expected(VERSION, CERTS) the IANA
 # names OpenSSL's cipher string env["tls_ciphers"] yields for VERSION (tls1,
 # tls1_1, tls1_2, tls1_3), in the string's order, keeping the suites the
 # served certificate types (rsa, ecdsa, both) can authenticate.
@@ -82,8 +82,11 @@ def suites(version):
     s = v(f"tls.suites[{version}]")
     if s == "missing": return s
     return s["accepted"] if s["order"] == "server" else sorted(s["accepted"])
-def failing(k):
-    return [(c["id"], c["rfc8460"]) for c in doc["policies"][k]["checks"] if c["verdict"] == "fail"]
+def verdict(name):
+    return [p["verdict"] for p in doc["policies"] if p["name"] == name][0]
+def failing(k):  # k: index into doc["policies"] (0: --policy) or a policy name
+    p = doc["policies"][k] if isinstance(k, int) else [p for p in doc["policies"] if p["name"] == k][0]
+    return [(c["id"], c["rfc8460"]) for c in p["checks"] if c["verdict"] == "fail"]
 def expected(version, certs):
     names = subprocess.run(["openssl", "ciphers", "-stdname", "-s", "-" + version, env["tls_ciphers"]],
                            check=True, capture_output=True, text=True).stdout
@@ -132,6 +135,11 @@ eq("name localhost", v("cert.name[localhost]")["matched"], True)
 eq("expiry", v("cert.expiry")["status"], "valid")
 eq("injection", v("smtp.starttls_injection")["vulnerable"], False)
 eq("mail before TLS refused", v("smtp.mail_before_tls")["refuses_without_tls"], False)
+# OpenSSL's default signature algorithms let Postfix sign the TLS 1.2 key
+# exchange with SHA-1 when a client offers nothing else: insufficient under
+# NCSC-NL 2025-05 (as internet.nl tests it), the one check this profile fails.
+eq("NCSC-NL 2025-05 failing checks", [i for i, _ in failing("ncsc-nl-2025-05")], ["kex_hash"])
+eq("TLS 1.2 SHA-1 key exchange", v("tls.signature_algorithms[TLSv1.2]")["sha1_only"], True)
 PY
 
 # --- Postfix, server preference order (ECDSA only).
@@ -162,6 +170,7 @@ eq("static RSA is not forward secret",
    "TLSv1.2 TLS_RSA_WITH_AES_128_GCM_SHA256" in v("tls.forward_secrecy")["not_forward_secret"], True)
 eq("exchange-online fails", failing(0),
    [("versions", "validation-failure"), ("forward_secrecy", "validation-failure")])
+eq("NCSC-NL 2025-05 (TLS 1.0/1.1 and static RSA are insufficient)", verdict("ncsc-nl-2025-05"), "fail")
 PY
 
 # --- Postfix with a certificate for another name, then an expired one.

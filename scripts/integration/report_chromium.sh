@@ -2,7 +2,9 @@
 # real browser (Debian's chromium, headless, in a network namespace with no
 # interface, from a file URL) draws it without a console error: every chart
 # has marks with a non-empty box, the page's script records no error or
-# policy violation, and the screenshot is kept under results/. Bad input is
+# policy violation, and the screenshots are kept under results/. A small
+# matrix, run twice, gives the matrix view (matrix --html) and the compare
+# view (report OLD NEW, compare OLD NEW --html), drawn the same way. Bad input is
 # one message naming the file, exit 2. A page with a planted violation must
 # be caught, so the browser check can fail.
 source "$(dirname "$0")/lib.bash"
@@ -41,55 +43,59 @@ grep -q "<img" "$work/report.html" && fail "a hostile string became markup"
   >"$work/bench.out" 2>&1 || { cat "$work/bench.out" >&2; fail "bench --html failed"; }
 grep -q '<svg class="chart"' "$work/bench.html" || fail "bench --html wrote no chart"
 
-# render PAGE NAME: dumps the DOM after load and takes a screenshot, with no
-# network at all; browser log in $work/NAME.log.
-render() {
-  local page="$1" name="$2"
-  unshare -n timeout 90 chromium --headless --no-sandbox --disable-gpu --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$work/profile-$name" --proxy-server=127.0.0.1:9 \
-    --host-resolver-rules="MAP * ~NOTFOUND" --enable-logging=stderr --v=0 \
-    --virtual-time-budget=5000 --dump-dom "file://$page" >"$work/$name.dom" 2>"$work/$name.log" || true
-  [ -s "$work/$name.dom" ] || { tail -20 "$work/$name.log" >&2; fail "chromium dumped no DOM for $name"; }
-}
+# A small matrix, twice: matrix --html draws the matrix view; report and
+# compare --html draw the compare view of the two runs.
+matrix_args=(--tls 1.3 --groups X25519,P-256 --embedded-certs p256,rsa2048 --trials 3
+  --trial-duration 300ms --warmup 100ms --concurrency 8 --progress off)
+"$MAILSHAKE_BIN" matrix "${matrix_args[@]}" --json "$work/m1.json" --html "$work/matrix.html" \
+  >"$work/m1.out" 2>&1 || { cat "$work/m1.out" >&2; fail "matrix --html failed"; }
+"$MAILSHAKE_BIN" matrix "${matrix_args[@]}" --seed 2 --json "$work/m2.json" \
+  >"$work/m2.out" 2>&1 || { cat "$work/m2.out" >&2; fail "second matrix failed"; }
+"$MAILSHAKE_BIN" report "$work/m1.json" "$work/m2.json" -o "$work/report2.html" 2>"$work/report2.err" \
+  || { cat "$work/report2.err" >&2; fail "report OLD NEW failed"; }
+set +e
+"$MAILSHAKE_BIN" compare "$work/m1.json" "$work/m2.json" --html "$work/compare.html" >"$work/compare.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || { cat "$work/compare.out" >&2; fail "compare --html exited $rc"; }
+grep -q '<section id="matrix">' "$work/matrix.html" || fail "matrix --html has no matrix view"
+for page in report2 compare; do
+  grep -q '<section id="compare">' "$work/$page.html" || fail "$page: no compare view"
+  grep -q 'class="whisker \(worse\|better\|same\)"' "$work/$page.html" || fail "$page: no change drawn"
+done
 
-# check NAME: the page loaded, every chart drew, and nothing went wrong.
-check() {
-  local name="$1" charts drawn
-  charts="$(sed -n 's/.*<body[^>]* data-charts="\([0-9]*\)".*/\1/p' "$work/$name.dom" | head -1)"
-  drawn="$(sed -n 's/.*<body[^>]* data-charts-drawn="\([0-9]*\)".*/\1/p' "$work/$name.dom" | head -1)"
-  [ -n "$charts" ] || { echo "page script did not run"; return 1; }
-  [ "$charts" -ge 10 ] || { echo "only $charts charts"; return 1; }
-  [ "$drawn" = "$charts" ] || { echo "$drawn of $charts charts drew"; return 1; }
-  if grep -q 'CONSOLE' "$work/$name.log"; then
-    grep 'CONSOLE' "$work/$name.log" | head -5; return 1
-  fi
-  if ! grep -q '<pre id="page-errors" hidden=""></pre>' "$work/$name.dom"; then
-    grep -A3 'id="page-errors"' "$work/$name.dom" | head -5; return 1
-  fi
-  echo "$drawn of $charts charts drew"
-}
-
-render "$work/report.html" report
-check report >"$work/check.txt" || fail "report page: $(cat "$work/check.txt")"
+chromium_render "$work/report.html" report
+chromium_check report >"$work/check.txt" || fail "report page: $(cat "$work/check.txt")"
 grep -c '<polyline' "$work/report.dom" | grep -qv '^0$' || fail "no lines in the drawn DOM"
 cat "$work/check.txt"
 
-# The screenshot people look at.
-unshare -n timeout 90 chromium --headless --no-sandbox --disable-gpu --no-first-run \
-  --user-data-dir="$work/profile-shot" --proxy-server=127.0.0.1:9 \
-  --host-resolver-rules="MAP * ~NOTFOUND" --hide-scrollbars --virtual-time-budget=5000 \
-  --window-size=1300,2400 --screenshot="$outdir/report.png" "file://$work/report.html" \
-  >/dev/null 2>&1 || true
-[ -s "$outdir/report.png" ] || fail "no screenshot"
-cp "$work/report.html" "$outdir/report.html"
+# The matrix and compare views, drawn: their charts count among the drawn.
+for page in matrix report2 compare; do
+  chromium_render "$work/$page.html" "$page"
+  chromium_check "$page" >"$work/check-$page.txt" || fail "$page page: $(cat "$work/check-$page.txt")"
+  echo "$page: $(cat "$work/check-$page.txt")"
+done
+grep -q '<section id="matrix">' "$work/matrix.dom" || fail "matrix view not in the drawn DOM"
+grep -q '<circle class="s0"' "$work/matrix.dom" || fail "no matrix dots in the drawn DOM"
+for page in report2 compare; do
+  grep -q '<section id="compare">' "$work/$page.dom" || fail "$page: compare view not in the DOM"
+done
+
+# The screenshots people look at.
+shot() {
+  chromium_screenshot "$work/$1.html" "$outdir/$1.png"
+  cp "$work/$1.html" "$outdir/$1.html"
+}
+shot report
+shot matrix
+shot compare
 
 # Negative control: a planted inline script and image are refused by the
-# page's policy, and check() sees it.
+# page's policy, and chromium_check sees it.
 sed 's|</body>|<script>planted()</script><img src="http://192.0.2.1/x.png"></body>|' \
   "$work/report.html" >"$work/planted.html"
-render "$work/planted.html" planted
-check planted >"$work/planted.txt" && fail "a planted policy violation went unnoticed"
+chromium_render "$work/planted.html" planted
+chromium_check planted >"$work/planted.txt" && fail "a planted policy violation went unnoticed"
 
 # Bad input: one message naming the file, exit 2.
 printf '{"schema": "mailshake.result/v1", "environment": {' >"$work/truncated.json"
@@ -106,4 +112,4 @@ for bad in truncated gbench empty; do
   expect_line "$work/$bad.out" "^mailshake report: .*$bad.json"
 done
 [ -e "$work/bad.html" ] && fail "a page was written despite bad input"
-echo "report_chromium: ok (screenshot $outdir/report.png)"
+echo "report_chromium: ok (screenshots report.png, matrix.png, compare.png in $outdir)"

@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "src/cli/cli.h"
 #include "src/cli/flags.h"
+#include "src/html/html.h"
 #include "src/lab/compare.h"
 
 namespace mailshake::cli {
@@ -38,6 +39,7 @@ int RunCompare(const std::vector<std::string>& argv) {
   std::string format = "text";
   bool force = false;
   std::vector<std::string> ignore;
+  std::string html_path;
   FlagSet flags(kName, "OLD[,OLD...] NEW[,NEW...]",
                 "Compares runs: per scenario and metric the median and 95% CI over trials, "
                 "the change, Hodges-Lehmann shift and Mann-Whitney p (Holm-adjusted). Each "
@@ -65,10 +67,17 @@ int RunCompare(const std::vector<std::string>& argv) {
   flags.List("ignore-params", &ignore, "NAMES",
              "scenario parameters left out of the pairing key, so that scenarios differing "
              "only in them pair up (e.g. group, to compare P-256 against P-384)");
+  flags.String("html", &html_path, "FILE",
+               "also write the report page with this comparison drawn (and the result files "
+               "of both sides) to FILE", CheckPath);
   flags.Positional(2, 2);
   std::vector<std::string> args;
   if (std::optional<int> exit = flags.Parse(argv, &args)) return *exit;
 
+  if (html_path == "-" || html_path == "/dev/stdout") {
+    return Fail(absl::InvalidArgumentError(
+        "--html: standard output holds the comparison; write the page to a file"));
+  }
   lab::CompareOptions options;
   options.alpha = alpha;
   options.threshold_percent = threshold;
@@ -82,6 +91,24 @@ int RunCompare(const std::vector<std::string>& argv) {
   if (!comparison.ok()) return Fail(comparison.status());
   std::fputs(lab::FormatComparison(*comparison, *lab::ParseOutputFormat(format)).c_str(),
              stdout);
+  if (!html_path.empty()) {
+    // The page draws the result files of both sides too (Google Benchmark
+    // sides have none).
+    std::vector<html::Run> runs;
+    for (const auto& [side, arg] : {std::pair{"old", args[0]}, std::pair{"new", args[1]}}) {
+      for (const lab::LabeledPath& file : SideFiles(arg)) {
+        absl::StatusOr<html::Run> run =
+            html::ReadRun(absl::StrCat(side, ": ", file.label), file.path);
+        if (run.ok()) runs.push_back(*std::move(run));
+      }
+    }
+    html::CompareView view;
+    view.comparison = *comparison;
+    if (absl::Status s = html::WriteReport(html_path, html::RenderReport(runs, view)); !s.ok()) {
+      std::fprintf(stderr, "mailshake compare: --html: %s\n", std::string(s.message()).c_str());
+      return 2;
+    }
+  }
   return lab::ExitStatus(*comparison);
 }
 

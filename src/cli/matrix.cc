@@ -18,6 +18,8 @@
 #include "absl/time/clock.h"
 #include "src/cli/cli.h"
 #include "src/cli/flags.h"
+#include "src/html/html.h"
+#include "src/io/file_io.h"
 #include "src/lab/matrix.h"
 #include "src/lab/plan.h"
 #include "src/report/report.h"
@@ -29,7 +31,8 @@ constexpr char kName[] = "matrix";
 
 int RunMatrixCommand(const std::vector<std::string>& argv) {
   std::string versions = "1.2,1.3", ciphers = "default", groups = "default",
-              sigalgs = "default", resume = "off", embedded_certs, json, progress = "auto";
+              sigalgs = "default", resume = "off", embedded_certs, json, html_path,
+              progress = "auto";
   int trials = 5, threads = 0, concurrency = 0, embedded_threads = 0;
   absl::Duration trial_duration = absl::Seconds(3), warmup = absl::Seconds(1);
   absl::Duration connect_timeout = absl::Seconds(5), phase_timeout = absl::Seconds(10);
@@ -73,11 +76,18 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
                /*zero_too=*/true);
   flags.String("json", &json, "FILE", "write the result (mailshake.result/v1) to FILE",
                CheckPath);
+  flags.String("html", &html_path, "FILE",
+               "write the report page (as `mailshake report` draws it: the matrix view and "
+               "every chart) to FILE",
+               CheckPath);
   flags.Choice("progress", &progress, {"auto", "plain", "off"}, "progress line on stderr");
   flags.Bool("plan-only", &plan_only, "print the plan and its expected duration, run nothing");
   std::vector<std::string> args;
   if (std::optional<int> exit = flags.Parse(argv, &args)) return *exit;
 
+  if (absl::Status s = io::CheckOutputPaths({{"json", json}, {"html", html_path}}); !s.ok()) {
+    return UsageError(kName, s.message());
+  }
   const bool embedded = args.empty();
   absl::StatusOr<lab::Axes> axes =
       lab::ParseAxes(versions, ciphers, groups, sigalgs, resume, embedded_certs, embedded);
@@ -189,7 +199,14 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
       rc = 1;
     }
   }
-  PrintForHumans(lab::FormatSummary(result), {json});
+  if (!html_path.empty()) {
+    absl::Status s = html::WriteReport(html_path, html::RenderReport({{"matrix", result}}));
+    if (!s.ok()) {
+      std::fprintf(stderr, "mailshake matrix: --html: %s\n", std::string(s.message()).c_str());
+      rc = 1;
+    }
+  }
+  PrintForHumans(lab::FormatSummary(result), {json, html_path});
   std::fprintf(stderr, "matrix finished in %.1f s (plan said %.1f s)\n",
                absl::ToDoubleSeconds(outcome.elapsed),
                absl::ToDoubleSeconds(

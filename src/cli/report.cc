@@ -35,7 +35,9 @@ int RunReport(const std::vector<std::string>& argv) {
   std::string output = "report.html";
   FlagSet flags(kName, "FILE...",
                 "draw mailshake.result/v1 files as one self-contained HTML page (several files "
-                "are overlaid)");
+                "are overlaid; with two, the page also compares NEW (the second) against OLD "
+                "(the first) at compare's defaults: `mailshake compare OLD NEW --html FILE` "
+                "chooses the options)");
   flags.String("output", &output, "FILE",
                "write the page to FILE ('-': standard output); -o FILE is the same", CheckPath);
   flags.Positional(1, 64);
@@ -59,7 +61,10 @@ int RunReport(const std::vector<std::string>& argv) {
     if (!run.ok()) return UsageError(kName, run.status().message());
     runs.push_back(*std::move(run));
   }
-  if (absl::Status s = html::WriteReport(output, html::RenderReport(runs)); !s.ok()) {
+  // Two files: the second is compared against the first.
+  html::CompareView compare;
+  if (runs.size() == 2) compare = html::CompareRuns(runs[0], runs[1]);
+  if (absl::Status s = html::WriteReport(output, html::RenderReport(runs, compare)); !s.ok()) {
     std::fprintf(stderr, "mailshake report: --output: %s\n", std::string(s.message()).c_str());
     return 1;
   }

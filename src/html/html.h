@@ -13,23 +13,28 @@
 // histograms' buckets, every run overlaid), handshakes per second over time
 // with failures stacked and the open-loop target, latency percentiles over
 // time (from the per-second histograms of the `total` phase), outcomes,
-// negotiated parameters and, for several scenarios or trials, the scenario ×
-// metric view with confidence intervals sorted by cost. Environment and spec
-// head the page.
+// negotiated parameters; for several scenarios or trials, the matrix view
+// (scenario × metric, median with its 95% interval over trials, sorted by
+// cost); and, given a comparison, the compare view (per scenario and metric
+// the change with its interval and significance, as src/lab computed it).
+// Environment and spec head the page.
 //
 // Example:
 //
 //   std::vector<html::Run> runs = {{"before", *old_result},
 //                                  {"after", *new_result}};
-//   std::string page = html::RenderReport(runs);
+//   html::CompareView compare = html::CompareRuns(runs[0], runs[1]);
+//   std::string page = html::RenderReport(runs, compare);
 
 #ifndef MAILSHAKE_SRC_HTML_HTML_H_
 #define MAILSHAKE_SRC_HTML_HTML_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "src/lab/compare.h"
 #include "src/report/report.h"
 
 namespace mailshake {
@@ -48,11 +53,27 @@ struct Run {
 // no scenario (InvalidArgument).
 absl::StatusOr<Run> ReadRun(std::string label, const std::string& path);
 
+// CompareView is what the page's compare section shows: a comparison
+// computed by lab::Compare, or why there is none.
+struct CompareView {
+  std::optional<lab::Comparison> comparison;
+  // Shown instead when |comparison| is unset and this is not empty.
+  std::string not_compared;
+};
+
+// CompareRuns compares |new_run| against |old_run| with lab::Compare's
+// default options (alpha 0.05, threshold 3%, the default gate), as
+// `mailshake report OLD NEW` does. When they cannot be compared (not the same
+// target, CPU, BoringSSL API or work; no scenario in common) the view says
+// why instead.
+CompareView CompareRuns(const Run& old_run, const Run& new_run);
+
 // RenderReport returns the page for |runs| (drawn in this order, overlaid
-// where a chart holds several). Runs without scenarios, scenarios without
+// where a chart holds several) and, if |compare| holds a comparison or a
+// reason, the compare view. Runs without scenarios, scenarios without
 // successes and empty histograms are shown as such ("no data"), never as an
 // empty chart. It never fails.
-std::string RenderReport(const std::vector<Run>& runs);
+std::string RenderReport(const std::vector<Run>& runs, const CompareView& compare = {});
 
 // WriteReport writes |page| to |path|: to standard output for "-", otherwise
 // atomically (a temporary file in the same directory renamed over |path|).

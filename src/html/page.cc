@@ -21,6 +21,8 @@
 #include "src/html/escape.h"
 #include "src/html/format.h"
 #include "src/html/html.h"
+#include "src/html/lab_view.h"
+#include "src/html/parts.h"
 #include "src/html/scale.h"
 #include "src/html/spectrum.h"
 #include "src/html/svg.h"
@@ -38,6 +40,16 @@ using internal::Scale;
 using internal::Svg;
 using internal::Tick;
 using report::FormatSignificant;
+using internal::Figure;
+using internal::kLabelWidth;
+using internal::kMaxOverlaid;
+using internal::kRowHeight;
+using internal::Legend;
+using internal::RunLegend;
+using internal::NoData;
+using internal::SeriesClass;
+using internal::Table;
+using internal::TruncateLabel;
 
 // The page's only script. It records script errors and policy violations
 // into the page (so a headless browser's DOM dump shows them) and, once
@@ -89,6 +101,7 @@ th { background: #f6f6f6; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.env td:first-child { color: #555; }
 .figure { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; margin: 8px 0 20px; }
+.figure > div:first-child { max-width: 880px; }
 .data { max-height: 360px; overflow: auto; border: 1px solid #eee; }
 pre { background: #f6f6f6; padding: 8px; font-size: 12px; overflow: auto; max-height: 320px; }
 #page-errors { background: #fdecea; color: #8a1c12; }
@@ -122,10 +135,7 @@ svg text.row { fill: #222; }
 .f4 { fill: #edc948; } .f5 { fill: #76b7b2; } .f6 { fill: #ff9da7; } .f7 { fill: #bab0ac; }
 )CSS";
 
-constexpr int kPalette = 10;
 constexpr int kFailurePalette = 8;
-// Charts that overlay series draw at most this many; their tables list all.
-constexpr size_t kMaxOverlaid = kPalette;
 
 std::string CspHash(absl::string_view text) {
   uint8_t digest[SHA256_DIGEST_LENGTH];
@@ -137,33 +147,11 @@ std::string CspHash(absl::string_view text) {
       "'");
 }
 
-std::string SeriesClass(size_t i) { return absl::StrCat("s", i % kPalette); }
-
 std::string Count(int64_t n) { return absl::StrCat(n); }
 
 std::string Percent(double part, double whole) {
   if (!(whole > 0)) return "-";
   return absl::StrFormat("%.1f%%", 100.0 * part / whole);
-}
-
-// TruncateLabel shortens |text| to at most |max_chars| code points, ending
-// with an ellipsis when it cut.
-std::string TruncateLabel(absl::string_view text, size_t max_chars) {
-  size_t chars = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<uint8_t>(text[i]) & 0xC0) == 0x80) continue;
-    if (chars == max_chars - 1) {
-      // Is there more than one code point left?
-      size_t rest = 0;
-      for (size_t k = i; k < text.size(); ++k) {
-        if ((static_cast<uint8_t>(text[k]) & 0xC0) != 0x80) ++rest;
-      }
-      if (rest > 1) return absl::StrCat(text.substr(0, i), "…");
-      return std::string(text);
-    }
-    ++chars;
-  }
-  return std::string(text);
 }
 
 // ---------------------------------------------------------------------------
@@ -239,51 +227,6 @@ std::vector<Series> BuildSeries(const std::vector<Run>& runs,
     }
   }
   return out;
-}
-
-// ---------------------------------------------------------------------------
-// Small HTML pieces.
-
-void Legend(const std::vector<std::string>& labels, std::string* out) {
-  out->append("<ul class=\"legend\">");
-  for (size_t i = 0; i < labels.size() && i < kMaxOverlaid; ++i) {
-    absl::StrAppend(out, "<li><svg width=\"14\" height=\"10\" aria-hidden=\"true\"><rect class=\"",
-                    SeriesClass(i), "\" x=\"0\" y=\"0\" width=\"14\" height=\"10\"/></svg>",
-                    Escape(labels[i]), "</li>");
-  }
-  out->append("</ul>\n");
-  if (labels.size() > kMaxOverlaid) {
-    absl::StrAppend(out, "<p class=\"note\">The charts overlay the first ", kMaxOverlaid,
-                    " of ", labels.size(), " series; the tables list all of them.</p>\n");
-  }
-}
-
-// Table writes rows of cells, the first row as the header. Cells are
-// escaped; columns from |first_numeric| on are right-aligned.
-void Table(const std::vector<std::vector<std::string>>& rows, size_t first_numeric,
-           std::string* out) {
-  out->append("<div class=\"data\"><table>\n");
-  for (size_t r = 0; r < rows.size(); ++r) {
-    out->append(r == 0 ? "<thead><tr>" : "<tr>");
-    for (size_t c = 0; c < rows[r].size(); ++c) {
-      const char* tag = r == 0 ? "th" : "td";
-      absl::StrAppend(out, "<", tag, c >= first_numeric ? " class=\"num\"" : "", ">",
-                      Escape(rows[r][c]), "</", tag, ">");
-    }
-    out->append(r == 0 ? "</tr></thead><tbody>\n" : "</tr>\n");
-  }
-  out->append("</tbody></table></div>\n");
-}
-
-void NoData(absl::string_view what, std::string* out) {
-  absl::StrAppend(out, "<p class=\"nodata\">", Escape(what), "</p>\n");
-}
-
-// Figure wraps a chart, its caption and its table side by side.
-void Figure(const std::string& svg, absl::string_view caption, const std::string& table,
-            std::string* out) {
-  absl::StrAppend(out, "<div class=\"figure\"><div>", svg, "<p class=\"caption\">",
-                  Escape(caption), "</p></div>", table, "</div>\n");
 }
 
 // ---------------------------------------------------------------------------
@@ -665,8 +608,6 @@ void ThroughputSection(const std::vector<Run>& runs, std::vector<std::string>* n
 // ---------------------------------------------------------------------------
 // Outcomes and negotiated parameters: horizontal bars, one row per label.
 
-constexpr double kRowHeight = 20;
-constexpr double kLabelWidth = 250;
 
 void OutcomeSection(const std::vector<Series>& series, std::string* out) {
   absl::StrAppend(out, "<section id=\"outcomes\"><h2>Outcomes</h2>\n",
@@ -757,9 +698,7 @@ void NegotiatedSection(const std::vector<Run>& runs, std::string* out) {
     out->append("</section>\n");
     return;
   }
-  std::vector<std::string> labels;
-  for (const Run& run : runs) labels.push_back(run.label);
-  if (runs.size() > 1) Legend(labels, out);
+  RunLegend(runs, out);
   for (const std::string& category : categories) {
     absl::StrAppend(out, "<h3>", Escape(category), "</h3>\n");
     stats::CounterMap all;
@@ -813,16 +752,22 @@ void NegotiatedSection(const std::vector<Run>& runs, std::string* out) {
 
 }  // namespace
 
-std::string RenderReport(const std::vector<Run>& runs) {
+std::string RenderReport(const std::vector<Run>& runs, const CompareView& compare) {
   std::vector<std::string> notes;
   const std::vector<Series> series = BuildSeries(runs, &notes);
+  const bool compared = compare.comparison.has_value() || !compare.not_compared.empty();
+  const bool matrix = internal::HasMatrix(runs);
   std::string body;
   Header(runs, &body);
-  body.append(
-      "<nav><a href=\"#latency\">latency spectrum</a><a href=\"#throughput\">handshakes/s</a>"
+  absl::StrAppend(
+      &body, "<nav>", compared ? "<a href=\"#compare\">comparison</a>" : "",
+      matrix ? "<a href=\"#matrix\">scenarios × metrics</a>" : "",
+      "<a href=\"#latency\">latency spectrum</a><a href=\"#throughput\">handshakes/s</a>"
       "<a href=\"#percentiles\">percentiles over time</a><a href=\"#outcomes\">outcomes</a>"
       "<a href=\"#negotiated\">negotiated</a></nav>\n");
   if (runs.empty()) NoData("No result file was given.", &body);
+  internal::CompareSection(compare, &body);
+  if (matrix) internal::MatrixSection(runs, &notes, &body);
   SpectrumSection(series, &body);
   ThroughputSection(runs, &notes, &body);
   OutcomeSection(series, &body);

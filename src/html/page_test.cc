@@ -17,6 +17,7 @@ namespace {
 
 using report::testing::RandomScenario;
 using report::testing::ScenarioRecorder;
+using report::testing::SuiteTrial;
 using report::testing::SyntheticResult;
 
 constexpr char kHostile[] = "</script><img src=x onerror=alert(1)>\"'&";
@@ -157,6 +158,111 @@ TEST(RenderReportTest, EmptyAndFailedRunsSayNoData) {
 
   const std::string none = RenderReport({});
   EXPECT_TRUE(absl::StrContains(none, "No result file was given."));
+}
+
+// ---------------------------------------------------------------------------
+// The matrix and compare views.
+
+std::string Section(const std::string& page, const std::string& id) {
+  const std::string open = absl::StrCat("<section id=\"", id, "\">");
+  const size_t a = page.find(open);
+  if (a == std::string::npos) return "";
+  const size_t b = page.find("</section>", a);
+  return page.substr(a, b - a);
+}
+
+report::Result LabResult() {
+  report::Result r;
+  r.environment.cpu_model = "AMD EPYC";
+  r.environment.boringssl_api_version = 17;
+  r.target = "smtp://127.0.0.1:25";
+  r.spec = {{"concurrency", 64}, {"threads", 2}};
+  return r;
+}
+
+void AddTrials(report::Result* r, const std::string& suite, const std::vector<double>& per_cpu) {
+  for (size_t i = 0; i < per_cpu.size(); ++i) {
+    r->scenarios.push_back(SuiteTrial(suite, static_cast<int>(i), per_cpu[i]));
+  }
+}
+
+TEST(MatrixViewTest, RowsAreSortedByCostWithAWhiskerPerScenario) {
+  report::Result r = LabResult();
+  AddTrials(&r, "CHEAP", {3000, 3100, 2900, 3050, 2950});
+  AddTrials(&r, "COSTLY", {1000, 1010, 990, 1005, 995});
+  const std::string matrix = Section(RenderReport({{"m", r}}), "matrix");
+  ASSERT_FALSE(matrix.empty());
+  // Two charts drawn (client CPU and rate: no server, no phases), two rows each.
+  EXPECT_EQ(Occurrences(matrix, "<svg class=\"chart\""), 2u);
+  EXPECT_EQ(Occurrences(matrix, "<line class=\"whisker s0\""), 4u);
+  EXPECT_EQ(Occurrences(matrix, "<circle class=\"s0\""), 4u);
+  EXPECT_TRUE(absl::StrContains(matrix, "only the embedded server reports it"));
+  // The costliest (fewest handshakes per client CPU-second) first, in the
+  // chart and in its table.
+  EXPECT_LT(matrix.find(">TLSv1.2 COSTLY<"), matrix.find(">TLSv1.2 CHEAP<"));
+  EXPECT_LT(matrix.find("<td>TLSv1.2 COSTLY</td>"), matrix.find("<td>TLSv1.2 CHEAP</td>"));
+  // Median and interval over the trials (five trials: the full range).
+  EXPECT_TRUE(absl::StrContains(matrix, "<td class=\"num\">1000</td>"));
+  EXPECT_TRUE(absl::StrContains(matrix, "<td class=\"num\">[990, 1010]</td>"));
+}
+
+TEST(MatrixViewTest, OneTrialOfOneScenarioHasNoMatrixView) {
+  report::Result r = LabResult();
+  AddTrials(&r, "ONLY", {3000});
+  const std::string page = RenderReport({{"one", r}});
+  EXPECT_FALSE(absl::StrContains(page, "<section id=\"matrix\">"));
+  EXPECT_FALSE(absl::StrContains(page, "href=\"#matrix\""));
+}
+
+TEST(MatrixViewTest, OverlaysRunsInTheirColours) {
+  report::Result a = LabResult(), b = LabResult();
+  AddTrials(&a, "X", {3000, 3100, 2900});
+  AddTrials(&b, "X", {2000, 2100, 1900});
+  const std::string matrix = Section(RenderReport({{"a", a}, {"b", b}}), "matrix");
+  EXPECT_EQ(Occurrences(matrix, "<circle class=\"s0\""), 2u);
+  EXPECT_EQ(Occurrences(matrix, "<circle class=\"s1\""), 2u);
+  EXPECT_TRUE(absl::StrContains(matrix, "<th>run</th>"));
+}
+
+TEST(CompareViewTest, DrawsWhatLabCompareDecided) {
+  report::Result old_r = LabResult(), new_r = LabResult();
+  AddTrials(&old_r, "S", {3000, 3010, 2990, 3005, 2995});
+  AddTrials(&new_r, "S", {2700, 2710, 2690, 2705, 2695});
+  const std::vector<html::Run> runs = {{"old", old_r}, {"new", new_r}};
+  const CompareView view = CompareRuns(runs[0], runs[1]);
+  ASSERT_TRUE(view.comparison.has_value()) << view.not_compared;
+  ASSERT_EQ(view.comparison->regressions.size(), 1u);
+  const std::string page = RenderReport(runs, view);
+  const std::string compare = Section(page, "compare");
+  ASSERT_FALSE(compare.empty());
+  EXPECT_TRUE(absl::StrContains(page, "href=\"#compare\""));
+  EXPECT_TRUE(absl::StrContains(compare, "1 regression</strong>"));
+  EXPECT_TRUE(absl::StrContains(compare, "exits 1"));
+  // Client CPU: a regression (red), -10% with its interval; the rate did not
+  // move (grey).
+  EXPECT_EQ(Occurrences(compare, "<circle class=\"worse\""), 1u);
+  EXPECT_EQ(Occurrences(compare, "<line class=\"whisker worse\""), 1u);
+  EXPECT_GE(Occurrences(compare, "<circle class=\"same\""), 1u);
+  EXPECT_TRUE(absl::StrContains(compare, "<td class=\"num\">-10.00%</td>"));
+  EXPECT_TRUE(absl::StrContains(compare, "<td class=\"num\">regression</td>"));
+  EXPECT_TRUE(absl::StrContains(compare, "Holm"));
+}
+
+TEST(CompareViewTest, SaysWhyRunsAreNotCompared) {
+  report::Result old_r = LabResult(), new_r = LabResult();
+  AddTrials(&old_r, "S", {3000, 3010, 2990});
+  AddTrials(&new_r, "S", {2700, 2710, 2690});
+  new_r.target = "smtp://127.0.0.1:2525";
+  const std::vector<html::Run> runs = {{"old", old_r}, {"new", new_r}};
+  const CompareView view = CompareRuns(runs[0], runs[1]);
+  EXPECT_FALSE(view.comparison.has_value());
+  EXPECT_TRUE(absl::StrContains(view.not_compared, "target")) << view.not_compared;
+  EXPECT_TRUE(absl::StrContains(view.not_compared, "--force")) << view.not_compared;
+  const std::string compare = Section(RenderReport(runs, view), "compare");
+  EXPECT_TRUE(absl::StrContains(compare, "class=\"nodata\""));
+  EXPECT_EQ(Occurrences(compare, "<svg class=\"chart\""), 0u);
+  // Without a view there is no compare section at all.
+  EXPECT_FALSE(absl::StrContains(RenderReport(runs), "<section id=\"compare\">"));
 }
 
 }  // namespace

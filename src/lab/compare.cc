@@ -56,14 +56,6 @@ int MetricRank(const std::string& id) {
   return 100;
 }
 
-std::string FormatNumber(double v) {
-  const double a = std::fabs(v);
-  if (a >= 1000) return absl::StrFormat("%.0f", v);
-  if (a >= 100) return absl::StrFormat("%.1f", v);
-  if (a >= 10) return absl::StrFormat("%.2f", v);
-  return absl::StrFormat("%.3g", v);
-}
-
 std::string ScenarioKey(const report::Scenario& s, const std::vector<std::string>& ignore) {
   if (s.parameters.empty()) return s.name;
   std::vector<std::string> parts;
@@ -478,6 +470,18 @@ absl::Status CheckComparable(const SampleSet& old_side,
                    absl::StrJoin(differences, "; ")));
 }
 
+SideSummary Summarize(const std::vector<double>& values, double confidence) {
+  SideSummary s;
+  s.n = static_cast<int>(values.size());
+  if (values.empty()) return s;
+  s.median = *stats::Median(values);
+  s.interval = {s.median, s.median, 0};
+  if (auto ci = stats::MedianConfidenceInterval(values, confidence); ci.ok()) {
+    s.interval = *ci;
+  }
+  return s;
+}
+
 absl::StatusOr<Comparison> Compare(const SampleSet& old_side,
                                    const SampleSet& new_side,
                                    const CompareOptions& options) {
@@ -547,18 +551,8 @@ absl::StatusOr<Comparison> Compare(const SampleSet& old_side,
       metrics_seen.insert(id);
       MetricComparison m;
       m.metric = id;
-      m.old_side.n = static_cast<int>(old_values.size());
-      m.new_side.n = static_cast<int>(new_values.size());
-      m.old_side.median = *stats::Median(old_values);
-      m.new_side.median = *stats::Median(new_values);
-      if (auto ci = stats::MedianConfidenceInterval(old_values, options.confidence);
-          ci.ok()) {
-        m.old_side.interval = *ci;
-      }
-      if (auto ci = stats::MedianConfidenceInterval(new_values, options.confidence);
-          ci.ok()) {
-        m.new_side.interval = *ci;
-      }
+      m.old_side = Summarize(old_values, options.confidence);
+      m.new_side = Summarize(new_values, options.confidence);
       if (info->absolute_change) {
         m.change = m.new_side.median - m.old_side.median;
       } else if (m.old_side.median != 0) {
@@ -720,10 +714,10 @@ std::string Cell(const SideSummary& s) {
   const double half = std::max(s.median - s.interval.lower,
                                s.interval.upper - s.median);
   if (s.median != 0 && s.n > 1) {
-    return absl::StrFormat("%s ±%.1f%%", FormatNumber(s.median),
+    return absl::StrFormat("%s ±%.1f%%", report::FormatSignificant(s.median),
                            100 * half / std::fabs(s.median));
   }
-  return FormatNumber(s.median);
+  return report::FormatSignificant(s.median);
 }
 
 std::string ChangeCell(const MetricComparison& m) {

@@ -180,6 +180,12 @@ struct SideSummary {
   stats::ConfidenceInterval interval;
 };
 
+// Summarize returns the median of |values| and its distribution-free
+// |confidence| interval (n = 0 and zeros when |values| is empty; the
+// interval is the median itself for one value). Compare uses it for each
+// side; the report's matrix view for each scenario.
+SideSummary Summarize(const std::vector<double>& values, double confidence);
+
 // MetricComparison is one metric of one scenario pair.
 struct MetricComparison {
   std::string metric;  // MetricInfo id

@@ -18,20 +18,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// A scenario trial whose handshakes per client CPU-second is |per_cpu|,
-// 1000 handshakes in one second.
-report::Scenario Trial(const std::string& suite, int trial, double per_cpu) {
-  report::Scenario s;
-  s.name = absl::StrCat("TLSv1.2 ", suite);
-  s.parameters = {{"version", "1.2"}, {"suite", suite}};
-  s.trial = trial;
-  s.attempted = s.succeeded = 1000;
-  s.measured_seconds = 1;
-  s.client_cpu_seconds = 1000 / per_cpu;
-  EXPECT_TRUE(s.outcomes.Add("ok", 1000).ok());
-  return s;
-}
-
 report::Result MakeResult(const std::vector<double>& per_cpu,
                           const std::string& suite = "ECDHE-RSA-AES128-GCM-SHA256") {
   report::Result r;
@@ -40,7 +26,7 @@ report::Result MakeResult(const std::vector<double>& per_cpu,
   r.target = "smtp://127.0.0.1:25";
   r.spec = {{"concurrency", 64}, {"threads", 2}, {"duration_seconds", 3}};
   for (size_t i = 0; i < per_cpu.size(); ++i) {
-    r.scenarios.push_back(Trial(suite, static_cast<int>(i), per_cpu[i]));
+    r.scenarios.push_back(report::testing::SuiteTrial(suite, static_cast<int>(i), per_cpu[i]));
   }
   return r;
 }

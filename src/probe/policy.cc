@@ -18,50 +18,69 @@ namespace {
 
 using wire::Cipher;
 using wire::CipherMode;
+using wire::Authentication;
 using wire::KeyExchange;
+using wire::Mac;
 
 // ---------------------------------------------------------------------------
-// NCSC-NL tables (IT Security Guidelines for TLS as internet.nl applies them:
-// v2.1 of 2021 with the 2025-05 update's level names). Anything not listed
-// is insufficient. Where our reading of the guidelines is an assumption it
-// says so.
+// NCSC-NL tables: "ICT-beveiligingsrichtlijnen voor Transport Layer Security
+// (TLS)", version 2025-05 (NCSC-NL, June 2025; it replaces v2.1 of 2021), as
+// internet.nl applies them since its release 1.11 (April 2026). Anything not
+// listed is insufficient. Where a row goes beyond what internet.nl grades, or
+// where the probe sees less than the guideline asks about, a comment says so.
+//
+// What 2025-05 changed against v2.1's levels (the tables this policy had before): TLS 1.0 and 1.1 are insufficient
+// (were phase-out); only TLS_AES_256_GCM_SHA384 and ChaCha20-Poly1305 are good
+// in TLS 1.3 (AES-128 sufficient); TLS 1.2 ECDHE AEAD suites are sufficient
+// (were good); CBC suites need a SHA-2 MAC (SHA-1 CBC and 3DES and static RSA
+// are insufficient, were sufficient or phase-out); DHE suites are phase-out;
+// secp521r1 and brainpool curves are good; FFDHE groups of 3072 bits and up
+// are phase-out and ffdhe2048 insufficient; SHA-1 for key exchange is
+// insufficient; RSA certificate keys of 2048 bits are phase-out.
 
 struct VersionRow {
   uint16_t version;
   Level level;
 };
 constexpr VersionRow kNcscVersions[] = {
-    {wire::kTls13, Level::kGood},     {wire::kTls12, Level::kSufficient},
-    {wire::kTls11, Level::kPhaseOut}, {wire::kTls10, Level::kPhaseOut},
-    {wire::kSsl3, Level::kInsufficient},
+    {wire::kTls13, Level::kGood},
+    {wire::kTls12, Level::kSufficient},
 };
 
-// A suite row matches a suite when its key exchange, cipher and mode are all
-// among the row's (an empty list matches anything). First match wins.
+// A suite row matches a suite when its key exchange, authentication, cipher,
+// mode and MAC are all among the row's (an empty list matches anything).
+// First match wins.
 struct SuiteRow {
   std::initializer_list<KeyExchange> key_exchange;
+  std::initializer_list<Authentication> authentication;
   std::initializer_list<Cipher> cipher;
   std::initializer_list<CipherMode> mode;
+  std::initializer_list<Mac> mac;
   Level level;
 };
 const SuiteRow kNcscSuites[] = {
-    // TLS 1.3 AEADs (CCM: sufficient, CCM_8: not listed, our reading).
-    {{KeyExchange::kAny}, {Cipher::kAes128, Cipher::kAes256, Cipher::kChaCha20},
-     {CipherMode::kGcm, CipherMode::kPoly1305}, Level::kGood},
-    {{KeyExchange::kAny}, {Cipher::kAes128}, {CipherMode::kCcm}, Level::kSufficient},
-    // TLS 1.2 ECDHE.
-    {{KeyExchange::kEcdhe}, {Cipher::kAes128, Cipher::kAes256, Cipher::kChaCha20},
-     {CipherMode::kGcm, CipherMode::kPoly1305}, Level::kGood},
-    {{KeyExchange::kEcdhe}, {Cipher::kAes128, Cipher::kAes256}, {CipherMode::kCbc},
+    // TLS 1.3 (CCM_8 is not listed: insufficient).
+    {{KeyExchange::kAny}, {}, {Cipher::kAes256, Cipher::kChaCha20},
+     {CipherMode::kGcm, CipherMode::kPoly1305}, {}, Level::kGood},
+    {{KeyExchange::kAny}, {}, {Cipher::kAes128}, {CipherMode::kGcm, CipherMode::kCcm}, {},
      Level::kSufficient},
-    // DHE.
-    {{KeyExchange::kDhe}, {Cipher::kAes128, Cipher::kAes256, Cipher::kChaCha20},
-     {CipherMode::kGcm, CipherMode::kPoly1305, CipherMode::kCbc}, Level::kSufficient},
-    // 3DES and static RSA are being phased out.
-    {{KeyExchange::kEcdhe, KeyExchange::kDhe, KeyExchange::kRsa}, {Cipher::k3Des},
-     {CipherMode::kCbc}, Level::kPhaseOut},
-    {{KeyExchange::kRsa}, {Cipher::kAes128, Cipher::kAes256}, {CipherMode::kGcm, CipherMode::kCbc},
-     Level::kPhaseOut},
+    // TLS 1.2 ECDHE with an AEAD.
+    {{KeyExchange::kEcdhe}, {Authentication::kRsa, Authentication::kEcdsa},
+     {Cipher::kAes128, Cipher::kAes256, Cipher::kChaCha20},
+     {CipherMode::kGcm, CipherMode::kPoly1305, CipherMode::kCcm}, {}, Level::kSufficient},
+    {{KeyExchange::kEcdhe}, {Authentication::kRsa, Authentication::kEcdsa},
+     {Cipher::kCamellia128, Cipher::kCamellia256, Cipher::kAria128, Cipher::kAria256},
+     {CipherMode::kGcm}, {}, Level::kPhaseOut},
+    // DHE (RSA only) with an AEAD.
+    {{KeyExchange::kDhe}, {Authentication::kRsa},
+     {Cipher::kAes128, Cipher::kAes256, Cipher::kChaCha20, Cipher::kCamellia128,
+      Cipher::kCamellia256, Cipher::kAria128, Cipher::kAria256},
+     {CipherMode::kGcm, CipherMode::kPoly1305, CipherMode::kCcm}, {}, Level::kPhaseOut},
+    // CBC with a SHA-2 MAC, ECDHE or DHE-RSA.
+    {{KeyExchange::kEcdhe, KeyExchange::kDhe}, {Authentication::kRsa, Authentication::kEcdsa},
+     {Cipher::kAes128, Cipher::kAes256, Cipher::kCamellia128, Cipher::kCamellia256,
+      Cipher::kAria128, Cipher::kAria256},
+     {CipherMode::kCbc}, {Mac::kSha256, Mac::kSha384}, Level::kPhaseOut},
 };
 
 struct GroupRow {
@@ -73,16 +92,23 @@ constexpr GroupRow kNcscGroups[] = {
     {30, Level::kGood},  // x448
     {23, Level::kGood},  // secp256r1
     {24, Level::kGood},  // secp384r1
-    // ML-KEM hybrids with a good classical half: good (our reading of 2025-05).
+    {25, Level::kGood},  // secp521r1
+    {26, Level::kGood},  // brainpoolP256r1
+    {27, Level::kGood},  // brainpoolP384r1
+    {28, Level::kGood},  // brainpoolP512r1
+    {31, Level::kGood},  // brainpoolP256r1tls13
+    {32, Level::kGood},  // brainpoolP384r1tls13
+    {33, Level::kGood},  // brainpoolP512r1tls13
+    // ML-KEM hybrids whose classical half is good: good. Our reading:
+    // internet.nl does not grade post-quantum groups yet.
     {4587, Level::kGood},  // SecP256r1MLKEM768
     {4588, Level::kGood},  // X25519MLKEM768
     {4589, Level::kGood},  // SecP384r1MLKEM1024
-    {257, Level::kSufficient},  // ffdhe3072
-    {258, Level::kSufficient},  // ffdhe4096
-    {259, Level::kSufficient},  // ffdhe6144
-    {260, Level::kSufficient},  // ffdhe8192
-    {256, Level::kPhaseOut},    // ffdhe2048
-    {21, Level::kPhaseOut},     // secp224r1
+    {21, Level::kPhaseOut},   // secp224r1
+    {257, Level::kPhaseOut},  // ffdhe3072
+    {258, Level::kPhaseOut},  // ffdhe4096
+    {259, Level::kPhaseOut},  // ffdhe6144
+    {260, Level::kPhaseOut},  // ffdhe8192
 };
 
 template <typename T>
@@ -179,10 +205,13 @@ Check Expiry(const ProbeReport& r) {
               ok ? Verdict::kPass : Verdict::kFail, "certificate-expired");
 }
 
+// Certificate keys under NCSC-NL 2025-05 (3.3.2.1): RSA 3072 bits and up
+// good, 2048 phase-out. src/x509 names P-256/384/521 only, so brainpool and
+// P-224 keys ("ECDSA (other curve)") come out insufficient.
 Level CertKeyLevel(const x509::Summary& s) {
   if (s.key_type == "RSA") {
     return s.key_bits >= 3072 ? Level::kGood
-           : s.key_bits >= 2048 ? Level::kSufficient
+           : s.key_bits >= 2048 ? Level::kPhaseOut
                                 : Level::kInsufficient;
   }
   for (const char* good : {"ECDSA P-256", "ECDSA P-384", "ECDSA P-521", "Ed25519", "Ed448"}) {
@@ -500,8 +529,9 @@ Level NcscSuiteLevel(uint16_t suite) {
     return Level::kInsufficient;
   }
   for (const SuiteRow& row : kNcscSuites) {
-    if (In(row.key_exchange, info->key_exchange) && In(row.cipher, info->cipher) &&
-        In(row.mode, info->mode)) {
+    if (In(row.key_exchange, info->key_exchange) &&
+        In(row.authentication, info->authentication) && In(row.cipher, info->cipher) &&
+        In(row.mode, info->mode) && In(row.mac, info->mac)) {
       return row.level;
     }
   }
@@ -515,8 +545,11 @@ Level NcscGroupLevel(uint16_t group) {
   return Level::kInsufficient;
 }
 
+// DHE in TLS 1.2: 2025-05 keeps only the RFC 7919 groups of 3072 bits and
+// up, as phase-out. The scan reports the modulus size, not whether it is the
+// RFC 7919 prime: any prime of that size is taken for one.
 Level NcscDhSizeLevel(int bits) {
-  return bits >= 3072 ? Level::kSufficient : bits >= 2048 ? Level::kPhaseOut : Level::kInsufficient;
+  return bits >= 3072 ? Level::kPhaseOut : Level::kInsufficient;
 }
 
 Level NcscKexHashLevel(uint16_t signature_scheme) {
@@ -528,10 +561,9 @@ Level NcscKexHashLevel(uint16_t signature_scheme) {
     case wire::Hash::kSha512:
     case wire::Hash::kIntrinsic:
       return Level::kGood;
-    case wire::Hash::kSha1:
     case wire::Hash::kSha224:
       return Level::kPhaseOut;
-    default:
+    default:  // SHA-1, MD5
       return Level::kInsufficient;
   }
 }

@@ -9,8 +9,8 @@
 //                          forward secrecy only, a certificate that validates
 //                          (chain, name, RSA >= 2048 or ECDSA, no SHA-1, not
 //                          expired)
-//   ncsc-nl-2025-05        the levels internet.nl applies from the NCSC-NL TLS
-//                          guidelines: versions, suites, groups, DHE size,
+//   ncsc-nl-2025-05        the levels internet.nl (1.11) applies from the NCSC-NL TLS
+//                          guidelines version 2025-05: versions, suites, groups, DHE size,
 //                          key-exchange hash, certificate key and signature,
 //                          compression, secure renegotiation
 //   forced-tls:encryption-only, forced-tls:chain, forced-tls:chain-and-domain

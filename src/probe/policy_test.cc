@@ -14,26 +14,35 @@ namespace {
 
 using ::testing::HasSubstr;
 
-TEST(NcscTablesTest, GradesVersions) {
+TEST(NcscTablesTest, GradesVersionsAs2025_05) {
   EXPECT_EQ(NcscVersionLevel(wire::kTls13), Level::kGood);
   EXPECT_EQ(NcscVersionLevel(wire::kTls12), Level::kSufficient);
-  EXPECT_EQ(NcscVersionLevel(wire::kTls11), Level::kPhaseOut);
-  EXPECT_EQ(NcscVersionLevel(wire::kTls10), Level::kPhaseOut);
+  EXPECT_EQ(NcscVersionLevel(wire::kTls11), Level::kInsufficient);  // v2.1: phase-out
+  EXPECT_EQ(NcscVersionLevel(wire::kTls10), Level::kInsufficient);  // v2.1: phase-out
   EXPECT_EQ(NcscVersionLevel(wire::kSsl3), Level::kInsufficient);
 }
 
-TEST(NcscTablesTest, GradesSuitesByTheirParts) {
-  EXPECT_EQ(NcscSuiteLevel(0x1301), Level::kGood);        // TLS_AES_128_GCM_SHA256
-  EXPECT_EQ(NcscSuiteLevel(0x1303), Level::kGood);        // TLS_CHACHA20_POLY1305_SHA256
-  EXPECT_EQ(NcscSuiteLevel(0xc02f), Level::kGood);        // ECDHE-RSA-AES128-GCM-SHA256
-  EXPECT_EQ(NcscSuiteLevel(0xcca9), Level::kGood);        // ECDHE-ECDSA-CHACHA20-POLY1305
-  EXPECT_EQ(NcscSuiteLevel(0xc013), Level::kSufficient);  // ECDHE-RSA-AES128-SHA
-  EXPECT_EQ(NcscSuiteLevel(0x009e), Level::kSufficient);  // DHE-RSA-AES128-GCM-SHA256
-  EXPECT_EQ(NcscSuiteLevel(0x0033), Level::kSufficient);  // DHE-RSA-AES128-SHA
-  EXPECT_EQ(NcscSuiteLevel(0x002f), Level::kPhaseOut);    // AES128-SHA (static RSA)
-  EXPECT_EQ(NcscSuiteLevel(0x009d), Level::kPhaseOut);    // AES256-GCM-SHA384
-  EXPECT_EQ(NcscSuiteLevel(0x000a), Level::kPhaseOut);    // DES-CBC3-SHA
-  EXPECT_EQ(NcscSuiteLevel(0xc012), Level::kPhaseOut);    // ECDHE-RSA-DES-CBC3-SHA
+TEST(NcscTablesTest, GradesSuitesAs2025_05) {
+  EXPECT_EQ(NcscSuiteLevel(0x1302), Level::kGood);          // TLS_AES_256_GCM_SHA384
+  EXPECT_EQ(NcscSuiteLevel(0x1303), Level::kGood);          // TLS_CHACHA20_POLY1305_SHA256
+  EXPECT_EQ(NcscSuiteLevel(0x1301), Level::kSufficient);    // TLS_AES_128_GCM_SHA256
+  EXPECT_EQ(NcscSuiteLevel(0x1304), Level::kSufficient);    // TLS_AES_128_CCM_SHA256
+  EXPECT_EQ(NcscSuiteLevel(0x1305), Level::kInsufficient);  // TLS_AES_128_CCM_8_SHA256
+  EXPECT_EQ(NcscSuiteLevel(0xc02f), Level::kSufficient);    // ECDHE-RSA-AES128-GCM-SHA256
+  EXPECT_EQ(NcscSuiteLevel(0xcca9), Level::kSufficient);    // ECDHE-ECDSA-CHACHA20-POLY1305
+  EXPECT_EQ(NcscSuiteLevel(0xc0ac), Level::kSufficient);    // ECDHE-ECDSA-AES128-CCM
+  EXPECT_EQ(NcscSuiteLevel(0xc0ae), Level::kInsufficient);  // ECDHE-ECDSA-AES128-CCM8
+  EXPECT_EQ(NcscSuiteLevel(0xc027), Level::kPhaseOut);      // ECDHE-RSA-AES128-SHA256
+  EXPECT_EQ(NcscSuiteLevel(0xc013), Level::kInsufficient);  // ECDHE-RSA-AES128-SHA (SHA-1 MAC)
+  EXPECT_EQ(NcscSuiteLevel(0x009e), Level::kPhaseOut);      // DHE-RSA-AES128-GCM-SHA256
+  EXPECT_EQ(NcscSuiteLevel(0xccaa), Level::kPhaseOut);      // DHE-RSA-CHACHA20-POLY1305
+  EXPECT_EQ(NcscSuiteLevel(0x0067), Level::kPhaseOut);      // DHE-RSA-AES128-SHA256
+  EXPECT_EQ(NcscSuiteLevel(0x0033), Level::kInsufficient);  // DHE-RSA-AES128-SHA
+  EXPECT_EQ(NcscSuiteLevel(0x00a2), Level::kInsufficient);  // DHE-DSS-AES128-GCM-SHA256
+  EXPECT_EQ(NcscSuiteLevel(0x002f), Level::kInsufficient);  // AES128-SHA (static RSA)
+  EXPECT_EQ(NcscSuiteLevel(0x009d), Level::kInsufficient);  // AES256-GCM-SHA384 (static RSA)
+  EXPECT_EQ(NcscSuiteLevel(0x000a), Level::kInsufficient);  // DES-CBC3-SHA
+  EXPECT_EQ(NcscSuiteLevel(0xc012), Level::kInsufficient);  // ECDHE-RSA-DES-CBC3-SHA
   EXPECT_EQ(NcscSuiteLevel(0x0005), Level::kInsufficient);  // RC4-SHA
   EXPECT_EQ(NcscSuiteLevel(0x00a6), Level::kInsufficient);  // ADH-AES128-GCM-SHA256
   EXPECT_EQ(NcscSuiteLevel(0x0003), Level::kInsufficient);  // EXP-RC4-MD5
@@ -42,17 +51,21 @@ TEST(NcscTablesTest, GradesSuitesByTheirParts) {
   EXPECT_EQ(NcscSuiteLevel(0xfefe), Level::kInsufficient);  // not in the catalog
 }
 
-TEST(NcscTablesTest, GradesGroupsAndDhSizes) {
+TEST(NcscTablesTest, GradesGroupsHashesAndDhSizesAs2025_05) {
   EXPECT_EQ(NcscGroupLevel(29), Level::kGood);          // x25519
   EXPECT_EQ(NcscGroupLevel(23), Level::kGood);          // secp256r1
-  EXPECT_EQ(NcscGroupLevel(258), Level::kSufficient);   // ffdhe4096
-  EXPECT_EQ(NcscGroupLevel(256), Level::kPhaseOut);     // ffdhe2048
-  EXPECT_EQ(NcscGroupLevel(26), Level::kInsufficient);  // brainpoolP256r1
-  EXPECT_EQ(NcscDhSizeLevel(4096), Level::kSufficient);
-  EXPECT_EQ(NcscDhSizeLevel(2048), Level::kPhaseOut);
-  EXPECT_EQ(NcscDhSizeLevel(1024), Level::kInsufficient);
-  EXPECT_EQ(NcscKexHashLevel(0x0804), Level::kGood);     // rsa_pss_rsae_sha256
-  EXPECT_EQ(NcscKexHashLevel(0x0201), Level::kPhaseOut); // rsa_pkcs1_sha1
+  EXPECT_EQ(NcscGroupLevel(25), Level::kGood);          // secp521r1 (v2.1: not listed)
+  EXPECT_EQ(NcscGroupLevel(26), Level::kGood);          // brainpoolP256r1 (v2.1: not listed)
+  EXPECT_EQ(NcscGroupLevel(21), Level::kPhaseOut);      // secp224r1
+  EXPECT_EQ(NcscGroupLevel(258), Level::kPhaseOut);     // ffdhe4096 (v2.1: sufficient)
+  EXPECT_EQ(NcscGroupLevel(256), Level::kInsufficient); // ffdhe2048 (v2.1: phase-out)
+  EXPECT_EQ(NcscGroupLevel(22), Level::kInsufficient);  // secp256k1
+  EXPECT_EQ(NcscDhSizeLevel(4096), Level::kPhaseOut);
+  EXPECT_EQ(NcscDhSizeLevel(3072), Level::kPhaseOut);
+  EXPECT_EQ(NcscDhSizeLevel(2048), Level::kInsufficient);
+  EXPECT_EQ(NcscKexHashLevel(0x0804), Level::kGood);          // rsa_pss_rsae_sha256
+  EXPECT_EQ(NcscKexHashLevel(0x0303), Level::kPhaseOut);      // ecdsa_sha224
+  EXPECT_EQ(NcscKexHashLevel(0x0201), Level::kInsufficient);  // rsa_pkcs1_sha1
 }
 
 // A STARTTLS server whose modern handshake works, with a trusted certificate
@@ -129,7 +142,7 @@ TEST(PolicyTest, ModernServerPassesEveryPolicy) {
   }
 }
 
-TEST(PolicyTest, LegacyServerFailsExchangeOnlineButOnlyPhasesOutUnderNcsc) {
+TEST(PolicyTest, LegacyServerFailsExchangeOnlineAndNcsc) {
   const ProbeReport r = GoodReport();
   wire::ScanResult scan = ModernScan();
   scan.versions[1].accepted = wire::Tri::kYes;  // TLS 1.0
@@ -141,10 +154,22 @@ TEST(PolicyTest, LegacyServerFailsExchangeOnlineButOnlyPhasesOutUnderNcsc) {
   EXPECT_EQ(FindCheck(*exo, "forward_secrecy")->verdict, Verdict::kFail);
   EXPECT_THAT(testing::PrintToString(FindCheck(*exo, "forward_secrecy")->evidence),
               HasSubstr("TLS_RSA_WITH_AES_128_CBC_SHA"));
+  // NCSC-NL 2025-05: TLS 1.0 and static RSA are insufficient.
+  absl::StatusOr<PolicyResult> ncsc = Judge("ncsc-nl-2025-05", r, &scan);
+  ASSERT_TRUE(ncsc.ok());
+  EXPECT_EQ(ncsc->verdict, Verdict::kFail);
+  EXPECT_EQ(FindCheck(*ncsc, "versions")->level, Level::kInsufficient);
+  EXPECT_EQ(FindCheck(*ncsc, "suites")->level, Level::kInsufficient);
+}
+
+TEST(PolicyTest, PhaseOutSuitesStillPassNcsc) {
+  const ProbeReport r = GoodReport();
+  wire::ScanResult scan = ModernScan();
+  scan.suites[0].accepted.push_back(0xc027);  // ECDHE-RSA-AES128-SHA256: CBC with SHA-2
+  scan.suites[0].accepted.push_back(0x009e);  // DHE-RSA-AES128-GCM-SHA256
   absl::StatusOr<PolicyResult> ncsc = Judge("ncsc-nl-2025-05", r, &scan);
   ASSERT_TRUE(ncsc.ok());
   EXPECT_EQ(ncsc->verdict, Verdict::kPass);
-  EXPECT_EQ(FindCheck(*ncsc, "versions")->level, Level::kPhaseOut);
   EXPECT_EQ(FindCheck(*ncsc, "suites")->level, Level::kPhaseOut);
   // RC4 makes it insufficient.
   scan.suites[0].accepted.push_back(0x0005);

@@ -100,6 +100,18 @@ Scenario RandomScenario(std::string name, int trial, double target_rate,
   return s;
 }
 
+Scenario SuiteTrial(const std::string& suite, int trial, double per_cpu) {
+  Scenario s;
+  s.name = "TLSv1.2 " + suite;
+  s.parameters = {{"version", "1.2"}, {"suite", suite}};
+  s.trial = trial;
+  s.attempted = s.succeeded = 1000;
+  s.measured_seconds = 1;
+  s.client_cpu_seconds = 1000 / per_cpu;
+  (void)s.outcomes.Add(std::string(kSuccessOutcome), 1000);
+  return s;
+}
+
 Result SyntheticResult() {
   Result result;
   result.environment.tool_version = "0.1.0";

@@ -53,6 +53,11 @@ class ScenarioRecorder {
 Scenario RandomScenario(std::string name, int trial, double target_rate,
                         int attempts, uint64_t seed);
 
+// SuiteTrial returns trial |trial| of the scenario "TLSv1.2 |suite|"
+// (parameters version=1.2, suite=|suite|): 1000 successful handshakes in one
+// second, at |per_cpu| handshakes per client CPU-second, no phases.
+Scenario SuiteTrial(const std::string& suite, int trial, double per_cpu);
+
 // SyntheticResult returns a Result with a fixed environment, target and spec
 // and two random scenarios, one closed loop and one open loop with
 // server-side figures, and one scenario not measured.

@@ -445,6 +445,9 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
       ssize_t n = Read(buf, kReadChunk);
       if (n == -2) break;  // would block
       if (n == 0) {
+        // A client that half-closed still reads: the replies to what it
+        // sent before are due (best effort, as for a timeout's 421).
+        WriteSome();
         Close("client_closed");
         return;
       }
