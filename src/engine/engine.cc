@@ -497,7 +497,7 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
       transport_.in = absl::string_view(buf, static_cast<size_t>(std::max<ssize_t>(n, 0)));
       // Every consumer takes all of |in|: the reply parser keeps a partial
       // line itself, BoringSSL a partial record, and bytes left after the
-      // 220 to STARTTLS end the session as an injection.
+      // 220 to STARTTLS end the session (response injection).
       if (!Consume()) return false;
       transport_.in = absl::string_view();
       if (transport_.eof || transport_.error != 0) return true;
@@ -535,14 +535,10 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
         Finish(absl::StrCat("protocol_violation:", smtp::ReplyErrorName(parser_.error())));
         return false;
       }
-      smtp::Step step = dialogue_.OnReply(parser_.TakeReply());
-      if (step.kind == smtp::Step::kStartTls && !in.empty()) {
-        // Bytes received with the 220 to STARTTLS, before our ClientHello,
-        // would be read as if they came over TLS: STARTTLS response
-        // injection.
-        Finish("protocol_violation:starttls_injection");
-        return false;
-      }
+      // Bytes left in |in| were received before whatever this reply makes us
+      // send: the dialogue refuses them as the answer to it (a reply before
+      // its command, or STARTTLS response injection).
+      smtp::Step step = dialogue_.OnReply(parser_.TakeReply(), /*more_received=*/!in.empty());
       if (!HandleStep(step)) return false;
       if (state_ != State::kSmtp) return true;  // the handshake has begun
     }
@@ -593,7 +589,9 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
           Finish(absl::StrCat("protocol_violation:", smtp::ReplyErrorName(parser_.error())));
           return false;
         }
-        if (!HandleStep(dialogue_.OnReply(parser_.TakeReply()))) return false;
+        if (!HandleStep(dialogue_.OnReply(parser_.TakeReply(), /*more_received=*/!in.empty()))) {
+          return false;
+        }
       }
     }
   }
