@@ -78,9 +78,8 @@ SEEDS = {
     "too-many-errors": bytes([0]) + raw(b"BOGUS\r\n" * 12),
     "no-reading": bytes([SMALL]) + op(TOGGLE_READ) + raw(b"EHLO c\r\n" * 200) +
     raw(b"EHLO c\r\n" * 200) + raw(b"EHLO c\r\n" * 200) + op(TOGGLE_READ),
-    # 16 * 256 pipelined EHLOs in one action: the read loop must stop once
-    # 64 KiB of replies wait.
-    "long-pipeline": bytes([0]) + bytes([RAW | 0x20, 255, 8]) + b"EHLO c\r\n" +
+    # 16 * 8 pipelined EHLOs in one action (the repeat bit, 0x20).
+    "repeated-pipeline": bytes([0]) + bytes([RAW | 0x20, 7, 8]) + b"EHLO c\r\n" +
     raw(b"QUIT\r\n"),
     "half-close": bytes([0]) + raw(b"EHLO c\r\nMAIL FROM:<a@b>\r\n") + op(HALF_CLOSE),
     # Commands and the half-close in one read of the server's.

@@ -24,7 +24,7 @@
 // stepping the server, so they arrive together with what the next action
 // sends (pipelining across actions, data and a half-close in one read).
 // With the 0x20 bit, one more octet r follows the length: the bytes are
-// sent 16 * (r + 1) times (long pipelines within max_len).
+// sent 16 * (r + 1) times, up to 8 KiB (long pipelines within max_len).
 // Flags: bit 0 implicit TLS (port 465) instead of STARTTLS, bit 1 the client
 // offers at most TLS 1.2, bit 2 small socket buffers (partial writes, output
 // backing up), bit 3 a full handshake (by default the client resumes).
@@ -51,6 +51,7 @@
 
 #include <fcntl.h>
 #include <malloc.h>
+#include <signal.h>
 #include <openssl/bio.h>
 #include <openssl/ssl.h>
 #include <sys/ioctl.h>
@@ -108,6 +109,9 @@ Setup* MakeSetup() {
   // to the kernel every time costs more than the rest of an input.
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  // As mailshake's main does: the server's TLS writes go through write(2),
+  // and a client gone away must be an error, not a signal.
+  signal(SIGPIPE, SIG_IGN);
   auto* setup = new Setup;
   mailshake::server::ServerOptions options;
   options.hostname = kHostname;
@@ -654,6 +658,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         absl::string_view bytes(reinterpret_cast<const char*>(data + i), len);
         i += len;
         std::string repeated;
+        // At most 8 KiB in all (held actions add up to longer pipelines).
+        if (!bytes.empty()) repeat = std::min(repeat, std::max<size_t>(1, (8 << 10) / bytes.size()));
         if (repeat > 1) {
           repeated.reserve(bytes.size() * repeat);
           for (size_t r = 0; r < repeat; ++r) repeated.append(bytes.data(), bytes.size());
