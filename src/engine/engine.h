@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "src/net/address.h"
+#include "src/net/socket.h"
 #include "src/smtp/dialogue.h"
 #include "src/stats/stats.h"
 #include "src/tls/tls.h"
@@ -120,6 +121,14 @@ struct RunResult {
   double client_cpu_seconds = 0;
   double client_cpu_user_seconds = 0;
   double client_cpu_system_seconds = 0;
+  // System calls the engine made for the recorded attempts, each attempt
+  // from its socket() to its close() (see net::SyscallCounts: every call on
+  // the connection's descriptor, including its epoll_ctl; BoringSSL makes
+  // none, as it reads and writes the engine's buffers). epoll_wait serves
+  // every session in flight at once and is counted apart: the worker loops'
+  // calls over the recorded window.
+  net::SyscallCounts syscalls;
+  int64_t epoll_waits = 0;
 
   RunResult();
 };

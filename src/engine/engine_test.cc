@@ -287,3 +287,33 @@ TEST(RunSpecTest, RejectsInconsistentSpecs) {
 
 }  // namespace
 }  // namespace mailshake::engine
+
+namespace mailshake::engine {
+namespace {
+
+// The engine counts every call it makes on a connection. A STARTTLS session
+// (TLS 1.3, QUIT after the handshake) exchanges five server flights and four
+// client flights; each client flight leaves in one send, and each server
+// flight takes at least one recv.
+TEST_F(EngineTest, CountsItsSystemCallsPerSession) {
+  StartServer();
+  RunSpec spec = Spec();
+  spec.tls.min_version = TLS1_3_VERSION;
+  RunResult r = RunToEnd(spec);
+  ASSERT_EQ(r.succeeded, spec.handshakes);
+  const net::SyscallCounts& c = r.syscalls;
+  EXPECT_EQ(c.socket, r.attempted);
+  EXPECT_EQ(c.connect, r.attempted);
+  EXPECT_EQ(c.close, r.attempted);
+  EXPECT_EQ(c.epoll_ctl, r.attempted);             // one registration each
+  EXPECT_EQ(c.setsockopt, r.attempted);            // SO_LINGER for the RST close
+  EXPECT_EQ(c.getsockopt, 0);                      // no connect failed
+  EXPECT_EQ(c.bind, 0);                            // no --source
+  EXPECT_EQ(c.send, 4 * r.attempted);              // EHLO, STARTTLS, ClientHello, Finished+QUIT
+  EXPECT_GE(c.recv, 5 * r.attempted);
+  EXPECT_LE(c.recv, 7 * r.attempted);              // a flight may come in two reads
+  EXPECT_GT(r.epoll_waits, 0);
+}
+
+}  // namespace
+}  // namespace mailshake::engine

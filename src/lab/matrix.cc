@@ -79,6 +79,15 @@ report::Scenario ScenarioFromRun(const engine::RunResult& r, std::string name,
                   {"signature_algorithms", r.signature_algorithms},
                   {"resumption", r.resumption},
                   {"peer_keys", r.peer_keys}};
+  report::Syscalls calls;
+  const net::SyscallCounts& c = r.syscalls;
+  calls.calls = {{"socket", c.socket},         {"bind", c.bind},
+                 {"connect", c.connect},       {"setsockopt", c.setsockopt},
+                 {"getsockopt", c.getsockopt}, {"recv", c.recv},
+                 {"send", c.send},             {"close", c.close},
+                 {"epoll_ctl", c.epoll_ctl}};
+  calls.epoll_wait = r.epoll_waits;
+  s.syscalls = std::move(calls);
   if (server.has_value()) {
     report::ServerSide side;
     side.connections = static_cast<int64_t>(server->connections);

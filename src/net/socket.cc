@@ -78,27 +78,38 @@ int AcceptNonBlocking(int listen_fd) {
 }
 
 UniqueFd StartConnect(const SocketAddress& destination, const SocketAddress* source,
-                      int* error) {
+                      int* error, bool no_delay, SyscallCounts* counts) {
+  SyscallCounts local;
+  SyscallCounts& c = counts != nullptr ? *counts : local;
   *error = 0;
+  ++c.socket;
   UniqueFd fd(socket(destination.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) {
     *error = errno;
     return fd;
   }
   int one = 1;
-  setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (no_delay) {
+    ++c.setsockopt;
+    setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
   if (source != nullptr) {
     if (source->family() == AF_INET) {
+      ++c.setsockopt;
       setsockopt(fd.get(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
     }
+    ++c.bind;
     if (bind(fd.get(), source->sockaddr_ptr(), source->length()) != 0) {
       *error = errno;
+      ++c.close;  // the UniqueFd closes it
       return UniqueFd();
     }
   }
+  ++c.connect;
   if (connect(fd.get(), destination.sockaddr_ptr(), destination.length()) != 0 &&
       errno != EINPROGRESS) {
     *error = errno;
+    ++c.close;
     return UniqueFd();
   }
   return fd;
@@ -121,6 +132,15 @@ void SetLingerZero(int fd) {
   lg.l_onoff = 1;
   lg.l_linger = 0;
   setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
+}  // namespace mailshake::net
+
+namespace mailshake::net {
+
+void SetNoDelay(int fd) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 }  // namespace mailshake::net

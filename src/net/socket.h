@@ -1,10 +1,43 @@
 #ifndef MAILSHAKE_SRC_NET_SOCKET_H_
 #define MAILSHAKE_SRC_NET_SOCKET_H_
 
+#include <cstdint>
+
 #include "absl/status/statusor.h"
 #include "src/net/address.h"
 
 namespace mailshake::net {
+
+// SyscallCounts counts system calls by call, for callers that report what
+// their connections cost (the engine's per-session figures). recv and send
+// stand for every call of their family (recv, recvfrom, read; send, sendto,
+// write); epoll_ctl counts the calls for one connection's descriptor.
+struct SyscallCounts {
+  int64_t socket = 0;
+  int64_t bind = 0;
+  int64_t connect = 0;
+  int64_t setsockopt = 0;
+  int64_t getsockopt = 0;
+  int64_t recv = 0;
+  int64_t send = 0;
+  int64_t close = 0;
+  int64_t epoll_ctl = 0;
+
+  int64_t Total() const {
+    return socket + bind + connect + setsockopt + getsockopt + recv + send + close + epoll_ctl;
+  }
+  void Add(const SyscallCounts& o) {
+    socket += o.socket;
+    bind += o.bind;
+    connect += o.connect;
+    setsockopt += o.setsockopt;
+    getsockopt += o.getsockopt;
+    recv += o.recv;
+    send += o.send;
+    close += o.close;
+    epoll_ctl += o.epoll_ctl;
+  }
+};
 
 // Owns a file descriptor and closes it on destruction.
 class UniqueFd {
@@ -44,9 +77,12 @@ int AcceptNonBlocking(int listen_fd);
 // at connect time per 4-tuple). Returns the socket, or an invalid one with
 // |*error| set to the errno of the failed step (ECONNREFUSED, EADDRNOTAVAIL,
 // EMFILE, ...). An EINPROGRESS connect is success (|*error| is 0): wait for
-// writability, then read |TakeSocketError|.
+// writability, then read |TakeSocketError|. TCP_NODELAY is set unless
+// |no_delay| is false (for callers that send each flight with one call, so
+// that Nagle's algorithm never holds anything back). The system calls made
+// are added to |*counts| when it is not null.
 UniqueFd StartConnect(const SocketAddress& destination, const SocketAddress* source,
-                      int* error);
+                      int* error, bool no_delay = true, SyscallCounts* counts = nullptr);
 
 // Returns and clears the pending error of |fd| (SO_ERROR); 0 when none.
 int TakeSocketError(int fd);
@@ -54,6 +90,9 @@ int TakeSocketError(int fd);
 // Sets TCP_QUICKACK on |fd|: ACK at once instead of delaying. The kernel
 // leaves quick-ACK mode by itself, so callers set it again after reads.
 void SetQuickAck(int fd);
+
+// Sets TCP_NODELAY on |fd|.
+void SetNoDelay(int fd);
 
 // Makes close() send RST instead of FIN (SO_LINGER 0), so the closing side
 // leaves no TIME_WAIT entry behind.

@@ -396,6 +396,15 @@ json ScenarioToJson(const Scenario& s) {
   }
   out["negotiated"] = std::move(negotiated);
   if (s.server.has_value()) out["server"] = ServerToJson(*s.server);
+  if (s.syscalls.has_value()) {
+    json sc = json::object();
+    sc["calls"] = s.syscalls->calls;
+    sc["total"] = s.syscalls->Total();
+    sc["per_attempt"] = Optional(SyscallsPerAttempt(s));
+    sc["epoll_wait"] = s.syscalls->epoll_wait;
+    sc["epoll_wait_per_attempt"] = Optional(EpollWaitsPerAttempt(s));
+    out["syscalls"] = std::move(sc);
+  }
   return out;
 }
 
@@ -491,6 +500,29 @@ absl::StatusOr<Scenario> ScenarioFromJson(const json& value, size_t index) {
         s.server, ServerFromJson(*server, absl::StrCat(context, ": server")));
   }
 
+  // Added within v1: absent from older files.
+  std::optional<ObjectReader> syscalls_in;
+  if (in.Has("syscalls")) {
+    REPORT_ASSIGN_OR_RETURN(const json* sc, in.Object("syscalls"));
+    REPORT_ASSIGN_OR_RETURN(ObjectReader sc_in,
+                            ObjectReader::Create(*sc, absl::StrCat(context, ": syscalls")));
+    Syscalls calls;
+    REPORT_ASSIGN_OR_RETURN(const json* by_call, sc_in.Object("calls"));
+    REPORT_ASSIGN_OR_RETURN(ObjectReader by_call_in,
+                            ObjectReader::Create(*by_call, sc_in.What("calls")));
+    for (auto it = by_call->begin(); it != by_call->end(); ++it) {
+      REPORT_ASSIGN_OR_RETURN(calls.calls[it.key()], by_call_in.Count(it.key()));
+    }
+    REPORT_ASSIGN_OR_RETURN(calls.epoll_wait, sc_in.Count("epoll_wait"));
+    REPORT_ASSIGN_OR_RETURN(int64_t total, sc_in.Count("total"));
+    if (total != calls.Total()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s is %d but the calls add up to %d", sc_in.What("total"), total, calls.Total()));
+    }
+    s.syscalls = std::move(calls);
+    syscalls_in.emplace(std::move(sc_in));
+  }
+
   // The counts must reconcile before the figures derived from them are
   // worth checking.
   absl::Status valid = Validate(s);
@@ -503,6 +535,12 @@ absl::StatusOr<Scenario> ScenarioFromJson(const json& value, size_t index) {
   REPORT_RETURN_IF_ERROR(in.CheckDerived("handshakes_per_client_cpu_second",
                                          HandshakesPerClientCpuSecond(s),
                                          "succeeded / client_cpu_seconds"));
+  if (syscalls_in.has_value()) {
+    REPORT_RETURN_IF_ERROR(syscalls_in->CheckDerived("per_attempt", SyscallsPerAttempt(s),
+                                                     "total / attempted"));
+    REPORT_RETURN_IF_ERROR(syscalls_in->CheckDerived(
+        "epoll_wait_per_attempt", EpollWaitsPerAttempt(s), "epoll_wait / attempted"));
+  }
   return s;
 }
 

@@ -226,8 +226,9 @@ TEST_F(JsonTest, DeviationsRoundTripAndFilesWithoutThemStillRead) {
 
 TEST_F(JsonTest, RejectsMissingScenarioFieldsNamingTheScenario) {
   for (const auto& item : ScenarioJson(1).items()) {
-    if (item.key() == "server" || item.key() == "name") continue;
-    // Added in v1: optional (deviations) or derived and ignored.
+    // Optional: server, syscalls and deviations (added within v1);
+    // outcome_rfc8460 is derived and ignored.
+    if (item.key() == "server" || item.key() == "syscalls" || item.key() == "name") continue;
     if (item.key() == "deviations" || item.key() == "outcome_rfc8460") continue;
     json doc = doc_;
     doc["scenarios"][1].erase(item.key());
@@ -250,6 +251,32 @@ TEST_F(JsonTest, RejectsMissingScenarioFieldsNamingTheScenario) {
     ExpectRejected(
         doc, {"phases[2]", absl::StrCat("missing field \"", item.key(), "\"")});
   }
+}
+
+TEST_F(JsonTest, SyscallsRoundTripAndTheirDerivedFiguresAreChecked) {
+  ASSERT_TRUE(result_.scenarios[1].syscalls.has_value());
+  absl::StatusOr<Result> back = FromJson(doc_);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_TRUE(back->scenarios[1].syscalls.has_value());
+  EXPECT_EQ(back->scenarios[1].syscalls->calls, result_.scenarios[1].syscalls->calls);
+  EXPECT_EQ(back->scenarios[1].syscalls->epoll_wait, result_.scenarios[1].syscalls->epoll_wait);
+  EXPECT_FALSE(back->scenarios[0].syscalls.has_value());
+
+  json old = doc_;
+  old["scenarios"][1].erase("syscalls");  // files written before it was counted
+  EXPECT_TRUE(FromJson(old).ok());
+
+  for (const char* key : {"calls", "total", "epoll_wait", "per_attempt"}) {
+    json doc = doc_;
+    doc["scenarios"][1]["syscalls"].erase(key);
+    ExpectRejected(doc, {"syscalls", absl::StrCat("missing field \"", key, "\"")});
+  }
+  json wrong_total = doc_;
+  wrong_total["scenarios"][1]["syscalls"]["total"] = 1;
+  ExpectRejected(wrong_total, {"total"});
+  json wrong_rate = doc_;
+  wrong_rate["scenarios"][1]["syscalls"]["per_attempt"] = 1000.0;
+  ExpectRejected(wrong_rate, {"per_attempt"});
 }
 
 TEST_F(JsonTest, ReadsServerSidesWrittenBeforeTheirRateWasRecorded) {

@@ -113,6 +113,22 @@ struct ServerSide {
 // (idle wake-ups cost CPU too): relate CPU figures only at the same rate.
 std::optional<double> ServerHandshakeRate(const ServerSide& server);
 
+// Syscalls is what mailshake bench counted of its own system calls: for each
+// attempt, every call on its connection from socket() to close() (epoll_ctl
+// included; BoringSSL makes none, it reads and writes the engine's buffers),
+// summed over the scenario's |attempted|; and apart from them the load
+// threads' epoll_wait calls over the measured window, each of which serves
+// every session in flight.
+struct Syscalls {
+  // Call name ("socket", "bind", "connect", "setsockopt", "getsockopt",
+  // "recv", "send", "close", "epoll_ctl") -> count. recv and send stand for
+  // their whole families (recv, recvfrom, read; send, sendto, write).
+  std::map<std::string, int64_t> calls;
+  int64_t epoll_wait = 0;
+
+  int64_t Total() const;
+};
+
 // Scenario is one trial of one combination of TLS parameters.
 //
 // Its counts reconcile (Validate checks each of these):
@@ -179,6 +195,8 @@ struct Scenario {
   std::map<std::string, stats::CounterMap> negotiated;
   // Set when the target was the embedded server.
   std::optional<ServerSide> server;
+  // Set when the engine counted its system calls (mailshake bench).
+  std::optional<Syscalls> syscalls;
 };
 
 // HandshakeRate returns succeeded / measured_seconds, or nullopt when nothing
@@ -187,6 +205,11 @@ struct Scenario {
 std::optional<double> HandshakeRate(const Scenario& scenario);
 std::optional<double> AttemptRate(const Scenario& scenario);
 std::optional<double> HandshakesPerClientCpuSecond(const Scenario& scenario);
+// SyscallsPerAttempt returns syscalls->Total() / attempted, and
+// EpollWaitsPerAttempt the same for epoll_wait; nullopt without syscalls or
+// attempts.
+std::optional<double> SyscallsPerAttempt(const Scenario& scenario);
+std::optional<double> EpollWaitsPerAttempt(const Scenario& scenario);
 
 // Validate returns OK if |scenario| satisfies the invariants documented on
 // Scenario and its fields are in range (non-negative counts, finite

@@ -178,6 +178,13 @@ absl::Status MergeInto(const Scenario& b, Scenario* m) {
     // Side by side, like the client's measured time.
     s.seconds = std::max(s.seconds, b.server->seconds);
   }
+  // Counted for both or known for neither.
+  if (m->syscalls.has_value() && b.syscalls.has_value()) {
+    for (const auto& [name, count] : b.syscalls->calls) m->syscalls->calls[name] += count;
+    m->syscalls->epoll_wait += b.syscalls->epoll_wait;
+  } else {
+    m->syscalls.reset();
+  }
   // The two ran side by side: the load lasted as long as the longer one,
   // and both loads (and both processes' CPU) add up.
   m->measured_seconds = std::max(m->measured_seconds, b.measured_seconds);
@@ -234,6 +241,24 @@ std::optional<double> HandshakesPerClientCpuSecond(const Scenario& scenario) {
   return Ratio(scenario.succeeded, scenario.client_cpu_seconds);
 }
 
+int64_t Syscalls::Total() const {
+  int64_t total = 0;
+  for (const auto& [name, count] : calls) total += count;
+  return total;
+}
+
+std::optional<double> SyscallsPerAttempt(const Scenario& scenario) {
+  if (!scenario.syscalls.has_value() || scenario.attempted <= 0) return std::nullopt;
+  return static_cast<double>(scenario.syscalls->Total()) /
+         static_cast<double>(scenario.attempted);
+}
+
+std::optional<double> EpollWaitsPerAttempt(const Scenario& scenario) {
+  if (!scenario.syscalls.has_value() || scenario.attempted <= 0) return std::nullopt;
+  return static_cast<double>(scenario.syscalls->epoll_wait) /
+         static_cast<double>(scenario.attempted);
+}
+
 absl::Status Validate(const Scenario& s) {
   if (s.name.empty()) {
     return absl::InvalidArgumentError(
@@ -254,6 +279,16 @@ absl::Status Validate(const Scenario& s) {
                                   s.client_cpu_user_seconds, s.client_cpu_system_seconds));
   REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "peak_rss_bytes", s.peak_rss_bytes));
   REPORT_RETURN_IF_ERROR(CheckSeconds(s, "target_rate", s.target_rate));
+  if (s.syscalls.has_value()) {
+    for (const auto& [name, count] : s.syscalls->calls) {
+      if (name.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrFormat("%s: a system call without a name", Describe(s)));
+      }
+      REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "syscalls.calls", count));
+    }
+    REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "syscalls.epoll_wait", s.syscalls->epoll_wait));
+  }
 
   int64_t sum = 0;
   if (__builtin_add_overflow(s.succeeded, s.failed, &sum) ||

@@ -93,7 +93,7 @@ TEST_F(SchemaDocTest, DocumentsEveryObjectTheTestChecks) {
   }
   EXPECT_EQ(objects, (std::set<std::string>{"result", "environment", "scenario",
                                             "latency", "phase", "server",
-                                            "not_measured", "shard"}));
+                                            "syscalls", "not_measured", "shard"}));
   EXPECT_THAT(doc_, ::testing::HasSubstr(std::string(kSchema)));
 }
 
@@ -106,10 +106,11 @@ TEST_F(SchemaDocTest, EnvironmentKeysMatchTheDoc) {
 }
 
 TEST_F(SchemaDocTest, ScenarioKeysMatchTheDoc) {
-  // Scenario 1 has every optional field (server).
+  // Scenario 1 has every optional field (server, syscalls).
   EXPECT_EQ(Keys(json_["scenarios"][1]), tables_["scenario"]);
   std::set<std::string> without_server = tables_["scenario"];
   without_server.erase("server");
+  without_server.erase("syscalls");
   EXPECT_EQ(Keys(json_["scenarios"][0]), without_server);
 }
 
@@ -122,6 +123,7 @@ TEST_F(SchemaDocTest, LatencyPhaseAndServerKeysMatchTheDoc) {
     EXPECT_EQ(Keys(entry), phase);
   }
   EXPECT_EQ(Keys(scenario["server"]), tables_["server"]);
+  EXPECT_EQ(Keys(scenario["syscalls"]), tables_["syscalls"]);
 }
 
 TEST_F(SchemaDocTest, NotMeasuredKeysMatchTheDoc) {

@@ -168,6 +168,19 @@ void AppendScenario(const Scenario& s, std::string* out) {
                                  " us CPU per handshake at ", OrDash(HandshakeRate(s)),
                                  " handshakes/s")});
   }
+  if (std::optional<double> per = SyscallsPerAttempt(s); per.has_value()) {
+    std::string calls;
+    for (const auto& [name, count] : s.syscalls->calls) {
+      if (count == 0) continue;
+      absl::StrAppend(&calls, calls.empty() ? "" : ", ",
+                      FormatSignificant(static_cast<double>(count) /
+                                        static_cast<double>(s.attempted)),
+                      " ", name);
+    }
+    summary.AddRow({"syscalls", absl::StrCat(FormatSignificant(*per), " per attempt (", calls,
+                                             ") + ", OrDash(EpollWaitsPerAttempt(s)),
+                                             " epoll_wait")});
+  }
   if (s.peak_rss_bytes > 0) {
     summary.AddRow({"peak RSS", absl::StrCat(FormatSignificant(s.peak_rss_bytes / 1048576.0), " MiB")});
   }

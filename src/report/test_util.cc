@@ -136,6 +136,9 @@ Result SyntheticResult() {
   open_loop.interrupted = true;
   open_loop.server = ServerSide{2100, 2050, 0, 0.75};
   open_loop.server->seconds = 10.5;
+  open_loop.syscalls = Syscalls{{{"socket", 2000}, {"connect", 2000}, {"recv", 10000},
+                                 {"send", 8000}, {"close", 2000}},
+                                9000};
   result.scenarios.push_back(std::move(open_loop));
   result.not_measured.push_back(
       {"TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256 X25519 rsa2048",
