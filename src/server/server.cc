@@ -260,6 +260,10 @@ class Server::Worker {
   // Closed during this dispatch round: reusable only after it, because later
   // events of the same round may still name them.
   std::vector<Connection*> retired_;
+  // Connections to go on reading in the next round (Connection::Pump), and
+  // the list being worked through.
+  std::vector<Connection*> deferred_;
+  std::vector<Connection*> running_deferred_;
   int64_t start_ns_ = 0;  // the server's start, for the stall window
   int64_t round_ = 0;     // loop rounds (epoll_wait calls) so far
   std::atomic<int64_t> epoll_waits_{0};
@@ -313,6 +317,8 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
     readable_ = false;
     writable_ = true;
     peer_done_ = false;
+    deferred_ = false;
+    read_round_ = -1;
     calls_ = net::SyscallCounts();
     calls_.accept = 1;
     smtp::ServerOptions dialogue_options;
@@ -388,6 +394,7 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
   void Close(const char* reason) {
     if (state_ == State::kDead) return;
     state_ = State::kDead;
+    deferred_ = false;
     net::TimerQueue::Cancel(this);
     ssl_.reset();  // before the transport it reads from
     transport_.Reset();
@@ -402,6 +409,13 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
       s.syscalls.Add(calls_);
     });
     worker_->Retire(this);
+  }
+
+  // The next round's work for a connection that |Pump| deferred.
+  void RunDeferred() {
+    if (!deferred_) return;  // closed since
+    deferred_ = false;
+    Pump();
   }
 
   bool dead() const { return state_ == State::kDead; }
@@ -423,17 +437,34 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
            transport_.out.size() - out_off_ <= kMaxPendingOutput;
   }
 
-  // Reads and consumes while reading is allowed and input may wait, then sends
-  // what that produced; again if sending lifted what had stopped the reading.
+  // Sends what waits from before, reads and consumes while reading is
+  // allowed and input may wait, then sends what that produced. One such
+  // batch of reads per loop round: if sending lifted what had stopped the
+  // reading (a backed-up output queue, a STARTTLS), the rest is read in the
+  // next round, so a client that pipelines without end gets one batch per
+  // round like every other connection, and every read of a batch happens
+  // before any of the batch's replies was sent.
   void Pump() {
-    for (;;) {
-      while (readable_ && ReadingAllowed()) {
-        if (!ReadOnce()) return;
-      }
-      if (!Flush()) return;
-      if (!readable_ || !ReadingAllowed()) return;
+    if (!Flush()) return;
+    if (!readable_ || !ReadingAllowed()) return;
+    if (read_round_ == worker_->round_) {
+      Defer();
+      return;
     }
+    read_round_ = worker_->round_;
+    while (readable_ && ReadingAllowed()) {
+      if (!ReadOnce()) return;
+    }
+    if (!Flush()) return;
+    if (readable_ && ReadingAllowed()) Defer();
   }
+
+  void Defer() {
+    if (deferred_) return;
+    deferred_ = true;
+    worker_->deferred_.push_back(this);
+  }
+
 
   // One recv into the worker's buffer, consumed at once. Returns false if the
   // connection was closed.
@@ -688,6 +719,9 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
   bool writable_ = true;
   // The peer's close or reset was signalled (EPOLLRDHUP, EPOLLHUP, EPOLLERR).
   bool peer_done_ = false;
+  // In the worker's |deferred_| list, to go on reading next round.
+  bool deferred_ = false;
+  int64_t read_round_ = -1;  // the loop round of the last batch of reads
   bool start_tls_after_flush_ = false;
   const char* close_after_flush_ = nullptr;
   net::SyscallCounts calls_;  // this connection's, from accept4 to close
@@ -696,6 +730,11 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
 void Server::Worker::RunOnce(int64_t max_wait_ns) {
   ++round_;
   epoll_waits_.store(round_, std::memory_order_relaxed);
+  // What the last round deferred comes first; it may defer again.
+  running_deferred_.swap(deferred_);
+  for (Connection* c : running_deferred_) c->RunDeferred();
+  running_deferred_.clear();
+  if (!deferred_.empty()) max_wait_ns = 0;  // work is waiting
   loop_->RunOnce(max_wait_ns);
   free_.insert(free_.end(), retired_.begin(), retired_.end());
   retired_.clear();
@@ -703,6 +742,7 @@ void Server::Worker::RunOnce(int64_t max_wait_ns) {
 
 void Server::Worker::CloseAll(const char* reason) {
   for (auto& c : all_) c->Close(reason);
+  deferred_.clear();
   free_.insert(free_.end(), retired_.begin(), retired_.end());
   retired_.clear();
 }
