@@ -399,8 +399,10 @@ class Session {
   // Steps the server and the client until neither moves a byte.
   void Pump() {
     // The client sends what the action queued, then server and client take
-    // turns until the client moves no byte: the loop is level-triggered, so
-    // a server with work left would have been dispatched.
+    // turns until the client moves no byte. The server's loop is
+    // edge-triggered: it does all an event allows and resumes what it had to
+    // stop (reading while output backs up) on the next edge, which only the
+    // client's moving bytes can cause.
     if (fd_ >= 0) ClientTurn();
     for (int round = 0; round < 256; ++round) {
       // The server's turn, watching whether it read while its output was
