@@ -812,6 +812,18 @@ std::string PCell(const MetricComparison& m) {
                          m.new_side.n);
 }
 
+// The Hodges-Lehmann shift and its interval, in percent of the old median
+// (points for absolute metrics).
+std::string ShiftCell(const MetricComparison& m) {
+  if (!m.shift.has_value()) return "";
+  const bool absolute = MetricInfoFor(m.metric)->absolute_change;
+  if (!absolute && m.old_side.median == 0) return "";
+  const double scale = absolute ? 1 : 100 / std::fabs(m.old_side.median);
+  return absl::StrFormat("%+.2f [%+.2f, %+.2f]%s", m.shift->estimate * scale,
+                         m.shift->interval.lower * scale, m.shift->interval.upper * scale,
+                         absolute ? "pt" : "%");
+}
+
 std::string GateCell(const MetricComparison& m) {
   if (!m.gate_adjusted_p.has_value()) return m.gate_limit.has_value() ? "-" : "";
   return absl::StrFormat("p=%.3f", *m.gate_adjusted_p);
@@ -946,7 +958,7 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
   const bool md = format == OutputFormat::kMarkdown;
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"scenario", "metric", c.old_label, c.new_label, "change",
-                  "adjusted p, n", "gate p"});
+                  "HL shift [95%]", "adjusted p, n", "gate p"});
   for (const ScenarioComparison& sc : c.scenarios) {
     bool first = true;
     for (const MetricComparison& m : sc.metrics) {
@@ -956,7 +968,7 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
           sc.Disturbed() ? absl::StrCat(sc.name, " [disturbed]") : sc.name;
       rows.push_back({first || md ? name : "",
                       absl::StrCat(m.metric, " ", info.unit), Cell(m.old_side),
-                      Cell(m.new_side), ChangeCell(m), PCell(m), GateCell(m)});
+                      Cell(m.new_side), ChangeCell(m), ShiftCell(m), PCell(m), GateCell(m)});
       first = false;
     }
   }
@@ -966,7 +978,7 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
     }
     rows.push_back({"[geomean]", g.metric, "", "",
                     absl::StrFormat("%+.2f%%", g.change),
-                    absl::StrCat(g.scenarios, " scenario(s)"), ""});
+                    "", absl::StrCat(g.scenarios, " scenario(s)"), ""});
   }
   std::string out;
   if (md) {
@@ -976,7 +988,7 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
         cells.push_back(absl::StrReplaceAll(cell, {{"|", "\\|"}}));
       }
       absl::StrAppend(&out, "| ", absl::StrJoin(cells, " | "), " |\n");
-      if (r == 0) absl::StrAppend(&out, "|---|---|---:|---:|---:|---|---|\n");
+      if (r == 0) absl::StrAppend(&out, "|---|---|---:|---:|---:|---:|---|---|\n");
     }
   } else {
     std::vector<size_t> width(rows[0].size(), 0);

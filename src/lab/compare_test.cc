@@ -63,6 +63,10 @@ TEST(CompareTest, FlagsASignificantDropOfHandshakesPerCpuSecondAsRegression) {
   ASSERT_EQ(c->regressions.size(), 1u);
   EXPECT_THAT(c->regressions[0], HasSubstr("hs_per_cpu -10.00%"));
   EXPECT_THAT(FormatComparison(*c, OutputFormat::kText), HasSubstr("REGRESSION"));
+  // The Hodges-Lehmann shift with its interval, in % of the old median, in
+  // the people's formats too.
+  EXPECT_THAT(FormatComparison(*c, OutputFormat::kText), HasSubstr("HL shift [95%]"));
+  EXPECT_THAT(FormatComparison(*c, OutputFormat::kMarkdown), HasSubstr("| -10.00 ["));
   EXPECT_THAT(c->footer, HasSubstr("Holm"));
 }
 
