@@ -6,9 +6,11 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "src/outcome/outcome.h"
+#include "src/probe/renegotiation.h"
 #include "src/probe/session.h"
 
 namespace mailshake::probe {
@@ -258,6 +260,39 @@ void Resumption(const ProbeOptions& options, SSL_CTX* ctx, ProbeReport* report) 
   Quit(s, d);
 }
 
+// ClientRenegotiation: a TLS 1.2 handshake, then a renegotiating
+// ClientHello (renegotiation.h). The server's answer is awaited for at most
+// kRenegotiationWait: a server that ignores the hello does not renegotiate,
+// and a probe must not wait its full reply deadline to learn that.
+constexpr absl::Duration kRenegotiationWait = absl::Seconds(2);
+
+void ClientRenegotiation(const ProbeOptions& options, SSL_CTX* ctx, ProbeReport* report) {
+  RenegotiationFacts& facts = report->renegotiation;
+  const Deadlines& d = options.deadlines;
+  std::unique_ptr<Session> session = Connect(options, report, &facts.outcome);
+  if (session == nullptr) return;
+  Session* s = session.get();
+  ReachedTls reached;
+  absl::Status status =
+      ReachTls(s, options.target.implicit_tls, DialogueOptions(options), d.reply, &reached);
+  if (status.ok()) status = s->Handshake(ctx, Deadline(d.reply));
+  if (!status.ok()) {
+    facts.outcome = OutcomeCategory(status);
+    // No TLS 1.2 with these suites: nothing to renegotiate.
+    if (absl::StartsWith(facts.outcome, "tls_alert:")) {
+      facts.outcome = "not_applicable:no_tls12_aes_gcm";
+    }
+    facts.detail = std::string(status.message());
+    return;
+  }
+  internal::RenegotiationAttempt attempt = internal::TryClientRenegotiation(
+      s->ssl(), s->fd(), Deadline(std::min(d.reply, kRenegotiationWait)));
+  facts.outcome = attempt.outcome;
+  facts.accepted = attempt.accepted;
+  facts.detail = attempt.detail;
+  facts.evidence = std::move(attempt.evidence);
+}
+
 // JudgeCertificate parses the chain, validates it with BoringSSL and checks
 // the names.
 void JudgeCertificate(const ProbeOptions& options, X509_STORE* anchors, ProbeReport* report) {
@@ -357,7 +392,21 @@ absl::StatusOr<ProbeReport> Probe(const ProbeOptions& options) {
     MailBeforeTls(options, &report);
     if (report.smtp.starttls_offered) Injection(options, ctx->get(), &report);
   }
-  if (report.certificate.outcome == "ok") Resumption(options, ctx->get(), &report);
+  if (report.certificate.outcome == "ok") {
+    Resumption(options, ctx->get(), &report);
+    tls::ClientConfig tls12 = config;
+    tls12.min_version = TLS1_2_VERSION;
+    tls12.max_version = TLS1_2_VERSION;
+    tls12.ciphers = internal::kRenegotiationCiphers;
+    tls12.resumption = tls::ClientConfig::Resumption::kOff;
+    absl::StatusOr<bssl::UniquePtr<SSL_CTX>> ctx12 = tls::NewClientContext(tls12);
+    if (ctx12.ok()) {
+      ClientRenegotiation(options, ctx12->get(), &report);
+    } else {
+      report.renegotiation.outcome = "local_resource:ssl";
+      report.renegotiation.detail = std::string(ctx12.status().message());
+    }
+  }
   JudgeCertificate(options, anchors->get(), &report);
   if (options.scan && answered &&
       (options.target.implicit_tls || report.smtp.starttls_code == 220)) {

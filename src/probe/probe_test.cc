@@ -142,7 +142,12 @@ TEST_F(ProbeTest, EmbeddedServerIsWhatAModernSenderWants) {
   EXPECT_TRUE(r.certificate.names[0].result.matched);  // the host dialled
   EXPECT_TRUE(r.certificate.names[1].result.matched);  // TlsDomain *.probe.test
   EXPECT_FALSE(r.certificate.names[2].result.matched);
-  EXPECT_EQ(r.connections, 4);
+  // BoringSSL servers never renegotiate: a fatal no_renegotiation alert.
+  EXPECT_EQ(r.renegotiation.outcome, "ok") << r.renegotiation.detail;
+  ASSERT_TRUE(r.renegotiation.accepted.has_value());
+  EXPECT_FALSE(*r.renegotiation.accepted);
+  EXPECT_THAT(r.renegotiation.detail, HasSubstr("no_renegotiation"));
+  EXPECT_EQ(r.connections, 5);
   EXPECT_EQ(Rfc8460ResultType(r, /*check_name=*/false), "");
   EXPECT_EQ(Rfc8460ResultType(r, /*check_name=*/true), "certificate-host-mismatch");
 
@@ -198,6 +203,13 @@ TEST_F(ProbeTest, ImplicitTlsSkipsTheStartTlsChecks) {
   EXPECT_FALSE(r.smtp.injection_vulnerable.has_value());
   EXPECT_EQ(Find(findings_, "smtp.starttls"), nullptr);
   EXPECT_EQ(Rfc8460ResultType(r, false), "");
+  // The renegotiating hello follows the handshake; the banner the server
+  // sent meanwhile is application data to skip, then comes the refusal.
+  ASSERT_TRUE(r.renegotiation.accepted.has_value()) << r.renegotiation.outcome << ": "
+                                                    << r.renegotiation.detail;
+  EXPECT_FALSE(*r.renegotiation.accepted);
+  ASSERT_NE(Find(findings_, "tls.client_renegotiation"), nullptr);
+  EXPECT_EQ(Find(findings_, "tls.client_renegotiation")->severity, Severity::kOk);
 }
 
 TEST_F(ProbeTest, UntrustedAndExpiredCertificatesGetTheirResultTypes) {
