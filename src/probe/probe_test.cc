@@ -294,6 +294,28 @@ TEST_F(ProbeTest, BusyAfterAFewConnectionsLeavesLaterChecksUnknown) {
   EXPECT_EQ(f->outcome, "banner_rejected:421");
 }
 
+// A server that answers 421 once the probe's own checks have used their
+// connections: the scan's exchanges become conditions with the 421 as
+// evidence, never a version or suite "refused" (or "accepted").
+TEST_F(ProbeTest, ScanOfAServerTurningBusyReportsConditionsNotRefusals) {
+  HostileServerOptions o;
+  o.busy_after = 5;  // first, MAIL, injection, resumption, renegotiation
+  StartHostile(Misbehaviour::kBusyAfterConnections, o);
+  ProbeOptions options = Hostile();
+  options.scan = true;
+  ProbeReport r = Run(options);
+  EXPECT_EQ(r.connections, 5);
+  ASSERT_TRUE(r.scan.has_value()) << r.scan_status;
+  EXPECT_TRUE(r.scan->aborted);
+  for (const wire::VersionFinding& v : r.scan->versions) {
+    EXPECT_EQ(v.accepted, wire::Tri::kUnknown) << wire::VersionName(v.version);
+  }
+  EXPECT_TRUE(r.scan->suites.empty());
+  const Finding* f = Find(findings_, "tls.conditions");
+  ASSERT_NE(f, nullptr);
+  EXPECT_THAT(testing::PrintToString(f->evidence), HasSubstr("421"));
+}
+
 TEST_F(ProbeTest, SlowBannerIsATarpitFinding) {
   HostileServerOptions o;
   o.banner_delay = absl::Milliseconds(300);

@@ -250,6 +250,9 @@ RenegotiationAttempt TryClientRenegotiation(SSL* ssl, int fd, absl::Time deadlin
   spec.groups = {wire::kGroupX25519, wire::kGroupP256, wire::kGroupP384};
   spec.ec_point_formats = true;
   spec.signature_algorithms = {0x0804, 0x0805, 0x0806, 0x0403, 0x0503, 0x0401, 0x0501};
+  // RFC 7627 5.3: a session made with the extended master secret must be
+  // renegotiated with it, or the server aborts (handshake_failure).
+  spec.extended_master_secret = SSL_get_extms_support(ssl) == 1;
   spec.renegotiation_info = true;
   spec.renegotiated_connection.assign(reinterpret_cast<const char*>(verify_data),
                                       std::min(verify_len, sizeof(verify_data)));
