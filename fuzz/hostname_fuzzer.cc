@@ -26,6 +26,177 @@ std::vector<absl::string_view> Labels(absl::string_view s) {
   return absl::StrSplit(StripDot(s), '.');
 }
 
+// An independent model of the rule sets of x509.h's NameRules, written from
+// their documentation: MatchName under every rule must agree with it.
+namespace model {
+
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
+
+bool Same(absl::string_view a, absl::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (Lower(a[i]) != Lower(b[i])) return false;
+  }
+  return true;
+}
+
+absl::string_view Strip(absl::string_view s) {
+  if (!s.empty() && s.back() == '.') s.remove_suffix(1);
+  return s;
+}
+
+// A plausible host name (after one trailing dot is dropped): printable
+// ASCII, at most 253 octets, labels of 1 to 63 octets. '*' passes here.
+bool Split(absl::string_view s, std::vector<absl::string_view>* labels, bool strip = true) {
+  if (strip) s = Strip(s);
+  labels->clear();
+  if (s.empty() || s.size() > 253) return false;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i < s.size()) {
+      const unsigned char u = static_cast<unsigned char>(s[i]);
+      if (u < 0x21 || u > 0x7e) return false;
+      if (s[i] != '.') continue;
+    }
+    if (i == start || i - start > 63) return false;
+    labels->push_back(s.substr(start, i - start));
+    start = i + 1;
+  }
+  return true;
+}
+
+bool HasStar(absl::string_view s) { return s.find('*') != absl::string_view::npos; }
+
+// RFC 9525 6.3: presented |p| against reference |r|.
+bool Dns(absl::string_view p, absl::string_view r) {
+  std::vector<absl::string_view> pl, rl;
+  if (!Split(p, &pl) || !Split(r, &rl) || HasStar(r) || pl.size() != rl.size()) {
+    return false;
+  }
+  size_t first = 0;
+  if (pl[0] == "*") {
+    if (pl.size() < 3) return false;
+    first = 1;
+  }
+  for (size_t i = first; i < pl.size(); ++i) {
+    if (HasStar(pl[i]) || !Same(pl[i], rl[i])) return false;
+  }
+  return true;
+}
+
+// "*.a.b" -> "a.b" (two labels or more, no other '*'); "" otherwise.
+absl::string_view WildcardBase(absl::string_view p) {
+  p = Strip(p);
+  if (p.size() < 2 || p[0] != '*' || p[1] != '.') return "";
+  absl::string_view base = p.substr(2);
+  std::vector<absl::string_view> labels;
+  // (Only the pattern's one trailing dot is dropped: "*.a.b.." has none.)
+  if (!Split(base, &labels, /*strip=*/false) || labels.size() < 2 || HasStar(base)) return "";
+  return base;
+}
+
+// |n| is |d| with one or more labels on the left.
+bool Below(absl::string_view n, absl::string_view d) {
+  std::vector<absl::string_view> nl, dl;
+  if (!Split(n, &nl) || !Split(d, &dl) || HasStar(n) || HasStar(d)) return false;
+  if (nl.size() <= dl.size()) return false;
+  for (size_t i = 0; i < dl.size(); ++i) {
+    if (!Same(nl[nl.size() - dl.size() + i], dl[i])) return false;
+  }
+  return true;
+}
+
+// The same name (|a| a plausible host name without '*').
+bool SameName(absl::string_view a, absl::string_view b) {
+  std::vector<absl::string_view> labels;
+  return Split(a, &labels) && !HasStar(a) && Same(Strip(a), Strip(b));
+}
+
+using mailshake::x509::NameRules;
+
+bool Presented(absl::string_view p, absl::string_view r, NameRules rules) {
+  switch (rules) {
+    case NameRules::kRfc9525:
+    case NameRules::kRfc6125:
+      return Dns(p, r);
+    case NameRules::kMtaSts:
+      // A policy mx pattern allows one label under its base, or the same
+      // wildcard.
+      if (WildcardBase(r).empty()) return Dns(p, r);
+      return Dns(r, p) ||
+             (!WildcardBase(p).empty() && Same(WildcardBase(p), WildcardBase(r)));
+    case NameRules::kPostfix:
+      if (!r.empty() && r[0] == '.') {
+        const absl::string_view d = r.substr(1);
+        const absl::string_view b = WildcardBase(p);
+        return b.empty() ? Below(p, d) : Below(b, d) || SameName(b, d);
+      }
+      // A certificate wildcard stands for one or more labels.
+      if (!WildcardBase(p).empty()) return Below(r, WildcardBase(p));
+      return Dns(p, r);
+    case NameRules::kExchangeTlsDomain: {
+      const absl::string_view d = WildcardBase(r);
+      if (d.empty()) return Dns(p, r);
+      const absl::string_view b = WildcardBase(p);
+      if (!b.empty()) return SameName(b, d);
+      return SameName(p, d) || Below(p, d);
+    }
+  }
+  return false;
+}
+
+// A certificate whose only name is |p|: a dNSName SAN, or (|as_cn|) the
+// subject CN without any SAN.
+bool Match(absl::string_view p, bool as_cn, absl::string_view r, NameRules rules) {
+  if (mailshake::x509::ParseIpAddress(r).has_value()) return false;  // no iPAddress SAN
+  if (!as_cn) return Presented(p, r, rules);
+  if (p.empty()) return false;
+  const bool cn_counts = rules == NameRules::kRfc6125 || rules == NameRules::kPostfix ||
+                         rules == NameRules::kExchangeTlsDomain;
+  return cn_counts && Presented(p, r, rules);
+}
+
+}  // namespace model
+
+void CheckRules(absl::string_view pattern, absl::string_view host) {
+  using mailshake::x509::NameRules;
+  mailshake::x509::Certificate san, cn;
+  mailshake::x509::GeneralName name;
+  name.type = mailshake::x509::GeneralName::Type::kDns;
+  name.value = std::string(pattern);
+  san.subject_alt_names.push_back(name);
+  mailshake::x509::Attribute attr;
+  attr.type = mailshake::x509::AttributeType::kCommonName;
+  attr.oid = "2.5.4.3";
+  attr.value = std::string(pattern);
+  cn.subject.rdns.emplace_back().attributes.push_back(attr);
+  const std::string upper_pattern = absl::AsciiStrToUpper(pattern);
+  mailshake::x509::Certificate san_upper = san;
+  san_upper.subject_alt_names[0].value = upper_pattern;
+  const std::string upper_host = absl::AsciiStrToUpper(host);
+  for (NameRules rules : {NameRules::kRfc9525, NameRules::kRfc6125, NameRules::kMtaSts,
+                          NameRules::kPostfix, NameRules::kExchangeTlsDomain}) {
+    for (bool as_cn : {false, true}) {
+      const mailshake::x509::NameMatchResult r =
+          mailshake::x509::MatchName(as_cn ? cn : san, host, rules);
+      const bool want = model::Match(pattern, as_cn, host, rules);
+      FUZZ_CHECK(r.matched == want, "%s rules, %s '%s', reference '%s': matched %d, the model %d",
+                 std::string(mailshake::x509::NameRulesName(rules)).c_str(),
+                 as_cn ? "subject CN" : "dNSName", std::string(pattern).c_str(),
+                 std::string(host).c_str(), r.matched, want);
+      FUZZ_CHECK(!r.matched || r.presented == pattern, "presented '%s'", r.presented.c_str());
+      FUZZ_CHECK(r.matched == r.reason.empty(), "reason '%s' with matched %d",
+                 r.reason.c_str(), r.matched);
+    }
+    // Case never matters, on either side.
+    FUZZ_CHECK(mailshake::x509::MatchName(san_upper, upper_host, rules).matched ==
+                   model::Match(pattern, false, host, rules),
+               "%s rules: upper case changed the result for '%s' / '%s'",
+               std::string(mailshake::x509::NameRulesName(rules)).c_str(),
+               std::string(pattern).c_str(), std::string(host).c_str());
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -37,6 +208,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       newline == absl::string_view::npos ? input : input.substr(newline + 1);
 
   const bool match = MatchDnsPattern(pattern, host);
+  CheckRules(pattern, host);
 
   // Case-insensitive in ASCII, on both sides.
   FUZZ_CHECK(match == MatchDnsPattern(absl::AsciiStrToUpper(pattern),

@@ -81,6 +81,15 @@ SEEDS = {
     # 16 * 8 pipelined EHLOs in one action (the repeat bit, 0x20).
     "repeated-pipeline": bytes([0]) + bytes([RAW | 0x20, 7, 8]) + b"EHLO c\r\n" +
     raw(b"QUIT\r\n"),
+    # 24 KiB of EHLOs in one read loop: the first 16 KiB chunk's replies
+    # (about 300 KiB) back the output up, so the server must stop reading
+    # before the second chunk.
+    "backlog-within-one-step": bytes([0]) +
+    (bytes([RAW | HOLD | 0x20, 255, 8]) + b"EHLO c\r\n") * 3 + op(NOTHING) +
+    raw(b"QUIT\r\n"),
+    "backlog-not-reading": bytes([0]) + op(TOGGLE_READ) +
+    (bytes([RAW | HOLD | 0x20, 255, 8]) + b"EHLO c\r\n") * 2 +
+    bytes([RAW | 0x20, 255, 6]) + b"NOOP\r\n" + op(TOGGLE_READ),
     "half-close": bytes([0]) + raw(b"EHLO c\r\nMAIL FROM:<a@b>\r\n") + op(HALF_CLOSE),
     # Commands and the half-close in one read of the server's.
     "half-close-same-read": bytes([0]) + raw(b"EHLO c\r\n") +

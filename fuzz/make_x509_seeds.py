@@ -90,6 +90,21 @@ class Leaf:
         tbs[5] = tlv(SEQ, b"".join(rdns))
         return self.build(tbs)
 
+    def with_modulus_top(self, top):
+        """The key's modulus with its top bit cleared, or its top octet
+        replaced by |top|."""
+        tbs = list(self.tbs)
+        alg, bits = children(contents(tbs[6]))
+        rsa = contents(bits)[1:]  # after the unused-bits octet
+        n, e = children(contents(rsa))
+        m = contents(n)
+        if m[0] == 0:
+            m = m[1:]
+        m = bytes([m[0] & 0x7F if top is None else top]) + m[1:]
+        rsa = tlv(SEQ, tlv(0x02, m) + e)
+        tbs[6] = tlv(SEQ, alg + tlv(0x03, b"\x00" + rsa))
+        return self.build(tbs)
+
     def with_signature_algorithm(self, alg):
         tbs = list(self.tbs)
         tbs[2] = alg
@@ -148,6 +163,16 @@ def seeds(leaf):
     out["aki-issuer-directoryname"] = leaf.with_extensions([extension(
         "2.5.29.35", tlv(SEQ, tlv(0x80, b"\x01" * 20) +
                           tlv(0xA1, tlv(0xA4, name)) + tlv(0x82, b"\x05")))])
+    # iPAddress: both lengths RFC 5280 allows, and two it does not (which
+    # BoringSSL keeps: the differential harness's ip-length rule).
+    for label, ip in (("v4", b"\xc0\x00\x02\x01"), ("v6", b"\x20\x01\x0d\xb8" + b"\x00" * 11 + b"\x01"),
+                      ("8-octets", b"\xc0\x00\x02\x01\xff\xff\xff\x00"),
+                      ("5-octets", b"\x0a\x00\x00\x01\x00")):
+        out["san-ip-" + label] = leaf.with_extensions([san(DNS, tlv(0x87, ip))])
+    # RSA moduli whose top octet is not full: the key size is not a multiple
+    # of 8.
+    for label, top in (("2047-bits", None), ("2041-bits", 0x01)):
+        out["rsa-" + label] = leaf.with_modulus_top(top)
     # RSA-PSS signature parameters.
     out["pss-sha256"] = leaf.with_signature_algorithm(pss(SHA256))
     out["pss-sha256-null-params"] = leaf.with_signature_algorithm(pss(SHA256_NULL))

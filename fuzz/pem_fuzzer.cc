@@ -95,6 +95,97 @@ BlockModel ModelBlocks(absl::string_view text) {
   return m;
 }
 
+// An independent model of the whole of DecodePemCertificates' contract
+// (x509.h): the DER blocks it must return, or that it must refuse. Lines end
+// at LF, surrounding ASCII whitespace (CR included) is dropped, the last line
+// needs no LF; text outside blocks is ignored; inside a CERTIFICATE block
+// every line is base64 (A-Z a-z 0-9 + / =), at most twice kMaxCertificateBytes
+// in all, decoding (padded, length a multiple of 4) to a non-empty block;
+// other labels' contents are ignored; a BEGIN inside a block, an END with
+// another label, a block left open, more than kMaxPemCertificates blocks,
+// no block at all, or an input over kMaxPemBytes is refused.
+struct Expected {
+  bool ok = true;
+  std::vector<std::string> blocks;
+};
+
+bool Base64Char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '+' || c == '/' || c == '=';
+}
+
+Expected ExpectedBlocks(absl::string_view text) {
+  Expected e;
+  auto refuse = [&e]() {
+    e.ok = false;
+    e.blocks.clear();
+    return e;
+  };
+  if (text.size() > mailshake::x509::kMaxPemBytes) return refuse();
+  bool open = false;
+  absl::string_view open_label;
+  std::string b64;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    absl::string_view line = Strip(text.substr(0, nl));
+    text.remove_prefix(nl == absl::string_view::npos ? text.size() : nl + 1);
+    absl::string_view label;
+    if (!open) {
+      if (Boundary(line, "BEGIN", &label)) {
+        open = true;
+        open_label = label;
+        b64.clear();
+      }
+      continue;
+    }
+    if (Boundary(line, "END", &label)) {
+      if (label != open_label) return refuse();
+      if (label == "CERTIFICATE") {
+        if (e.blocks.size() == mailshake::x509::kMaxPemCertificates) return refuse();
+        if (b64.size() % 4 != 0) return refuse();
+        std::string der(b64.size() / 4 * 3, '\0');
+        size_t len = 0;
+        if (!EVP_DecodeBase64(reinterpret_cast<uint8_t*>(der.data()), &len, der.size(),
+                              reinterpret_cast<const uint8_t*>(b64.data()), b64.size()) ||
+            len == 0) {
+          return refuse();
+        }
+        der.resize(len);
+        e.blocks.push_back(std::move(der));
+      }
+      open = false;
+      continue;
+    }
+    if (Boundary(line, "BEGIN", &label)) return refuse();
+    if (open_label != "CERTIFICATE") continue;
+    for (char c : line) {
+      if (!Base64Char(c)) return refuse();
+    }
+    if (b64.size() + line.size() > 2 * mailshake::x509::kMaxCertificateBytes) return refuse();
+    b64.append(line.data(), line.size());
+  }
+  if (open || e.blocks.empty()) return refuse();
+  return e;
+}
+
+// |ders| as PEM in another layout: CR LF line ends, 76-column lines, and no
+// newline after the last END line.
+std::string ToPemCrlfNoFinalNewline(const std::vector<std::string>& ders) {
+  std::string out;
+  for (const std::string& der : ders) {
+    size_t len = 0;
+    EVP_EncodedLength(&len, der.size());
+    std::string b64(len, '\0');
+    b64.resize(EVP_EncodeBlock(reinterpret_cast<uint8_t*>(b64.data()),
+                               reinterpret_cast<const uint8_t*>(der.data()), der.size()));
+    if (!out.empty()) out += "\r\n";
+    out += "-----BEGIN CERTIFICATE-----\r\n";
+    for (size_t i = 0; i < b64.size(); i += 76) out += b64.substr(i, 76) + "\r\n";
+    out += "-----END CERTIFICATE-----";
+  }
+  return out;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -102,6 +193,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::StatusOr<std::vector<std::string>> ders = mailshake::x509::DecodePemCertificates(input);
   absl::StatusOr<mailshake::x509::CertificateChain> chain =
       mailshake::x509::CertificateChain::FromPem(input);
+  const Expected expected = ExpectedBlocks(input);
+  FUZZ_CHECK(ders.ok() == expected.ok, "decoding %s (%s), the model %s",
+             ders.ok() ? "succeeded" : "failed",
+             ders.ok() ? "" : std::string(ders.status().message()).c_str(),
+             expected.ok ? "accepts" : "refuses");
   if (!ders.ok()) {
     FUZZ_CHECK(!ders.status().message().empty(), "error without a message");
     FUZZ_CHECK(!chain.ok(), "a chain from PEM that does not decode");
@@ -121,6 +217,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::StatusOr<std::vector<std::string>> again =
       mailshake::x509::DecodePemCertificates(ToPem(*ders));
   FUZZ_CHECK(again.ok() && *again == *ders, "PEM round trip changed the blocks");
+  FUZZ_CHECK(*ders == expected.blocks, "the blocks differ from the model's");
+  again = mailshake::x509::DecodePemCertificates(ToPemCrlfNoFinalNewline(*ders));
+  FUZZ_CHECK(again.ok() && *again == *ders,
+             "PEM with CR LF, 76 columns and no final newline changed the blocks");
 
   bool all_parse = true;
   for (const std::string& der : *ders) {

@@ -210,7 +210,12 @@ class Session {
         implicit_(flags & 1),
         tls12_(flags & 2),
         small_buffers_(flags & 4),
-        full_handshake_(flags & 8) {}
+        full_handshake_(flags & 8),
+        shadow_(DialogueOptions(implicit_)),
+        shadow_live_(!implicit_) {
+    std::string banner;
+    shadow_.Greet(&banner);
+  }
 
   ~Session() {
     if (fd_ >= 0) close(fd_);
@@ -227,6 +232,7 @@ class Session {
       setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
     }
     fd_ = sv[1];
+    server_fd_ = sv[0];  // the worker owns it; only queried while it is open
     worker_->Serve(sv[0], implicit_);
     FUZZ_CHECK(worker_->open() == 1, "a served connection is not open");
     Pump();
@@ -302,6 +308,7 @@ class Session {
     ServerStats before = worker_->Stats();
     bool was_open = worker_->open() > 0;
     worker_->Idle(d);
+    ShadowReads(/*check=*/false, 0, 0);
     ServerStats after = worker_->Stats();
     struct {
       const char* reason;
@@ -392,17 +399,24 @@ class Session {
   // Steps the server and the client until neither moves a byte.
   void Pump() {
     // The client sends what the action queued, then server and client take
-    // turns until the client moves no byte: the loop is level-triggered, so
-    // a server with work left would have been dispatched.
+    // turns until the client moves no byte. The server's loop is
+    // edge-triggered: it does all an event allows and resumes what it had to
+    // stop (reading while output backs up) on the next edge, which only the
+    // client's moving bytes can cause.
     if (fd_ >= 0) ClientTurn();
     for (int round = 0; round < 256; ++round) {
       // The server's turn, watching whether it read while its output was
       // backed up (the socket queries cost system calls: only then).
       size_t queued = worker_->QueuedOutput();
       bool backed_up = fd_ >= 0 && queued > SteppedWorker::MaxQueuedOutputBeforeRead();
+      // The exact check below needs what the server wrote in this step only
+      // when output was queued at its start.
+      bool measure = fd_ >= 0 && (backed_up || (queued > 0 && ShadowCanRead()));
       int unread = backed_up ? OutQueue(fd_) : 0;
-      int readable = backed_up ? Readable(fd_) : 0;
+      int readable = measure ? Readable(fd_) : 0;
       worker_->Step();
+      ShadowReads(/*check=*/true, queued,
+                  measure ? static_cast<size_t>(std::max(0, Readable(fd_) - readable)) : 0);
       // Within one step the server reads chunk after chunk until more than
       // MaxQueuedOutputBeforeRead() octets wait, so the queue can exceed it
       // by what one chunk's replies take at most.
@@ -423,6 +437,56 @@ class Session {
         }
       }
       if (fd_ < 0 || !ClientTurn()) break;
+    }
+  }
+
+  // Whether the server may have plaintext input the shadow has not seen.
+  bool ShadowCanRead() const {
+    return shadow_live_ && shadow_read_ < wire_sent_.size();
+  }
+
+  // The exact output-backlog check (plaintext only). The shadow is a
+  // ServerDialogue fed exactly the octets the server read (its position is
+  // what the client sent minus what waits in the server's receive queue), in
+  // the server's ReadChunk() pieces: a stream socket's recv returns
+  // min(chunk, available), and the client writes nothing during a step.
+  // Replies do not depend on the cuts, so the shadow's replies to chunk k are
+  // the server's, and before reading chunk k the server had P0 + the replies
+  // to chunks 0..k-1 waiting, P0 being what waited when its read loop began:
+  // 0 when nothing was queued at the step's start (|queued_before|), and at
+  // least |queued_before| - |written| (the octets the step wrote) otherwise.
+  // Each read must find at most MaxQueuedOutputBeforeRead() waiting.
+  // Called after every step; |check| false only keeps the shadow in step
+  // (Idle's timers fire before its step, and a timeout closes).
+  void ShadowReads(bool check, size_t queued_before, size_t written) {
+    if (!ShadowCanRead()) return;
+    if (worker_->open() == 0) {
+      // Closed during the step: how much it read is unknown.
+      shadow_live_ = false;
+      return;
+    }
+    const size_t server_read = wire_sent_.size() - static_cast<size_t>(std::max(0, Readable(server_fd_)));
+    if (server_read <= shadow_read_) return;
+    size_t pending = queued_before > written ? queued_before - written : 0;
+    const size_t chunk = SteppedWorker::ReadChunk();
+    for (size_t k = 0; shadow_read_ < server_read; ++k) {
+      if (check) {
+        FUZZ_CHECK(pending <= SteppedWorker::MaxQueuedOutputBeforeRead(),
+                   "the server read chunk %zu of a step (input octet %zu) with at least %zu "
+                   "octets of output waiting (limit %zu)",
+                   k, shadow_read_, pending, SteppedWorker::MaxQueuedOutputBeforeRead());
+      }
+      const size_t n = std::min(chunk, server_read - shadow_read_);
+      shadow_out_.clear();
+      smtp::ServerAction action =
+          shadow_.Consume(absl::string_view(wire_sent_).substr(shadow_read_, n), &shadow_out_);
+      shadow_read_ += n;
+      pending += shadow_out_.size();
+      if (action != smtp::ServerAction::kContinue) {
+        // STARTTLS (later reads are TLS records) or the end of the dialogue.
+        shadow_live_ = false;
+        return;
+      }
     }
   }
 
@@ -625,6 +689,11 @@ class Session {
   std::string tls_app_sent_;        // accepted by SSL_write
   std::string tls_received_;        // decrypted server output
   uint64_t reference_messages_ = 0;
+  int server_fd_ = -1;              // the worker's end (owned by the worker)
+  smtp::ServerDialogue shadow_;     // fed what the server read, as it read it
+  bool shadow_live_;                // the shadow still mirrors plaintext reads
+  size_t shadow_read_ = 0;          // octets of wire_sent_ the shadow consumed
+  std::string shadow_out_;
 };
 
 }  // namespace

@@ -94,7 +94,8 @@ void CheckMessage(absl::string_view message) {
 // Session drives one ClientDialogue and checks every step it returns.
 class Session {
  public:
-  explicit Session(const ClientOptions& options) : dialogue_(options) {}
+  explicit Session(const ClientOptions& options)
+      : dialogue_(options), implicit_(options.implicit_tls) {}
 
   // Start begins a session; the dialogue may have run one before.
   void Start() {
@@ -106,11 +107,30 @@ class Session {
                                                               : Step::kWait),
                "Start returned %d", step.kind);
     last_ = step;
+    awaiting_ = implicit_ ? kHandshake : kBanner;
     Check(step, 0);
   }
 
-  void OnReply(const Reply& reply) { Check(dialogue_.OnReply(reply), reply.code); }
-  void OnTlsEstablished() { Check(dialogue_.OnTlsEstablished(), 0); }
+  void OnReply(const Reply& reply) {
+    const Step step = dialogue_.OnReply(reply);
+    CheckReplyClass(reply, step);
+    Check(step, reply.code);
+  }
+  void OnTlsEstablished() {
+    const bool due = awaiting_ == kHandshake && !dialogue_.finished();
+    const Step step = dialogue_.OnTlsEstablished();
+    awaiting_ = kNone;
+    if (due) {
+      // Implicit TLS waits for the banner; after STARTTLS the client speaks.
+      FUZZ_CHECK(step.kind == (implicit_ ? Step::kWait : Step::kSend),
+                 "step %d after the handshake", step.kind);
+      if (implicit_) awaiting_ = kBanner;
+    } else {
+      FUZZ_CHECK(step.kind == Step::kFail, "a handshake nobody asked for gave step %d",
+                 step.kind);
+    }
+    Check(step, 0);
+  }
   void OnConnectionClosed() { Check(dialogue_.OnConnectionClosed(), 0); }
 
   // OnInjectedReply hands over a reply that arrived while the TLS
@@ -129,6 +149,87 @@ class Session {
   bool finished() const { return dialogue_.finished(); }
 
  private:
+  // What the client waits for, from what it sent (an independent model of
+  // the reply codes each command needs: RFC 5321 4.3.2 and RFC 3207).
+  enum Awaiting { kNone, kBanner, kEhlo, kStartTlsReply, kHandshake, kMail, kRcpt, kData,
+                  kMessage, kQuit };
+
+  // A line after the first that is the keyword STARTTLS without parameters
+  // (RFC 3207 4: it takes none).
+  static bool OffersStartTls(const Reply& reply) {
+    for (size_t i = 1; i < reply.lines.size(); ++i) {
+      const absl::string_view line = reply.lines[i];
+      const size_t space = line.find(' ');
+      if (absl::EqualsIgnoreCase(line.substr(0, space), "STARTTLS") &&
+          (space == absl::string_view::npos || space + 1 == line.size())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void CheckReplyClass(const Reply& reply, const Step& step) {
+    const int code = reply.code;
+    const Awaiting was = awaiting_;
+    awaiting_ = kNone;
+    auto expect = [&](bool ok, Step::Kind kind, FailureKind failure, const char* what) {
+      if (ok) {
+        FUZZ_CHECK(step.kind == kind, "%s: reply %d gave step %d, want %d", what, code,
+                   step.kind, kind);
+      } else {
+        FUZZ_CHECK(step.kind == Step::kFail && step.failure == failure,
+                   "%s: reply %d gave step %d (%s), want a failure %s", what, code, step.kind,
+                   std::string(FailureKindName(step.failure)).c_str(),
+                   std::string(FailureKindName(failure)).c_str());
+      }
+    };
+    switch (was) {
+      case kNone:
+      case kHandshake:
+        FUZZ_CHECK(step.kind == Step::kFail, "reply %d nobody waited for gave step %d", code,
+                   step.kind);
+        break;
+      case kBanner:
+        expect(code == 220, Step::kSend, FailureKind::kBannerRejected, "banner");
+        break;
+      case kEhlo:
+        if (code != 250) {
+          // The EHLO after STARTTLS is the post-TLS one; under implicit TLS
+          // the only EHLO is the session's first.
+          expect(false, Step::kSend,
+                 dialogue_.tls_active() && !implicit_ ? FailureKind::kPostTlsEhloRejected
+                                                      : FailureKind::kEhloRejected,
+                 "EHLO");
+        } else if (!dialogue_.tls_active()) {
+          expect(OffersStartTls(reply), Step::kSend, FailureKind::kStartTlsNotOffered,
+                 "EHLO without TLS");
+        } else {
+          expect(true, Step::kSend, FailureKind::kNone, "EHLO under TLS");
+        }
+        break;
+      case kStartTlsReply:
+        expect(code == 220, Step::kStartTls, FailureKind::kStartTlsRefused, "STARTTLS");
+        if (code == 220) awaiting_ = kHandshake;
+        break;
+      case kMail:
+        expect(code == 250, Step::kSend, FailureKind::kMailRejected, "MAIL");
+        break;
+      case kRcpt:
+        // 251 (user not local; will forward) accepts the recipient too.
+        expect(code == 250 || code == 251, Step::kSend, FailureKind::kRcptRejected, "RCPT");
+        break;
+      case kData:
+        expect(code == 354, Step::kSend, FailureKind::kDataRejected, "DATA");
+        break;
+      case kMessage:
+        expect(code == 250, Step::kSend, FailureKind::kDataRejected, "end of data");
+        break;
+      case kQuit:
+        expect(code == 221, Step::kDone, FailureKind::kUnexpectedReply, "QUIT");
+        break;
+    }
+  }
+
   void Check(const Step& step, int reply_code) {
     if (ended_) {
       FUZZ_CHECK(step.kind == Step::kFail && dialogue_.finished(),
@@ -168,6 +269,7 @@ class Session {
     if (awaiting_message_) {
       awaiting_message_ = false;
       CheckMessage(bytes);
+      awaiting_ = kMessage;
       return;
     }
     FUZZ_CHECK(absl::EndsWith(bytes, "\r\n"), "command without CR LF");
@@ -179,17 +281,23 @@ class Session {
     switch (command.verb) {
       case Verb::kStartTls:
         FUZZ_CHECK(!dialogue_.tls_active(), "STARTTLS under TLS");
+        awaiting_ = kStartTlsReply;
         break;
       case Verb::kMail:
       case Verb::kRcpt:
         FUZZ_CHECK(dialogue_.tls_active(), "MAIL/RCPT in plaintext");
+        awaiting_ = command.verb == Verb::kMail ? kMail : kRcpt;
         break;
       case Verb::kData:
         FUZZ_CHECK(dialogue_.tls_active(), "DATA in plaintext");
         awaiting_message_ = true;
+        awaiting_ = kData;
         break;
       case Verb::kEhlo:
+        awaiting_ = kEhlo;
+        break;
       case Verb::kQuit:
+        awaiting_ = kQuit;
         break;
       default:
         FUZZ_CHECK(false, "unexpected command '%s'", std::string(line).c_str());
@@ -197,6 +305,8 @@ class Session {
   }
 
   ClientDialogue dialogue_;
+  const bool implicit_;
+  Awaiting awaiting_ = kNone;
   Step last_;
   bool ended_ = false;
   bool awaiting_message_ = false;

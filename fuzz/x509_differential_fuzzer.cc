@@ -21,6 +21,7 @@
 //                       limits, even modulus, bad exponent) may refuse a key we
 //                       report.
 
+#include <arpa/inet.h>
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
 #include <openssl/bytestring.h>
@@ -32,6 +33,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -49,21 +52,216 @@ using mailshake::x509::GeneralName;
 using mailshake::x509::KeyType;
 using mailshake::x509::Name;
 
+// What a rule's check sees: the input, our message's parts, and BoringSSL's
+// certificate.
+struct Rejection {
+  const uint8_t* data;
+  size_t size;
+  absl::string_view field;
+  size_t offset;
+  absl::string_view defect;
+};
+
+// A DER header read by hand (so that BER forms can be described too).
+struct Header {
+  uint8_t tag = 0;       // first identifier octet
+  size_t header_len = 0;
+  size_t len = 0;
+  bool indefinite = false;
+  bool minimal = true;   // the length is in DER's shortest form
+};
+
+bool ReadHeader(const uint8_t* data, size_t size, size_t offset, Header* h) {
+  if (offset >= size) return false;
+  size_t i = offset;
+  h->tag = data[i++];
+  if ((h->tag & 0x1f) == 0x1f) {
+    while (i < size && (data[i] & 0x80)) ++i;
+    if (i++ >= size) return false;
+  }
+  if (i >= size) return false;
+  const uint8_t l = data[i++];
+  h->len = l < 0x80 ? l : 0;
+  h->indefinite = l == 0x80;
+  h->minimal = true;
+  if (l > 0x80) {
+    const size_t n = l & 0x7f;
+    if (n > 8 || i + n > size) return false;
+    for (size_t k = 0; k < n; ++k) h->len = (h->len << 8) | data[i + k];
+    // Long form: no leading zero octet, and only for 128 and more.
+    h->minimal = data[i] != 0 && h->len >= 0x80;
+    i += n;
+  }
+  h->header_len = i - offset;
+  return h->indefinite || h->len <= size - i;
+}
+
+// The largest index, in any list of DER elements inside the input (the
+// contents of a constructed element, or an OCTET/BIT STRING holding DER), of
+// an element that starts at |offset|; -1 if none does.
+long IndexInList(CBS list, const uint8_t* base, size_t offset, int depth) {
+  long found = -1;
+  if (depth > 64) return found;
+  for (long i = 0; CBS_len(&list) > 0; ++i) {
+    const size_t at = CBS_data(&list) - base;
+    CBS element;
+    unsigned tag;
+    size_t header_len;
+    if (!CBS_get_any_asn1_element(&list, &element, &tag, &header_len)) break;
+    if (at == offset) found = std::max(found, i);
+    if (at > offset || at + CBS_len(&element) <= offset) continue;
+    CBS contents = element;
+    CBS_skip(&contents, header_len);
+    if (tag == CBS_ASN1_BITSTRING) CBS_skip(&contents, 1);
+    if ((tag & CBS_ASN1_CONSTRUCTED) || tag == CBS_ASN1_OCTETSTRING ||
+        tag == CBS_ASN1_BITSTRING) {
+      found = std::max(found, IndexInList(contents, base, offset, depth + 1));
+    }
+  }
+  return found;
+}
+
+// "more than N ...": N.
+size_t LimitIn(absl::string_view defect) {
+  const size_t at = defect.find("more than ");
+  if (at == absl::string_view::npos) return SIZE_MAX;
+  size_t n = 0;
+  for (char c : defect.substr(at + 10)) {
+    if (c < '0' || c > '9') break;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+// Each check states the rule's condition on the input itself, so that our
+// parser rejecting for the rule's reason where the condition does not hold
+// (a limit off by one, a check that misfires) is a failure, not an excuse.
+bool OverSizeLimit(const Rejection& r) {
+  return r.size > mailshake::x509::kMaxCertificateBytes;
+}
+// The rejected element is preceded by at least N others in its list.
+bool OverCountLimit(const Rejection& r) {
+  CBS all;
+  CBS_init(&all, r.data, r.size);
+  const size_t limit = LimitIn(r.defect);
+  const long index = IndexInList(all, r.data, r.offset, 0);
+  return limit != SIZE_MAX && index >= 0 && static_cast<size_t>(index) >= limit;
+}
+bool LengthNotDer(const Rejection& r) {
+  Header h;
+  // (A length running past the input still has its form read.)
+  ReadHeader(r.data, r.size, r.offset, &h);
+  return h.indefinite || !h.minimal;
+}
+// The OID and extnValue contents of the extension holding input offset
+// |offset| after its first octet, or ending there (an error at the end of an
+// empty value: an error inside a named extension comes after its OID).
+bool ExtensionHolding(const uint8_t* data, size_t size, size_t offset, CBS* oid,
+                      CBS* value) {
+  CBS in, cert, tbs, element;
+  CBS_init(&in, data, size);
+  if (!CBS_get_asn1(&in, &cert, CBS_ASN1_SEQUENCE) ||
+      !CBS_get_asn1(&cert, &tbs, CBS_ASN1_SEQUENCE)) {
+    return false;
+  }
+  while (CBS_len(&tbs) > 0) {
+    unsigned tag;
+    if (!CBS_get_any_asn1(&tbs, &element, &tag)) return false;
+    if (tag != (CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 3)) continue;
+    CBS exts, ext, found;
+    bool have = false;
+    if (!CBS_get_asn1(&element, &exts, CBS_ASN1_SEQUENCE)) return false;
+    while (!have && CBS_len(&exts) > 0) {
+      const size_t begin = CBS_data(&exts) - data;
+      if (!CBS_get_asn1_element(&exts, &ext, CBS_ASN1_SEQUENCE)) break;
+      if (offset > begin && offset <= begin + CBS_len(&ext)) {
+        found = ext;
+        have = true;
+      }
+    }
+    return have && CBS_get_asn1(&found, &ext, CBS_ASN1_SEQUENCE) &&
+           CBS_get_asn1(&ext, oid, CBS_ASN1_OBJECT) &&
+           CBS_get_optional_asn1(&ext, nullptr, nullptr, CBS_ASN1_BOOLEAN) &&
+           CBS_get_asn1(&ext, value, CBS_ASN1_OCTETSTRING);
+  }
+  return false;
+}
+
+// An SCT list extension (RFC 6962 3.3: extnValue holds one OCTET STRING)
+// whose extnValue is not exactly one OCTET STRING. BoringSSL API 17 has no
+// decoder for it, so it never looks inside.
+bool SctListNotOneOctetString(const Rejection& r) {
+  static const uint8_t kSctOid[] = {0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02};
+  CBS oid, value, list;
+  if (!ExtensionHolding(r.data, r.size, r.offset, &oid, &value) ||
+      !CBS_mem_equal(&oid, kSctOid, sizeof(kSctOid))) {
+    return false;
+  }
+  return !CBS_get_asn1(&value, &list, CBS_ASN1_OCTETSTRING) || CBS_len(&value) != 0;
+}
+
+// authorityKeyIdentifier's [1] authorityCertIssuer (GeneralNames, so
+// constructed, 0xA1) encoded with the constructed bit clear (0x81): we do not
+// recognise it and report the octets from there on as trailing.
+bool AkiIssuerPrimitive(const Rejection& r) {
+  return r.field == "tbsCertificate.extensions.authorityKeyIdentifier" && r.offset < r.size &&
+         r.data[r.offset] == 0x81;
+}
+
+// A SEQUENCE (0x10) or SET (0x11) with the constructed bit clear.
+bool PrimitiveSequenceOrSet(const Rejection& r) {
+  return r.offset < r.size && (r.data[r.offset] == 0x10 || r.data[r.offset] == 0x11);
+}
+bool IpNotFourOrSixteen(const Rejection& r) {
+  Header h;
+  return ReadHeader(r.data, r.size, r.offset, &h) && h.tag == 0x87 &&
+         h.len != 4 && h.len != 16;
+}
+bool BooleanNotDer(const Rejection& r) {
+  Header h;
+  if (!ReadHeader(r.data, r.size, r.offset, &h) || h.tag != 0x01) return false;
+  const uint8_t* v = r.data + r.offset + h.header_len;
+  return h.len != 1 || (v[0] != 0x00 && v[0] != 0xff);
+}
+// (|offset| is the INTEGER's first content octet.)
+bool IntegerNotMinimal(const Rejection& r) {
+  if (r.offset + 1 >= r.size) return false;
+  const uint8_t a = r.data[r.offset], b = r.data[r.offset + 1];
+  return (a == 0x00 && b < 0x80) || (a == 0xff && b >= 0x80);
+}
+bool SignatureUnusedBits(const Rejection& r) {
+  Header h;
+  return ReadHeader(r.data, r.size, r.offset, &h) && h.tag == CBS_ASN1_BITSTRING &&
+         h.len >= 1 && r.data[r.offset + h.header_len] != 0;
+}
+// pathLenConstraint: more than 8 octets after a sign octet.
+bool PathLenTooLarge(const Rejection& r) {
+  Header h;
+  if (!ReadHeader(r.data, r.size, r.offset, &h) || h.tag != CBS_ASN1_INTEGER) {
+    return false;
+  }
+  size_t n = h.len;
+  if (n > 1 && r.data[r.offset + h.header_len] == 0) --n;
+  return n > 8;
+}
+
 // A rule excuses one rejection of ours that BoringSSL's d2i_X509 does not
 // share: our message's field (the text before " at offset") starts with
-// |field_prefix| and the defect (after ": ") contains |defect|. Both must
+// |field_prefix|, the defect (after ": ") contains |defect|, and, where the
+// rule has one, |holds| confirms the condition on the input. Both texts must
 // match, so a rule names one condition in one place, not a whole subtree.
 struct Rule {
   const char* name;
   const char* field_prefix;
   const char* defect;
+  bool (*holds)(const Rejection&) = nullptr;
 };
 
 constexpr Rule kStricterRules[] = {
     // der-length: CBS refuses BER lengths anywhere; API 17's template decoder
     // accepts them.
-    {"der-length", "", "non-minimal length encoding"},
-    {"der-length", "", "indefinite length"},
+    {"der-length", "", "non-minimal length encoding", LengthNotDer},
+    {"der-length", "", "indefinite length", LengthNotDer},
     // der-default: DEFAULT values encoded.
     {"der-default", "", "is the DEFAULT and must not be encoded"},
     {"der-default", "tbsCertificate.version", "version must be v2 or v3"},
@@ -98,24 +296,34 @@ constexpr Rule kStricterRules[] = {
      "must have zero unused bits"},
     {"key-syntax", "tbsCertificate.subjectPublicKeyInfo.subjectPublicKey",
      "not a valid encoded point"},
-    // der-constructed: API 17's template decoder takes a SET OF encoded
-    // with the primitive bit clear (tag 0x11) in a Name.
-    {"der-constructed", "tbsCertificate.", "expected SET, found universal tag 17"},
+    // der-constructed: API 17's template decoder ignores the constructed
+    // bit: it takes a SET OF or SEQUENCE (OF) with the bit clear (0x11, 0x10),
+    // and an IMPLICIT [1] GeneralNames in authorityKeyIdentifier as 0x81.
+    {"der-constructed", "tbsCertificate.", "expected SET, found universal tag 17",
+     PrimitiveSequenceOrSet},
+    {"der-constructed", "tbsCertificate.", "expected SEQUENCE, found universal tag 16",
+     PrimitiveSequenceOrSet},
     // ip-length: API 17 keeps an iPAddress GeneralName of any length.
     {"ip-length", "tbsCertificate.extensions.",
-     "iPAddress must be 4 or 16 octets"},
+     "iPAddress must be 4 or 16 octets", IpNotFourOrSixteen},
+    {"der-constructed", "tbsCertificate.extensions.authorityKeyIdentifier",
+     "unexpected trailing bytes", AkiIssuerPrimitive},
+    // sct-list: the contents of an extension BoringSSL does not decode.
+    {"sct-list", "tbsCertificate.extensions.signedCertificateTimestampList", "",
+     SctListNotOneOctetString},
     // der-boolean: API 17 reads any non-zero octet as TRUE.
-    {"der-boolean", "", "BOOLEAN must be one octet, 0x00 or 0xFF, in DER"},
+    {"der-boolean", "", "BOOLEAN must be one octet, 0x00 or 0xFF, in DER",
+     BooleanNotDer},
     // algorithm: AlgorithmIdentifier parameters that must be NULL/absent or
     // exactly one element, and the two copies of the algorithm agreeing.
     {"algorithm", "tbsCertificate.signature", ".parameters"},
     {"algorithm", "signatureAlgorithm", ""},
     {"algorithm", "tbsCertificate.signature.parameters", ""},
     // bounds: our size and count limits (x509.h kMax*).
-    {"bounds", "", "more than"},
-    {"bounds", "certificate", "octets"},
+    {"bounds", "certificate", "-byte limit", OverSizeLimit},
+    {"bounds", "", "more than", OverCountLimit},
     {"bounds", "tbsCertificate.extensions.basicConstraints.pathLenConstraint",
-     "too large"},
+     "too large", PathLenTooLarge},
     // names: empty RDNs and attribute rules.
     {"names", "tbsCertificate.", "empty RelativeDistinguishedName"},
     // unique-ids: issuer/subjectUniqueID in a v1 certificate.
@@ -125,7 +333,11 @@ constexpr Rule kStricterRules[] = {
     {"der-oid", "", "sub-identifier"},
     {"der-oid", "", "arc"},
     // der-integer: API 17 tolerates a non-minimal INTEGER.
-    {"der-integer", "", "INTEGER is not minimally encoded"},
+    {"der-integer", "", "INTEGER is not minimally encoded", IntegerNotMinimal},
+    // signature-bits: API 17 keeps a signatureValue with unused bits; no
+    // signature algorithm produces one.
+    {"signature-bits", "signatureValue", "BIT STRING must have zero unused bits",
+     SignatureUnusedBits},
     // extension-lists: RFC 5280 SIZE (1..MAX) lists and unique entries that
     // API 17 decodes without complaint.
     {"extension-lists", "tbsCertificate.extensions", "duplicate extension"},
@@ -155,13 +367,20 @@ bool SplitMessage(absl::string_view message, absl::string_view* field,
   return true;
 }
 
-const char* StricterRule(absl::string_view message) {
-  absl::string_view field, defect;
-  size_t offset;
-  if (!SplitMessage(message, &field, &offset, &defect)) return nullptr;
+// The rule excusing |message|, or nullptr. *|failed_check| names a rule
+// whose texts matched but whose condition does not hold on the input.
+const char* StricterRule(absl::string_view message, const uint8_t* data,
+                         size_t size, const char** failed_check) {
+  Rejection r{data, size, {}, 0, {}};
+  *failed_check = nullptr;
+  if (!SplitMessage(message, &r.field, &r.offset, &r.defect)) return nullptr;
   for (const Rule& rule : kStricterRules) {
-    if (absl::StartsWith(field, rule.field_prefix) &&
-        absl::StrContains(defect, rule.defect)) {
+    if (absl::StartsWith(r.field, rule.field_prefix) &&
+        absl::StrContains(r.defect, rule.defect)) {
+      if (rule.holds != nullptr && !rule.holds(r)) {
+        *failed_check = rule.name;
+        continue;
+      }
       return rule.name;
     }
   }
@@ -285,6 +504,20 @@ void CompareSans(const Certificate& ours, X509* theirs) {
                                               ASN1_STRING_get0_data(s)),
                                           ASN1_STRING_length(s)),
                    "SAN %zu IP bytes", i);
+        {
+          // RFC 5280 4.2.1.6: 4 octets for IPv4, 16 for IPv6; the text is
+          // the address in its usual form.
+          const int len = ASN1_STRING_length(s);
+          FUZZ_CHECK(len == 4 || len == 16,
+                     "SAN %zu: accepted an iPAddress of %d octets as '%s'", i,
+                     len, mine.value.c_str());
+          char text[INET6_ADDRSTRLEN];
+          FUZZ_CHECK(inet_ntop(len == 4 ? AF_INET : AF_INET6,
+                               ASN1_STRING_get0_data(s), text,
+                               sizeof(text)) != nullptr &&
+                         mine.value == text,
+                     "SAN %zu: iPAddress text '%s'", i, mine.value.c_str());
+        }
         s = nullptr;
         break;
       case GEN_OTHERNAME:
@@ -394,10 +627,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         ERR_clear_error();
         if (key == nullptr) return 0;
       }
-      FUZZ_CHECK(StricterRule(message) != nullptr,
-                 "we reject what BoringSSL accepts, under no documented rule: "
+      const char* failed_check = nullptr;
+      FUZZ_CHECK(StricterRule(message, data, size, &failed_check) != nullptr,
+                 "we reject what BoringSSL accepts, under no documented rule%s%s%s: "
                  "%s",
-                 message.c_str());
+                 failed_check ? " (the condition of rule " : "",
+                 failed_check ? failed_check : "",
+                 failed_check ? " does not hold)" : "", message.c_str());
     }
     return 0;
   }

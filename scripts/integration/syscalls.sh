@@ -5,10 +5,26 @@
 # between the two runs is what 100 sessions cost, which cancels the
 # process's start-up and exit. Per call the two differences must agree, and
 # the per-attempt figures must stay at what the buffered engine reaches.
+# Then the same for the server: `mailshake serve`'s own count (its final
+# report's "syscalls:" line) against strace's count of a traced serve (one
+# thread) that an untraced bench gives 20, then 60 connections.
 source "$(dirname "$0")/lib.bash"
 
 command -v strace >/dev/null || fail "strace is missing (scripts/setup installs it)"
 start_server --self-signed p256
+
+# strace_c(PATH): {call: calls} from an `strace -c` summary.
+cat >"$work/strace_c.py" <<'PY'
+import re
+
+def strace_c(path):
+    counts = {}
+    for line in open(path):
+        m = re.match(r"\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)\s*$", line)
+        if m and m.group(2) != "total":
+            counts[m.group(2)] = int(m.group(1))
+    return counts
+PY
 
 traced="socket,bind,connect,setsockopt,getsockopt,recvfrom,recvmsg,read,sendto,sendmsg,write,close,epoll_ctl,epoll_wait,epoll_pwait"
 
@@ -26,15 +42,12 @@ check() {
   run "$2" 150
   python3 - "$work" "$1" "$3" <<'PY' || fail "$1: the engine's count differs from strace's"
 import json, re, sys
+sys.path.insert(0, sys.argv[1])
+from strace_c import strace_c
 work, name, limit = sys.argv[1], sys.argv[2], float(sys.argv[3])
 
 def strace_counts(n):
-    counts = {}
-    for line in open(f"{work}/{n}.strace"):
-        m = re.match(r"\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)\s*$", line)
-        if m and m.group(2) != "total":
-            counts[m.group(2)] = int(m.group(1))
-    return counts
+    return strace_c(f"{work}/{n}.strace")
 
 def engine(n):
     s = json.load(open(f"{work}/{n}.json"))["scenarios"][0]
@@ -76,4 +89,87 @@ check starttls "smtp://127.0.0.1:$smtp_port" 16
 check implicit "smtps://127.0.0.1:$smtps_port" 15
 check tls "tls://127.0.0.1:$smtps_port" 10
 stop_server
+
+traced_server="accept,accept4,recvfrom,recvmsg,read,sendto,sendmsg,write,close,epoll_ctl,setsockopt,getsockopt,epoll_wait,epoll_pwait"
+
+# serve_run SCHEME N: a traced serve, N sessions of an untraced bench against
+# its SCHEME listener, then SIGINT; leaves $work/serve-N.{strace,out}.
+serve_run() {
+  local out="$work/serve-$2.out"
+  strace -f -c -o "$work/serve-$2.strace" -e trace="$traced_server" \
+    "$MAILSHAKE_BIN" serve --listen 127.0.0.1:0 --listen-implicit 127.0.0.1:0 --threads 1 \
+    --self-signed p256 >"$out" 2>"$work/serve-$2.err" &
+  local tracer=$!
+  for _ in $(seq 1 200); do
+    grep -q "^threads" "$out" 2>/dev/null && break
+    sleep 0.05
+  done
+  grep -q "^threads" "$out" || fail "traced server not ready: $(cat "$work/serve-$2.err")"
+  local scheme=smtp port
+  [ "$1" = implicit ] && scheme=smtps
+  port="$(sed -n "s/^listening $scheme:\/\/127.0.0.1:\([0-9]*\) .*/\1/p" "$out" | head -1)"
+  "$MAILSHAKE_BIN" bench "$scheme://127.0.0.1:$port" --handshakes "$2" --threads 1 \
+    --concurrency 1 --tls 1.3 --groups X25519 --progress off >"$work/serve-bench.out" 2>&1 ||
+    { cat "$work/serve-bench.out" >&2; fail "bench against the traced server failed"; }
+  # strace keeps fatal signals to itself: the signal goes to its child.
+  local server
+  server="$(pgrep -P "$tracer" | head -1)"
+  [ -n "$server" ] || fail "no traced server process"
+  kill -INT "$server"
+  for _ in $(seq 1 100); do
+    kill -0 "$tracer" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -0 "$tracer" 2>/dev/null && fail "traced server still running 5 s after SIGINT"
+  wait "$tracer" || fail "traced server exited $?: $(cat "$work/serve-$2.err")"
+  grep -q "^  syscalls: " "$out" || fail "no syscalls line in: $(cat "$out")"
+}
+
+# check_server NAME MAX_PER_CONNECTION
+check_server() {
+  serve_run "$1" 20
+  serve_run "$1" 60
+  python3 - "$work" "$1" "$2" <<'PY' || fail "server $1: the server's count differs from strace's"
+import re, sys
+sys.path.insert(0, sys.argv[1])
+from strace_c import strace_c
+work, name, limit = sys.argv[1], sys.argv[2], float(sys.argv[3])
+
+def strace_counts(n):
+    return strace_c(f"{work}/serve-{n}.strace")
+
+def server(n):
+    text = open(f"{work}/serve-{n}.out").read()
+    line = re.search(r"^  syscalls: (.*)$", text, re.M).group(1)
+    return {k: int(v) for k, v in (kv.split("=") for kv in line.split())}
+
+families = {"accept4": ["accept4", "accept"], "recv": ["recvfrom", "recvmsg", "read"],
+            "send": ["sendto", "sendmsg", "write"], "epoll_wait": ["epoll_wait", "epoll_pwait"]}
+a, b = strace_counts(20), strace_counts(60)
+sa, sb = server(20), server(60)
+bad = []
+for call in sorted(sb):
+    traced = sum(b.get(x, 0) - a.get(x, 0) for x in families.get(call, [call]))
+    counted = sb[call] - sa[call]
+    # The idle loop's wake-ups depend on how long each run took, and both
+    # counts see them; the calls per connection must agree exactly.
+    slack = 3 + 0.05 * counted if call == "epoll_wait" else 2
+    ok = abs(traced - counted) <= slack
+    print(f"server {name}: {call:<11} strace {traced:5d}  server {counted:5d}  {'ok' if ok else 'DIFFERENT'}")
+    if not ok:
+        bad.append(call)
+connections = int(re.search(r"^connections (\d+)", open(f"{work}/serve-60.out").read(), re.M).group(1))
+per = sum(v for k, v in sb.items() if k != "epoll_wait") / connections
+print(f"server {name}: {per:.2f} calls per connection + {sb['epoll_wait'] / connections:.2f} "
+      f"epoll_wait (server, {connections} connections)")
+if per > limit:
+    bad.append(f"per connection {per:.2f} > {limit}")
+sys.exit(1 if bad else 0)
+PY
+}
+
+# accept4, epoll_ctl, close, and one recv and one send per flight (14 and
+# 11), plus room for a flight that arrives in two reads.
+check_server starttls 15
+check_server implicit 12
 echo "ok: syscalls"

@@ -48,7 +48,9 @@ int RunCompare(const std::vector<std::string>& argv) {
                 "Exit 0: no significant regression past the limits; 1: regression; 2: bad "
                 "usage or input; 4: not comparable.");
   flags.Double("alpha", &alpha, 1e-6, 0.5,
-               "significance level, after the Holm correction over scenarios");
+               "significance level: of the tables (two-sided, Holm over the scenarios of each "
+               "metric) and of the gate (one-sided against each limit, Holm over every gated "
+               "metric of every scenario: the chance of any false regression)");
   flags.Double("threshold", &threshold, 0, 1000,
                "changes smaller than this many percent are noise (percentage points for "
                "failure rates)",

@@ -457,25 +457,19 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
   // the rest waits for the next EPOLLOUT). Returns false if the session ended.
   bool Flush() {
     std::string& out = transport_.out;
-    while (out_off_ < out.size()) {
-      ++calls_.send;
-      ssize_t n = send(fd_, out.data() + out_off_, out.size() - out_off_, MSG_NOSIGNAL);
-      if (n > 0) {
-        out_off_ += static_cast<size_t>(n);
-        continue;
+    int err = net::SendFrom(fd_, out, &out_off_, &calls_);
+    if (err == EAGAIN) {
+      if (!no_delay_) {
+        // The rest leaves in a later send, which Nagle's algorithm could
+        // hold until the first part is acknowledged.
+        no_delay_ = true;
+        ++calls_.setsockopt;
+        net::SetNoDelay(fd_);
       }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno == EAGAIN) {
-        if (!no_delay_) {
-          // The rest leaves in a later send, which Nagle's algorithm could
-          // hold until the first part is acknowledged.
-          no_delay_ = true;
-          ++calls_.setsockopt;
-          net::SetNoDelay(fd_);
-        }
-        return true;
-      }
-      Finish(ErrnoCategory(n < 0 ? errno : EPIPE, phase_));
+      return true;
+    }
+    if (err != 0) {
+      Finish(ErrnoCategory(err, phase_));
       return false;
     }
     out.clear();

@@ -314,7 +314,7 @@ void CompareSection(const CompareView& view, std::string* out) {
     std::vector<Mark> marks;
     std::vector<std::vector<std::string>> table = {
         {"scenario", absl::StrCat("old median [95%]"), "new median [95%]", "change",
-         "HL shift [95%]", "p", "Holm p", "verdict"}};
+         "HL shift [95%]", "p", "Holm p", "gate p", "verdict"}};
     double lo = -threshold, hi = threshold;
     for (const lab::ScenarioComparison& sc : c.scenarios) {
       for (const lab::MetricComparison& m : sc.metrics) {
@@ -338,6 +338,9 @@ void CompareSection(const CompareView& view, std::string* out) {
         table.push_back({sc.name, SideCell(m.old_side), SideCell(m.new_side), change, shift_cell,
                          m.p_value.has_value() ? absl::StrFormat("%.3g", *m.p_value) : "-",
                          m.adjusted_p.has_value() ? absl::StrFormat("%.3g", *m.adjusted_p) : "-",
+                         m.gate_adjusted_p.has_value()
+                             ? absl::StrFormat("%.3g", *m.gate_adjusted_p)
+                             : "-",
                          Verdict(m)});
       }
     }

@@ -107,6 +107,38 @@ double Percent(int64_t part, int64_t whole) {
   return 100.0 * static_cast<double>(part) / static_cast<double>(whole);
 }
 
+// GateP returns the one-sided Mann-Whitney p-value for "NEW is worse than OLD
+// by more than |limit|": OLD's trials are moved by the limit in the bad
+// direction (relative metrics: times 1 ± limit/100; absolute ones: ± limit
+// points) and NEW is tested against them in that direction. nullopt when
+// every value of both sides is the same (the test cannot reject).
+std::optional<double> GateP(const MetricInfo& info, double limit,
+                            const std::vector<double>& old_values,
+                            const std::vector<double>& new_values) {
+  bool all_equal = true;
+  for (const std::vector<double>* side : {&old_values, &new_values}) {
+    for (double v : *side) all_equal = all_equal && v == old_values.front();
+  }
+  if (all_equal) return std::nullopt;
+  std::vector<double> moved;
+  moved.reserve(old_values.size());
+  for (double v : old_values) {
+    const double by = info.absolute_change ? limit : std::fabs(v) * limit / 100;
+    moved.push_back(info.higher_is_better ? v - by : v + by);
+  }
+  absl::StatusOr<stats::MannWhitneyResult> test =
+      stats::MannWhitneyUTest(new_values, moved);
+  if (!test.ok()) return std::nullopt;
+  return info.higher_is_better ? test->p_x_less : test->p_x_greater;
+}
+
+// The smallest one-sided p-value an exact Mann-Whitney test of |m| against
+// |n| values can give: 1 / C(m + n, m).
+double SmallestOneSidedP(int m, int n) {
+  return std::exp(std::lgamma(m + 1.0) + std::lgamma(n + 1.0) -
+                  std::lgamma(m + n + 1.0));
+}
+
 }  // namespace
 
 absl::StatusOr<MetricInfo> MetricInfoFor(absl::string_view id_in) {
@@ -567,7 +599,10 @@ absl::StatusOr<Comparison> Compare(const SampleSet& old_side,
       if (auto test = stats::MannWhitneyUTest(old_values, new_values); test.ok()) {
         m.p_value = test->p_value;
       }
-      if (auto g = gate.find(id); g != gate.end()) m.gate_limit = g->second;
+      if (auto g = gate.find(id); g != gate.end()) {
+        m.gate_limit = g->second;
+        m.gate_p = GateP(*info, g->second, old_values, new_values);
+      }
       sc.metrics.push_back(std::move(m));
     }
     std::stable_sort(sc.metrics.begin(), sc.metrics.end(),
@@ -588,7 +623,8 @@ absl::StatusOr<Comparison> Compare(const SampleSet& old_side,
     }
   }
 
-  // Holm over the scenarios of each metric.
+  // The tables' significance: two-sided tests, Holm over the scenarios of
+  // each metric.
   size_t families = 0;
   for (const std::string& id : metrics_seen) {
     std::vector<MetricComparison*> family;
@@ -612,18 +648,41 @@ absl::StatusOr<Comparison> Compare(const SampleSet& old_side,
       m.significant = *m.adjusted_p < options.alpha;
       if (!m.significant || !m.change.has_value()) continue;
       const double worse = info.higher_is_better ? -*m.change : *m.change;
-      const double limit = m.gate_limit.value_or(options.threshold_percent);
-      if (worse > limit && m.gate_limit.has_value()) m.regression = true;
       if (-worse > options.threshold_percent) m.improvement = true;
     }
+  }
+
+  // The gate: one one-sided test per gated metric and scenario, against its
+  // limit, Holm-adjusted over all of them together.
+  std::vector<MetricComparison*> gated;
+  std::vector<double> gate_p;
+  double smallest_p = 1;
+  for (ScenarioComparison& sc : c.scenarios) {
+    for (MetricComparison& m : sc.metrics) {
+      if (!m.gate_p.has_value()) continue;
+      gated.push_back(&m);
+      gate_p.push_back(*m.gate_p);
+      smallest_p = std::min(smallest_p, SmallestOneSidedP(m.old_side.n, m.new_side.n));
+    }
+  }
+  c.gate_tests = static_cast<int>(gated.size());
+  absl::StatusOr<std::vector<double>> gate_adjusted = stats::HolmAdjust(gate_p);
+  if (!gate_adjusted.ok()) return gate_adjusted.status();
+  for (size_t i = 0; i < gated.size(); ++i) {
+    MetricComparison& m = *gated[i];
+    m.gate_adjusted_p = (*gate_adjusted)[i];
+    if (!(*m.gate_adjusted_p < options.alpha) || !m.change.has_value()) continue;
+    const MetricInfo info = *MetricInfoFor(m.metric);
+    const double worse = info.higher_is_better ? -*m.change : *m.change;
+    m.regression = worse > *m.gate_limit;
   }
   for (const ScenarioComparison& sc : c.scenarios) {
     for (const MetricComparison& m : sc.metrics) {
       if (!m.regression) continue;
       c.regressions.push_back(absl::StrFormat(
-          "%s: %s %+.2f%s (limit %.3g, adjusted p=%.3g)", sc.name, m.metric,
+          "%s: %s %+.2f%s (limit %.3g, gate p=%.3g of %d tests)", sc.name, m.metric,
           *m.change, MetricInfoFor(m.metric)->absolute_change ? " points" : "%",
-          *m.gate_limit, *m.adjusted_p));
+          *m.gate_limit, *m.gate_adjusted_p, c.gate_tests));
     }
   }
 
@@ -648,32 +707,33 @@ absl::StatusOr<Comparison> Compare(const SampleSet& old_side,
                      return MetricRank(a.metric) < MetricRank(b.metric);
                    });
 
-  int min_n = 1 << 30;
-  for (const ScenarioComparison& sc : c.scenarios) {
-    for (const MetricComparison& m : sc.metrics) {
-      min_n = std::min({min_n, m.old_side.n, m.new_side.n});
-    }
-  }
   c.footer = absl::StrFormat(
-      "Trials are the unit: medians with %.0f%% distribution-free intervals, "
-      "two-sided Mann-Whitney U tests, Hodges-Lehmann shifts. p-values are "
-      "Holm-adjusted over the %d scenario(s) of each metric (family-wise "
-      "error <= alpha = %.3g per metric; the %d metrics are views of the same "
-      "trials and are not adjusted against each other). \"~\": not "
-      "significant. A regression is significant and worse than its limit "
-      "(%s).",
+      "Trials are the unit of statistics. Tables: medians with %.0f%% "
+      "distribution-free intervals, Hodges-Lehmann shifts, two-sided "
+      "Mann-Whitney U p-values Holm-adjusted over the %d scenario(s) of each "
+      "of the %d metrics; \"~\": not significant at alpha = %.3g. Gate (%s): "
+      "each gated metric of each scenario is one one-sided Mann-Whitney U "
+      "test (exact without ties) of \"NEW is worse than OLD by more than the "
+      "limit\" (OLD's trials moved by the limit), and the %d tests are "
+      "Holm-adjusted together: the chance of any false regression in this "
+      "comparison is at most %.3g. Tests whose trials all have the same value "
+      "cannot fail and are not counted. A regression is a gate test with "
+      "adjusted p < alpha whose medians also changed past the limit.",
       100 * options.confidence, static_cast<int>(c.scenarios.size()),
-      options.alpha, static_cast<int>(families),
+      static_cast<int>(families), options.alpha,
       options.gates.empty()
-          ? absl::StrFormat("default gate: headline metrics, %.3g%%",
+          ? absl::StrFormat("default: every headline metric, limit %.3g%%",
                             options.threshold_percent)
-          : "--fail-on");
-  if (min_n < 5) {
-    absl::StrAppend(&c.footer, absl::StrFormat(
-                                   " With %d trial(s) on a side a change "
-                                   "may be unable to reach significance; "
-                                   "5 or more per side are needed.",
-                                   min_n));
+          : "--fail-on",
+      c.gate_tests, options.alpha);
+  if (c.gate_tests > 0 && smallest_p * c.gate_tests >= options.alpha * (1 - 1e-9)) {
+    absl::StrAppend(
+        &c.footer,
+        absl::StrFormat(
+            " With these trial counts the smallest one-sided p is %.3g, so "
+            "over %d tests the gate cannot fail: use more trials per side "
+            "(5 against 5 reach 1/252) or gate fewer metrics with --fail-on.",
+            smallest_p, c.gate_tests));
   }
   return c;
 }
@@ -721,7 +781,7 @@ std::string Cell(const SideSummary& s) {
 }
 
 std::string ChangeCell(const MetricComparison& m) {
-  if (!m.significant || !m.change.has_value()) return "~";
+  if (!(m.significant || m.regression) || !m.change.has_value()) return "~";
   const bool absolute = MetricInfoFor(m.metric)->absolute_change;
   std::string s = absolute ? absl::StrFormat("%+.2fpt", *m.change)
                            : absl::StrFormat("%+.2f%%", *m.change);
@@ -733,6 +793,11 @@ std::string PCell(const MetricComparison& m) {
   if (!m.p_value.has_value()) return "";
   return absl::StrFormat("p=%.3f n=%d+%d", *m.adjusted_p, m.old_side.n,
                          m.new_side.n);
+}
+
+std::string GateCell(const MetricComparison& m) {
+  if (!m.gate_adjusted_p.has_value()) return m.gate_limit.has_value() ? "-" : "";
+  return absl::StrFormat("p=%.3f", *m.gate_adjusted_p);
 }
 
 std::string CsvField(const std::string& s) {
@@ -780,6 +845,8 @@ json ComparisonToJson(const Comparison& c) {
                   {"adjusted_p", OptionalNumber(m.adjusted_p)},
                   {"significant", m.significant},
                   {"gate_limit", OptionalNumber(m.gate_limit)},
+                  {"gate_p", OptionalNumber(m.gate_p)},
+                  {"gate_adjusted_p", OptionalNumber(m.gate_adjusted_p)},
                   {"regression", m.regression},
                   {"improvement", m.improvement}};
       if (m.shift.has_value()) {
@@ -806,6 +873,7 @@ json ComparisonToJson(const Comparison& c) {
   j["not_measured"] = c.not_measured;
   j["warnings"] = c.warnings;
   j["regressions"] = c.regressions;
+  j["gate_tests"] = c.gate_tests;
   j["footer"] = c.footer;
   return j;
 }
@@ -820,7 +888,7 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
         "scenario,metric,unit,old_n,old_median,old_ci_lower,old_ci_upper,"
         "new_n,new_median,new_ci_lower,new_ci_upper,change,shift,"
         "shift_ci_lower,shift_ci_upper,p_value,adjusted_p,significant,"
-        "regression\r\n";
+        "regression,gate_limit,gate_p,gate_adjusted_p\r\n";
     for (const ScenarioComparison& sc : c.scenarios) {
       for (const MetricComparison& m : sc.metrics) {
         auto num = [](const std::optional<double>& v) {
@@ -841,7 +909,8 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
             num(m.new_side.interval.upper), ",", num(m.change), ",", num(shift),
             ",", num(lo), ",", num(hi), ",", num(m.p_value), ",",
             num(m.adjusted_p), ",", m.significant ? "true" : "false", ",",
-            m.regression ? "true" : "false", "\r\n");
+            m.regression ? "true" : "false", ",", num(m.gate_limit), ",",
+            num(m.gate_p), ",", num(m.gate_adjusted_p), "\r\n");
       }
     }
     return out;
@@ -849,7 +918,7 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
   const bool md = format == OutputFormat::kMarkdown;
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"scenario", "metric", c.old_label, c.new_label, "change",
-                  "adjusted p, n"});
+                  "adjusted p, n", "gate p"});
   for (const ScenarioComparison& sc : c.scenarios) {
     bool first = true;
     for (const MetricComparison& m : sc.metrics) {
@@ -857,7 +926,7 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
       const MetricInfo info = *MetricInfoFor(m.metric);
       rows.push_back({first || md ? sc.name : "",
                       absl::StrCat(m.metric, " ", info.unit), Cell(m.old_side),
-                      Cell(m.new_side), ChangeCell(m), PCell(m)});
+                      Cell(m.new_side), ChangeCell(m), PCell(m), GateCell(m)});
       first = false;
     }
   }
@@ -867,7 +936,7 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
     }
     rows.push_back({"[geomean]", g.metric, "", "",
                     absl::StrFormat("%+.2f%%", g.change),
-                    absl::StrCat(g.scenarios, " scenario(s)")});
+                    absl::StrCat(g.scenarios, " scenario(s)"), ""});
   }
   std::string out;
   if (md) {
@@ -877,7 +946,7 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
         cells.push_back(absl::StrReplaceAll(cell, {{"|", "\\|"}}));
       }
       absl::StrAppend(&out, "| ", absl::StrJoin(cells, " | "), " |\n");
-      if (r == 0) absl::StrAppend(&out, "|---|---|---:|---:|---:|---|\n");
+      if (r == 0) absl::StrAppend(&out, "|---|---|---:|---:|---:|---|---|\n");
     }
   } else {
     std::vector<size_t> width(rows[0].size(), 0);

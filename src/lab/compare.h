@@ -199,12 +199,22 @@ struct MetricComparison {
   // Two-sided Mann-Whitney U p-value; nullopt when a side has no trial.
   std::optional<double> p_value;
   // Holm-adjusted over the scenarios of this metric (see Comparison::footer).
+  // This and |significant| decide the "~" of the tables, not the gate.
   std::optional<double> adjusted_p;
   bool significant = false;  // adjusted_p < alpha
   // The limit the gate applies to this metric, if it is gated.
   std::optional<double> gate_limit;
-  // Significant, past |gate_limit| (or the threshold when ungated), in the
-  // bad direction.
+  // Gated metrics: the one-sided Mann-Whitney p-value for "NEW is worse than
+  // OLD by more than |gate_limit|" (OLD's trials moved by the limit in the
+  // bad direction: times 1 ± limit/100, or plus the limit in points), and
+  // that p Holm-adjusted over every gate test of the comparison (all gated
+  // metrics × all scenarios). nullopt when not gated, or when every trial of
+  // both sides has the same value (such a test cannot fail and is not
+  // counted).
+  std::optional<double> gate_p;
+  std::optional<double> gate_adjusted_p;
+  // Gated, gate_adjusted_p < alpha, and the change of the medians past
+  // |gate_limit| in the bad direction.
   bool regression = false;
   // Significant, past the threshold, in the good direction.
   bool improvement = false;
@@ -242,8 +252,11 @@ struct Comparison {
   std::vector<std::string> not_measured;
   // Identity differences overridden by --force.
   std::vector<std::string> warnings;
-  // One line per regression: "TLSv1.3 ... hs_per_cpu -7.1% (p=0.008)".
+  // One line per regression: "TLSv1.3 ... hs_per_cpu -7.1% (limit 3,
+  // gate p=0.028)".
   std::vector<std::string> regressions;
+  // The number of gate tests Holm adjusted over (the family).
+  int gate_tests = 0;
   // How significance was decided and corrected for multiple tests.
   std::string footer;
 };
@@ -256,8 +269,11 @@ absl::Status CheckComparable(const SampleSet& old_side,
                              const SampleSet& new_side);
 
 // Compare compares |new_side| against |old_side|: CheckComparable (unless
-// |options.force|), then pairing, statistics, Holm correction per metric
-// over scenarios, gating. InvalidArgument if no scenario is on both sides or
+// |options.force|), then pairing, statistics (two-sided tests, Holm per
+// metric over scenarios, for the tables), and the gate: one one-sided test
+// per gated metric and scenario against its limit, Holm-adjusted over all of
+// them together, so that the chance of any false regression in the
+// comparison is at most |options.alpha|. InvalidArgument if no scenario is on both sides or
 // a gate names a metric neither side has; FailedPrecondition as
 // CheckComparable.
 absl::StatusOr<Comparison> Compare(const SampleSet& old_side,

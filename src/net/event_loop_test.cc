@@ -1,5 +1,8 @@
 #include "src/net/event_loop.h"
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -172,6 +175,12 @@ TEST(SocketTest, ListenOnPortZeroThenConnectOverLoopback) {
   }
   ASSERT_GE(accepted, 0);
   EXPECT_EQ(TakeSocketError(client.get()), 0);
+  // Non-blocking, and TCP_NODELAY from the listener without a call of its own.
+  EXPECT_NE(fcntl(accepted, F_GETFL) & O_NONBLOCK, 0);
+  int nodelay = 0;
+  socklen_t len = sizeof(nodelay);
+  ASSERT_EQ(getsockopt(accepted, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len), 0);
+  EXPECT_NE(nodelay, 0);
   close(accepted);
 }
 

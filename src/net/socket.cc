@@ -52,6 +52,10 @@ absl::StatusOr<UniqueFd> Listen(const SocketAddress& address, int backlog, bool 
   if (address.family() == AF_INET6) {
     setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
   }
+  // Inherited by every accepted socket.
+  if (setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
+    return Errno("TCP_NODELAY on", address);
+  }
   if (bind(fd.get(), address.sockaddr_ptr(), address.length()) != 0) {
     return Errno("bind", address);
   }
@@ -69,12 +73,7 @@ absl::StatusOr<SocketAddress> LocalAddress(int fd) {
 }
 
 int AcceptNonBlocking(int listen_fd) {
-  int fd = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (fd >= 0) {
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  }
-  return fd;
+  return accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
 
 UniqueFd StartConnect(const SocketAddress& destination, const SocketAddress* source,
@@ -113,6 +112,21 @@ UniqueFd StartConnect(const SocketAddress& destination, const SocketAddress* sou
     return UniqueFd();
   }
   return fd;
+}
+
+int SendFrom(int fd, absl::string_view data, size_t* offset, SyscallCounts* counts) {
+  while (*offset < data.size()) {
+    ++counts->send;
+    ssize_t n = send(fd, data.data() + *offset, data.size() - *offset, MSG_NOSIGNAL);
+    if (n > 0) {
+      *offset += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EWOULDBLOCK) return EAGAIN;
+    return n < 0 ? errno : EPIPE;
+  }
+  return 0;
 }
 
 int TakeSocketError(int fd) {

@@ -4,15 +4,18 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "src/net/address.h"
 
 namespace mailshake::net {
 
 // SyscallCounts counts system calls by call, for callers that report what
-// their connections cost (the engine's per-session figures). recv and send
-// stand for every call of their family (recv, recvfrom, read; send, sendto,
-// write); epoll_ctl counts the calls for one connection's descriptor.
+// their connections cost (the engine's per-session figures, the server's per
+// connection). recv and send stand for every call of their family (recv,
+// recvfrom, read; send, sendto, write); epoll_ctl counts the calls for one
+// connection's descriptor; accept counts accept4 (a server's).
 struct SyscallCounts {
+  int64_t accept = 0;
   int64_t socket = 0;
   int64_t bind = 0;
   int64_t connect = 0;
@@ -24,9 +27,10 @@ struct SyscallCounts {
   int64_t epoll_ctl = 0;
 
   int64_t Total() const {
-    return socket + bind + connect + setsockopt + getsockopt + recv + send + close + epoll_ctl;
+    return accept + socket + bind + connect + setsockopt + getsockopt + recv + send + close + epoll_ctl;
   }
   void Add(const SyscallCounts& o) {
+    accept += o.accept;
     socket += o.socket;
     bind += o.bind;
     connect += o.connect;
@@ -59,7 +63,7 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-// Opens a non-blocking TCP listener on |address| (port 0 picks a free port;
+// Opens a non-blocking TCP listener with TCP_NODELAY on |address| (port 0 picks a free port;
 // read it back with |LocalAddress|). With |reuse_port| several listeners, one
 // per thread, can share the port and the kernel spreads connections over them.
 absl::StatusOr<UniqueFd> Listen(const SocketAddress& address, int backlog, bool reuse_port);
@@ -67,9 +71,11 @@ absl::StatusOr<UniqueFd> Listen(const SocketAddress& address, int backlog, bool 
 // The address a socket is bound to.
 absl::StatusOr<SocketAddress> LocalAddress(int fd);
 
-// Accepts one connection as a non-blocking, close-on-exec socket with
-// TCP_NODELAY set. Returns the descriptor, or -1 with errno set (EAGAIN when
-// the queue is empty).
+// Accepts one connection as a non-blocking, close-on-exec socket, with one
+// accept4 call. It has TCP_NODELAY set, as every listener |Listen| opens
+// does (Linux copies it to the accepted socket, so no setsockopt per
+// connection). Returns the descriptor, or -1 with errno set (EAGAIN when the
+// queue is empty).
 int AcceptNonBlocking(int listen_fd);
 
 // Starts a non-blocking connect to |destination|, bound first to |source| when
@@ -83,6 +89,14 @@ int AcceptNonBlocking(int listen_fd);
 // are added to |*counts| when it is not null.
 UniqueFd StartConnect(const SocketAddress& destination, const SocketAddress* source,
                       int* error, bool no_delay = true, SyscallCounts* counts = nullptr);
+
+// SendFrom sends |data| from |*offset| on with send(MSG_NOSIGNAL), again
+// while the kernel takes a part (one call when it takes all), advancing
+// |*offset| over what was sent and counting each call in |counts->send|.
+// Returns 0 once everything was sent, EAGAIN when the socket's buffer is
+// full (wait for writability), or the errno of a failed send (EPIPE,
+// ECONNRESET, ...).
+int SendFrom(int fd, absl::string_view data, size_t* offset, SyscallCounts* counts);
 
 // Returns and clears the pending error of |fd| (SO_ERROR); 0 when none.
 int TakeSocketError(int fd);

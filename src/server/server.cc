@@ -23,6 +23,7 @@
 #include "src/server/testing.h"
 #include "src/smtp/dialogue.h"
 #include "src/stats/cpu_time.h"
+#include "src/tls/transport.h"
 
 namespace mailshake::server {
 namespace {
@@ -34,6 +35,8 @@ constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kMaxPendingOutput = 64 * 1024;
 constexpr int kBacklog = 4096;
 constexpr int kMaxAcceptsPerWakeup = 64;
+// A listener ready in more loop rounds in a row than this has a queue.
+constexpr int kReadyRoundsBeforeBatch = 2;
 
 int64_t Nanos(absl::Duration d) { return absl::ToInt64Nanoseconds(d); }
 
@@ -62,6 +65,14 @@ void ServerStats::Merge(const ServerStats& other) {
   AddCounts(&cipher_suites, other.cipher_suites);
   AddCounts(&groups, other.groups);
   AddCounts(&signature_algorithms, other.signature_algorithms);
+  syscalls.Add(other.syscalls);
+  epoll_waits += other.epoll_waits;
+}
+
+uint64_t ServerStats::FinishedConnections() const {
+  uint64_t n = rejected_over_capacity;
+  for (const auto& [reason, count] : closed) n += count;
+  return n;
 }
 
 std::string ServerStats::ToString() const {
@@ -96,6 +107,20 @@ std::string ServerStats::ToString() const {
   section("cipher suites", cipher_suites);
   section("groups", groups);
   section("signature algorithms", signature_algorithms);
+  const net::SyscallCounts& c = syscalls;
+  absl::StrAppendFormat(&out,
+                        "  syscalls: accept4=%d recv=%d send=%d epoll_ctl=%d close=%d "
+                        "setsockopt=%d getsockopt=%d epoll_wait=%d\n",
+                        c.accept, c.recv, c.send, c.epoll_ctl, c.close, c.setsockopt,
+                        c.getsockopt, epoll_waits);
+  if (uint64_t n = FinishedConnections(); n > 0) {
+    double d = static_cast<double>(n);
+    absl::StrAppendFormat(&out,
+                          "  syscalls per connection %.2f (accept4 %.2f, recv %.2f, send %.2f, "
+                          "epoll_ctl %.2f, close %.2f) + %.2f epoll_wait\n",
+                          c.Total() / d, c.accept / d, c.recv / d, c.send / d, c.epoll_ctl / d,
+                          c.close / d, epoll_waits / d);
+  }
   return out;
 }
 
@@ -108,7 +133,8 @@ class Server::Worker {
         open_total_(open_total),
         ctx_(std::move(ctx)),
         loop_(std::move(loop)),
-        read_buffer_(new char[kReadChunk]) {}
+        read_buffer_(new char[kReadChunk]),
+        plain_buffer_(new char[kReadChunk]) {}
 
   ~Worker() {
     RequestStop();
@@ -164,6 +190,7 @@ class Server::Worker {
       out = stats_;
     }
     out.cpu_seconds = static_cast<double>(CpuNanos()) / 1e9;
+    out.epoll_waits = static_cast<uint64_t>(epoll_waits_.load(std::memory_order_relaxed));
     if (finished_.load(std::memory_order_acquire)) {
       out.cpu_user_seconds = static_cast<double>(final_user_ns_) / 1e9;
       out.cpu_system_seconds = static_cast<double>(final_system_ns_) / 1e9;
@@ -193,6 +220,9 @@ class Server::Worker {
     Worker* worker;
     net::UniqueFd fd;
     bool implicit_tls;
+    // Loop rounds in a row in which it was ready, up to the last one.
+    int64_t last_ready_round = -2;
+    int ready_rounds = 0;
   };
 
   class Connection;
@@ -217,7 +247,11 @@ class Server::Worker {
   std::atomic<int>* open_total_;
   bssl::UniquePtr<SSL_CTX> ctx_;
   std::unique_ptr<net::EventLoop> loop_;
-  std::unique_ptr<char[]> read_buffer_;
+  // Shared by the connections: each consumes all it received, and encrypts
+  // all its replies, before its event handler returns.
+  std::unique_ptr<char[]> read_buffer_;   // received bytes
+  std::unique_ptr<char[]> plain_buffer_;  // decrypted bytes
+  std::string replies_;                   // replies waiting for SSL_write
   std::vector<std::unique_ptr<Listener>> listeners_;
   // Every connection object this worker made; they are recycled, not freed.
   std::vector<std::unique_ptr<Connection>> all_;
@@ -226,7 +260,13 @@ class Server::Worker {
   // Closed during this dispatch round: reusable only after it, because later
   // events of the same round may still name them.
   std::vector<Connection*> retired_;
+  // Connections to go on reading in the next round (Connection::Pump), and
+  // the list being worked through.
+  std::vector<Connection*> deferred_;
+  std::vector<Connection*> running_deferred_;
   int64_t start_ns_ = 0;  // the server's start, for the stall window
+  int64_t round_ = 0;     // loop rounds (epoll_wait calls) so far
+  std::atomic<int64_t> epoll_waits_{0};
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{false};
   std::atomic<int64_t> final_cpu_ns_{0};
@@ -241,32 +281,57 @@ class Server::Worker {
   ServerStats stats_;  // guarded by mu_
 };
 
+// One client connection; the object is reused for the next.
+//
+// I/O, as the engine's sessions do it: the socket is registered once,
+// edge-triggered, for reading and writing, so no epoll_ctl follows the ADD
+// (close() ends the registration: the server never shares its descriptors).
+// Input is read with one recv into the worker's buffer (another only when it
+// came back full, or when the peer's close or reset was signalled with the
+// data), and all of it is consumed before the next recv: by the dialogue in
+// plaintext, or by BoringSSL through |tls::BufferTransport| and the dialogue
+// after it, so the buffer can serve every connection. The replies and TLS
+// records that handling produces (a handshake flight, session tickets and the
+// banner; several pipelined replies) leave with one send.
+//
+// Reading stops while more than kMaxPendingOutput octets wait to be sent,
+// after STARTTLS until its 220 is sent (what was pipelined behind STARTTLS is
+// discarded by the dialogue; nothing of it reaches TLS), and once the
+// dialogue has ended. Edge-triggered epoll reports input once, so |readable_|
+// remembers that input may be waiting, and reading resumes as soon as what
+// stopped it is gone.
 class Server::Worker::Connection : public net::EventLoop::Handler,
                                    public net::TimerQueue::Timer {
  public:
   explicit Connection(Worker* worker) : worker_(worker) {}
 
-  // Takes |fd| and starts the session.
+  // Takes |fd| (just accepted: one accept4 call) and starts the session.
   void Open(int fd, bool implicit_tls) {
     fd_ = fd;
     implicit_tls_ = implicit_tls;
     state_ = State::kPlain;
-    out_.clear();
-    out_sent_ = 0;
+    transport_.Reset();
+    out_off_ = 0;
     start_tls_after_flush_ = false;
     close_after_flush_ = nullptr;
-    interest_ = 0;
+    readable_ = false;
+    writable_ = true;
+    peer_done_ = false;
+    deferred_ = false;
+    read_round_ = -1;
+    calls_ = net::SyscallCounts();
+    calls_.accept = 1;
     smtp::ServerOptions dialogue_options;
     dialogue_options.hostname = worker_->options_.hostname;
     dialogue_options.starttls_offered = !implicit_tls;
     dialogue_options.implicit_tls = implicit_tls;
     dialogue_options.max_message_size = worker_->options_.max_message_size;
     dialogue_.emplace(dialogue_options);
-    if (!worker_->loop_->Add(fd_, EPOLLIN, this).ok()) {
+    ++calls_.epoll_ctl;
+    if (!worker_->loop_->Add(fd_, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this).ok()) {
       Close("io_error");
       return;
     }
-    interest_ = EPOLLIN;
     if (implicit_tls) {
       BeginTls();
       return;
@@ -274,7 +339,6 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
     if (worker_->InStallWindow()) {
       // Test aid: hold the banner back, as an overloaded server would.
       state_ = State::kStalled;
-      SetInterest(0);  // hang-ups are still reported
       worker_->loop_->timers().Arm(this, worker_->loop_->now(),
                                    Nanos(worker_->options_.stall_delay));
       return;
@@ -284,39 +348,44 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
 
   void Greet() {
     state_ = State::kPlain;
-    dialogue_->Greet(&out_);
+    dialogue_->Greet(&transport_.out);
     ArmCommandTimer();
-    Flush();
+    Pump();
   }
 
   void OnEvents(uint32_t events) override {
     if (state_ == State::kDead) return;
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) readable_ = true;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peer_done_ = true;
+    if (events & EPOLLOUT) writable_ = true;
     if (state_ == State::kStalled) {
       if (events & (EPOLLHUP | EPOLLERR)) Close("client_closed");
-      return;
+      return;  // what arrived waits for the banner
     }
-    if (state_ == State::kHandshake) {
-      ContinueHandshake();
-      return;
-    }
-    if ((events & EPOLLOUT) && !Flush()) return;
-    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) ReadAndProcess();
+    Pump();
   }
 
   void OnTimerExpired() override {
     if (state_ == State::kDead) return;
     if (state_ == State::kStalled) {
-      SetInterest(EPOLLIN);
       Greet();
       return;
     }
     if (state_ == State::kHandshake) {
-      Close("timeout_tls");
+      // A close_notify after the handshake (kClose) that the client never
+      // took still ends as what it was.
+      Close(close_after_flush_ != nullptr ? close_after_flush_ : "timeout_tls");
       return;
     }
     const char* reason = dialogue_->receiving_data() ? "timeout_data" : "timeout_command";
-    dialogue_->OnTimeout(&out_);
-    WriteSome();  // best effort: the client is told why, if it still listens
+    if (state_ == State::kTls) {
+      std::string& replies = worker_->replies_;
+      dialogue_->OnTimeout(&replies);
+      Seal();
+    } else {
+      dialogue_->OnTimeout(&transport_.out);
+    }
+    SendPending();  // best effort: the client is told why, if it still listens
     Close(reason);
   }
 
@@ -325,24 +394,36 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
   void Close(const char* reason) {
     if (state_ == State::kDead) return;
     state_ = State::kDead;
+    deferred_ = false;
     net::TimerQueue::Cancel(this);
-    worker_->loop_->Remove(fd_);
-    ssl_.reset();
-    close(fd_);
+    ssl_.reset();  // before the transport it reads from
+    transport_.Reset();
+    out_off_ = 0;
+    ++calls_.close;
+    close(fd_);  // also ends its epoll registration
     fd_ = -1;
     worker_->open_total_->fetch_sub(1, std::memory_order_relaxed);
     worker_->Update([&](ServerStats& s) {
       ++s.closed[reason];
       --s.open;
+      s.syscalls.Add(calls_);
     });
     worker_->Retire(this);
   }
 
+  // The next round's work for a connection that |Pump| deferred.
+  void RunDeferred() {
+    if (!deferred_) return;  // closed since
+    deferred_ = false;
+    Pump();
+  }
+
   bool dead() const { return state_ == State::kDead; }
-  size_t queued_output() const { return dead() ? 0 : out_.size() - out_sent_; }
+  size_t queued_output() const { return dead() ? 0 : transport_.out.size() - out_off_; }
 
  private:
   enum class State { kStalled, kPlain, kHandshake, kTls, kDead };
+  enum class SendResult { kDone, kBlocked, kError };
 
   void ArmCommandTimer() {
     absl::Duration d = dialogue_->receiving_data() ? worker_->options_.data_timeout
@@ -350,44 +431,228 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
     worker_->loop_->timers().Arm(this, worker_->loop_->now(), Nanos(d));
   }
 
-  void SetInterest(uint32_t events) {
-    if (events == interest_) return;
-    interest_ = events;
-    if (!worker_->loop_->Modify(fd_, events, this).ok()) Close("io_error");
+  bool ReadingAllowed() const {
+    return (state_ == State::kPlain || state_ == State::kHandshake || state_ == State::kTls) &&
+           !start_tls_after_flush_ && close_after_flush_ == nullptr &&
+           transport_.out.size() - out_off_ <= kMaxPendingOutput;
   }
 
+  // Sends what waits from before, reads and consumes while reading is
+  // allowed and input may wait, then sends what that produced. One such
+  // batch of reads per loop round: if sending lifted what had stopped the
+  // reading (a backed-up output queue, a STARTTLS), the rest is read in the
+  // next round, so a client that pipelines without end gets one batch per
+  // round like every other connection, and every read of a batch happens
+  // before any of the batch's replies was sent.
+  void Pump() {
+    if (!Flush()) return;
+    if (!readable_ || !ReadingAllowed()) return;
+    if (read_round_ == worker_->round_) {
+      Defer();
+      return;
+    }
+    read_round_ = worker_->round_;
+    while (readable_ && ReadingAllowed()) {
+      if (!ReadOnce()) return;
+    }
+    if (!Flush()) return;
+    if (readable_ && ReadingAllowed()) Defer();
+  }
+
+  void Defer() {
+    if (deferred_) return;
+    deferred_ = true;
+    worker_->deferred_.push_back(this);
+  }
+
+
+  // One recv into the worker's buffer, consumed at once. Returns false if the
+  // connection was closed.
+  bool ReadOnce() {
+    char* buf = worker_->read_buffer_.get();
+    ++calls_.recv;
+    ssize_t n = recv(fd_, buf, kReadChunk, 0);
+    if (n < 0) {
+      if (errno == EINTR) return true;
+      readable_ = false;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+      transport_.error = errno;
+    } else if (n == 0) {
+      readable_ = false;
+      transport_.eof = true;
+    } else if (static_cast<size_t>(n) < kReadChunk && !peer_done_) {
+      // Drained: what arrives later is a new edge. After a signalled close
+      // or reset, read on until it shows (the kernel signals it only once).
+      readable_ = false;
+    }
+    transport_.in = absl::string_view(buf, static_cast<size_t>(std::max<ssize_t>(n, 0)));
+    bool alive = Consume();
+    transport_.in = absl::string_view();
+    return alive;
+  }
+
+  // Consumes |transport_.in| (or its end of file or error) in the current
+  // state. Returns false if the connection was closed.
+  bool Consume() {
+    switch (state_) {
+      case State::kPlain:
+        return ConsumePlain();
+      case State::kHandshake:
+        return ContinueHandshake();
+      case State::kTls:
+        return ConsumeTls();
+      default:
+        return state_ != State::kDead;
+    }
+  }
+
+  bool ConsumePlain() {
+    if (!transport_.in.empty()) {
+      // After STARTTLS the dialogue discards the rest of |in|.
+      Dialogue(transport_.in, &transport_.out);
+      return true;
+    }
+    if (transport_.eof) {
+      // A client that half-closed still reads: the replies to what it sent
+      // before are due (best effort, as for a timeout's 421).
+      SendPending();
+      Close("client_closed");
+    } else {
+      Close("reset");
+    }
+    return false;
+  }
+
+  // Runs the dialogue on |in|, its replies appended to |*replies|, and notes
+  // what it asks for.
+  void Dialogue(absl::string_view in, std::string* replies) {
+    size_t before = replies->size();
+    smtp::ServerCounters last = dialogue_->counters();
+    smtp::ServerAction action = dialogue_->Consume(in, replies);
+    if (replies->size() != before) ArmCommandTimer();
+    const smtp::ServerCounters& now = dialogue_->counters();
+    uint64_t discarded = now.discarded_after_starttls - last.discarded_after_starttls;
+    uint64_t messages = now.messages_accepted - last.messages_accepted;
+    if (discarded != 0 || messages != 0) {
+      worker_->Update([&](ServerStats& s) {
+        s.starttls_discarded_bytes += discarded;
+        s.messages += messages;
+      });
+    }
+    if (action == smtp::ServerAction::kStartTls) {
+      start_tls_after_flush_ = true;
+    } else if (action == smtp::ServerAction::kClose) {
+      close_after_flush_ = *dialogue_->close_reason() ? dialogue_->close_reason() : "closed";
+    }
+  }
+
+  // Decrypts everything in |transport_.in| and runs the dialogue on it,
+  // until the dialogue ends; the replies are encrypted together. Returns
+  // false if the connection was closed.
+  bool ConsumeTls() {
+    char* plain = worker_->plain_buffer_.get();
+    std::string& replies = worker_->replies_;
+    while (!start_tls_after_flush_ && close_after_flush_ == nullptr) {
+      int r = SSL_read(ssl_.get(), plain, static_cast<int>(kReadChunk));
+      if (r > 0) {
+        Dialogue(absl::string_view(plain, static_cast<size_t>(r)), &replies);
+        continue;
+      }
+      int err = SSL_get_error(ssl_.get(), r);
+      if (err == SSL_ERROR_WANT_READ) break;
+      ERR_clear_error();
+      bool closed = err == SSL_ERROR_ZERO_RETURN ||
+                    (err == SSL_ERROR_SYSCALL && transport_.error == 0);
+      Seal();
+      if (closed) {
+        SendPending();  // the replies owed, as in plaintext
+        Close("client_closed");
+      } else {
+        if (transport_.error == 0) SendPending();  // BoringSSL's alert
+        Close("reset");
+      }
+      return false;
+    }
+    Seal();
+    return true;
+  }
+
+  // Encrypts the worker's pending replies into the transport's output (one
+  // SSL_write: records of up to 16 KiB) and empties them.
+  void Seal() {
+    std::string& replies = worker_->replies_;
+    if (replies.empty()) return;
+    // The transport takes every byte, so SSL_write never writes part; it
+    // fails only on an SSL already failed, whose connection is closing.
+    if (SSL_write(ssl_.get(), replies.data(), static_cast<int>(replies.size())) <= 0) {
+      ERR_clear_error();
+    }
+    replies.clear();
+  }
+
+  // Sends the pending output: one send, more only while the kernel takes a
+  // part. kBlocked when the rest must wait for writability.
+  SendResult SendPending() {
+    if (out_off_ == transport_.out.size()) return SendResult::kDone;
+    if (!writable_) return SendResult::kBlocked;  // until the next EPOLLOUT
+    int err = net::SendFrom(fd_, transport_.out, &out_off_, &calls_);
+    if (err == EAGAIN) {
+      writable_ = false;
+      return SendResult::kBlocked;
+    }
+    if (err != 0) return SendResult::kError;
+    transport_.out.clear();
+    out_off_ = 0;
+    return SendResult::kDone;
+  }
+
+  // Sends the pending output; once all of it left, closes or begins TLS as
+  // the dialogue asked. Returns false if the connection was closed.
+  bool Flush() {
+    switch (SendPending()) {
+      case SendResult::kError:
+        Close("reset");
+        return false;
+      case SendResult::kBlocked:
+        return true;  // the next EPOLLOUT edge sends the rest
+      case SendResult::kDone:
+        break;
+    }
+    if (close_after_flush_ != nullptr) {
+      Close(close_after_flush_);
+      return false;
+    }
+    if (start_tls_after_flush_) {
+      start_tls_after_flush_ = false;
+      BeginTls();
+      return state_ != State::kDead;
+    }
+    return true;
+  }
+
+  // The ClientHello comes with the next read.
   void BeginTls() {
     absl::StatusOr<bssl::UniquePtr<SSL>> ssl = tls::NewServerConnection(worker_->ctx_.get());
-    if (!ssl.ok() || !SSL_set_fd(ssl->get(), fd_)) {
+    if (!ssl.ok() || !tls::AttachBufferTransport(ssl->get(), &transport_)) {
       Close("io_error");
       return;
     }
     ssl_ = std::move(*ssl);
-    SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     state_ = State::kHandshake;
     worker_->loop_->timers().Arm(this, worker_->loop_->now(),
                                  Nanos(worker_->options_.tls_timeout));
-    ContinueHandshake();
   }
 
-  void ContinueHandshake() {
+  bool ContinueHandshake() {
     int rc = SSL_do_handshake(ssl_.get());
-    if (rc == 1) {
-      HandshakeDone();
-      return;
-    }
+    if (rc == 1) return HandshakeDone();
     int err = SSL_get_error(ssl_.get(), rc);
-    if (err == SSL_ERROR_WANT_READ) {
-      SetInterest(EPOLLIN);
-      return;
-    }
-    if (err == SSL_ERROR_WANT_WRITE) {
-      SetInterest(EPOLLOUT);
-      return;
-    }
+    if (err == SSL_ERROR_WANT_READ) return true;
     std::string reason = FailureReason(err);
     worker_->Update([&](ServerStats& s) { ++s.tls_failures[reason]; });
+    if (transport_.error == 0) SendPending();  // the alert, if BoringSSL queued one
     Close("tls_failed");
+    return false;
   }
 
   std::string FailureReason(int ssl_error) {
@@ -408,7 +673,8 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
     return reason;
   }
 
-  void HandshakeDone() {
+  // Returns false if the connection was closed.
+  bool HandshakeDone() {
     tls::HandshakeInfo info = tls::ReadHandshakeInfo(ssl_.get());
     worker_->Update([&](ServerStats& s) {
       ++s.handshakes;
@@ -421,129 +687,17 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
       }
     });
     if (worker_->options_.after_tls == ServerOptions::AfterTls::kClose) {
-      SSL_shutdown(ssl_.get());  // one close_notify, no wait for the client's
-      Close("after_tls_close");
-      return;
+      // One close_notify, sent with the last flight; no wait for the client's.
+      SSL_shutdown(ssl_.get());
+      close_after_flush_ = "after_tls_close";
+      return true;
     }
     state_ = State::kTls;
     dialogue_->OnTlsEstablished();
-    if (implicit_tls_) dialogue_->Greet(&out_);
+    if (implicit_tls_) dialogue_->Greet(&worker_->replies_);
     ArmCommandTimer();
-    if (!Flush()) return;
-    // The client may have sent its next command with its Finished message;
-    // BoringSSL may already hold it, and epoll would not report it again.
-    ReadAndProcess();
-  }
-
-  // Reads what is available and feeds it to the dialogue until the socket is
-  // drained, output backs up, or the dialogue stops reading.
-  void ReadAndProcess() {
-    char* buf = worker_->read_buffer_.get();
-    while (state_ == State::kPlain || state_ == State::kTls) {
-      if (start_tls_after_flush_ || close_after_flush_ != nullptr) break;
-      if (out_.size() - out_sent_ > kMaxPendingOutput) break;
-      ssize_t n = Read(buf, kReadChunk);
-      if (n == -2) break;  // would block
-      if (n == 0) {
-        // A client that half-closed still reads: the replies to what it
-        // sent before are due (best effort, as for a timeout's 421).
-        WriteSome();
-        Close("client_closed");
-        return;
-      }
-      if (n < 0) {
-        Close("reset");
-        return;
-      }
-      size_t before = out_.size();
-      smtp::ServerCounters last = dialogue_->counters();
-      smtp::ServerAction action =
-          dialogue_->Consume(absl::string_view(buf, static_cast<size_t>(n)), &out_);
-      if (out_.size() != before) ArmCommandTimer();
-      const smtp::ServerCounters& now = dialogue_->counters();
-      uint64_t discarded = now.discarded_after_starttls - last.discarded_after_starttls;
-      uint64_t messages = now.messages_accepted - last.messages_accepted;
-      if (discarded != 0 || messages != 0) {
-        worker_->Update([&](ServerStats& s) {
-          s.starttls_discarded_bytes += discarded;
-          s.messages += messages;
-        });
-      }
-      if (action == smtp::ServerAction::kStartTls) {
-        start_tls_after_flush_ = true;
-      } else if (action == smtp::ServerAction::kClose) {
-        close_after_flush_ = *dialogue_->close_reason() ? dialogue_->close_reason() : "closed";
-      }
-    }
-    Flush();
-  }
-
-  // Returns bytes read, 0 at end of stream, -2 when it would block, -1 on error.
-  ssize_t Read(char* buf, size_t len) {
-    if (state_ == State::kPlain) {
-      ssize_t n = recv(fd_, buf, len, 0);
-      if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? -2 : -1;
-      return n;
-    }
-    int n = SSL_read(ssl_.get(), buf, static_cast<int>(len));
-    if (n > 0) return n;
-    int err = SSL_get_error(ssl_.get(), n);
-    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return -2;
-    ERR_clear_error();
-    if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && errno == 0)) return 0;
-    return -1;
-  }
-
-  // Writes pending output. Returns false if the connection was closed.
-  bool Flush() {
-    if (!WriteSome()) {
-      Close("reset");
-      return false;
-    }
-    if (out_sent_ < out_.size()) {
-      SetInterest(EPOLLOUT);  // reading resumes once the client catches up
-      return state_ != State::kDead;
-    }
-    out_.clear();
-    out_sent_ = 0;
-    if (close_after_flush_ != nullptr) {
-      Close(close_after_flush_);
-      return false;
-    }
-    if (start_tls_after_flush_) {
-      start_tls_after_flush_ = false;
-      BeginTls();
-      return state_ != State::kDead;
-    }
-    SetInterest(EPOLLIN);
-    return state_ != State::kDead;
-  }
-
-  // Writes as much pending output as the socket takes. False on a hard error.
-  bool WriteSome() {
-    while (out_sent_ < out_.size()) {
-      const char* p = out_.data() + out_sent_;
-      size_t len = out_.size() - out_sent_;
-      if (state_ == State::kTls) {
-        int n = SSL_write(ssl_.get(), p, static_cast<int>(len));
-        if (n > 0) {
-          out_sent_ += n;
-          continue;
-        }
-        int err = SSL_get_error(ssl_.get(), n);
-        if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) return true;
-        ERR_clear_error();
-        return false;
-      }
-      ssize_t n = send(fd_, p, len, MSG_NOSIGNAL);
-      if (n > 0) {
-        out_sent_ += n;
-        continue;
-      }
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
-      return false;
-    }
-    return true;
+    // The client may have sent its next command with its Finished message.
+    return ConsumeTls();
   }
 
   Worker* worker_;
@@ -552,14 +706,35 @@ class Server::Worker::Connection : public net::EventLoop::Handler,
   State state_ = State::kDead;
   bssl::UniquePtr<SSL> ssl_;
   std::optional<smtp::ServerDialogue> dialogue_;
-  std::string out_;
-  size_t out_sent_ = 0;
+  // Received bytes being consumed (a view of the worker's buffer), and what
+  // waits to be sent (plaintext replies before TLS, records after): the SSL's
+  // transport too.
+  tls::BufferTransport transport_;
+  size_t out_off_ = 0;  // of transport_.out, already sent
+  // Input may be waiting in the socket: set by every readable event, cleared
+  // by a read that drained it.
+  bool readable_ = false;
+  // The socket takes output: cleared when a send would block, set by every
+  // writable event.
+  bool writable_ = true;
+  // The peer's close or reset was signalled (EPOLLRDHUP, EPOLLHUP, EPOLLERR).
+  bool peer_done_ = false;
+  // In the worker's |deferred_| list, to go on reading next round.
+  bool deferred_ = false;
+  int64_t read_round_ = -1;  // the loop round of the last batch of reads
   bool start_tls_after_flush_ = false;
   const char* close_after_flush_ = nullptr;
-  uint32_t interest_ = 0;
+  net::SyscallCounts calls_;  // this connection's, from accept4 to close
 };
 
 void Server::Worker::RunOnce(int64_t max_wait_ns) {
+  ++round_;
+  epoll_waits_.store(round_, std::memory_order_relaxed);
+  // What the last round deferred comes first; it may defer again.
+  running_deferred_.swap(deferred_);
+  for (Connection* c : running_deferred_) c->RunDeferred();
+  running_deferred_.clear();
+  if (!deferred_.empty()) max_wait_ns = 0;  // work is waiting
   loop_->RunOnce(max_wait_ns);
   free_.insert(free_.end(), retired_.begin(), retired_.end());
   retired_.clear();
@@ -567,6 +742,7 @@ void Server::Worker::RunOnce(int64_t max_wait_ns) {
 
 void Server::Worker::CloseAll(const char* reason) {
   for (auto& c : all_) c->Close(reason);
+  deferred_.clear();
   free_.insert(free_.end(), retired_.begin(), retired_.end());
   retired_.clear();
 }
@@ -591,10 +767,24 @@ void Server::Worker::Run() {
 
 void Server::Worker::Retire(Connection* c) { retired_.push_back(c); }
 
+// One accept4 per connection where it suffices: the listener is
+// level-triggered, so a connection left in its queue is reported by the next
+// epoll_wait, while accepting until EAGAIN costs one failed call per wake-up
+// (at low rates, one per connection). Only a queue that builds up, which
+// shows as the listener being ready round after round, is drained in a batch.
 void Server::Worker::AcceptAll(Listener* listener) {
-  for (int i = 0; i < kMaxAcceptsPerWakeup; ++i) {
+  listener->ready_rounds =
+      listener->last_ready_round == round_ - 1 ? listener->ready_rounds + 1 : 1;
+  listener->last_ready_round = round_;
+  int limit = listener->ready_rounds > kReadyRoundsBeforeBatch ? kMaxAcceptsPerWakeup : 1;
+  for (int i = 0; i < limit; ++i) {
     int fd = net::AcceptNonBlocking(listener->fd.get());
-    if (fd < 0) return;  // EAGAIN, or a transient error such as EMFILE
+    if (fd < 0) {
+      // EAGAIN, or a transient error such as EMFILE.
+      Update([](ServerStats& s) { ++s.syscalls.accept; });
+      if (errno == EAGAIN || errno == EWOULDBLOCK) listener->ready_rounds = 0;
+      return;
+    }
     Adopt(fd, listener->implicit_tls);
   }
 }
@@ -612,6 +802,11 @@ void Server::Worker::Adopt(int fd, bool implicit_tls) {
       (void)rc;
     }
     close(fd);
+    Update([implicit_tls](ServerStats& s) {
+      ++s.syscalls.accept;
+      if (!implicit_tls) ++s.syscalls.send;
+      ++s.syscalls.close;
+    });
     return;
   }
   Update([](ServerStats& s) {

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "src/net/address.h"
+#include "src/net/socket.h"
 #include "src/tls/tls.h"
 
 namespace mailshake::server {
@@ -100,6 +101,20 @@ struct ServerStats {
   std::map<std::string, uint64_t> cipher_suites;
   std::map<std::string, uint64_t> groups;
   std::map<std::string, uint64_t> signature_algorithms;
+  // System calls on the connections' descriptors, from accept4 to close
+  // (net::SyscallCounts), added when a connection closes; accept also counts
+  // the listeners' accept4 calls that found no connection, and the calls of
+  // connections rejected over capacity are included. BoringSSL makes none:
+  // it reads and writes the connection's buffers.
+  net::SyscallCounts syscalls;
+  // epoll_wait calls of the worker loops (each serves every connection of
+  // its thread, so they are not per connection; an idle loop wakes 5 times a
+  // second).
+  uint64_t epoll_waits = 0;
+
+  // Connections whose system calls are counted in |syscalls|: the closed
+  // ones and the rejected ones.
+  uint64_t FinishedConnections() const;
 
   void Merge(const ServerStats& other);
   // A multi-line human-readable report.

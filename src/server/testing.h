@@ -39,6 +39,8 @@ class SteppedWorker {
   // a connection accepted on a STARTTLS listener, or an implicit-TLS one:
   // counted, then the banner is sent (or the handshake begins). Over
   // max_connections it is answered 421 and closed, as the accept path does.
+  // Its system calls are counted (ServerStats::syscalls) as if accept4 had
+  // made |fd|.
   void Serve(int fd, bool implicit_tls);
 
   // One round of the worker's loop without waiting: dispatches the ready

@@ -240,12 +240,19 @@ absl::StatusOr<MannWhitneyResult> MannWhitneyUTest(absl::Span<const double> x,
     double at_least = 0;
     for (size_t k = u; k < pmf.size(); ++k) at_least += pmf[k];
     result.p_value = std::min(1.0, 2 * std::min(at_most, at_least));
+    result.p_x_greater = std::min(1.0, at_least);
+    result.p_x_less = std::min(1.0, at_most);
     result.method = PValueMethod::kExact;
     return result;
   }
   result.p_value = sigma > 0 ? std::min(1.0, std::erfc(std::fabs(result.z) /
                                                        std::sqrt(2.0)))
                              : 1.0;
+  if (sigma > 0) {
+    // Continuity correction of 0.5 towards the mean of each tail.
+    result.p_x_greater = std::min(1.0, 1 - NormalCdf((result.u - 0.5 - mean) / sigma));
+    result.p_x_less = std::min(1.0, NormalCdf((result.u + 0.5 - mean) / sigma));
+  }
   result.method = PValueMethod::kNormalApproximation;
   return result;
 }

@@ -84,6 +84,12 @@ struct MannWhitneyResult {
   double z = 0;
   // The two-sided p-value for "x and y come from the same distribution".
   double p_value = 1;
+  // One-sided p-values by the same method: against the alternative that x
+  // tends to be larger than y (P(U >= u) under the null), and that x tends to
+  // be smaller (P(U <= u)). With 5 and 5 values without ties the smallest
+  // either can be is 1/252; the two-sided p is twice the smaller, capped at 1.
+  double p_x_greater = 1;
+  double p_x_less = 1;
   // kExact or kNormalApproximation: the method that produced |p_value|.
   PValueMethod method = PValueMethod::kNormalApproximation;
 };

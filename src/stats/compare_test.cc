@@ -115,6 +115,33 @@ TEST(MannWhitneyTest, ExactPValueFromTheNullDistribution) {
   EXPECT_NEAR(r->p_value, 24.0 / 210, 1e-12);
 }
 
+TEST(MannWhitneyTest, OneSidedPValuesLookInOneDirectionOnly) {
+  // x = {1,2,4}, y = {3,5,6}: U = 1; P(U <= 1) = 2/20, P(U >= 1) = 19/20.
+  absl::StatusOr<MannWhitneyResult> r = MannWhitneyUTest({1, 2, 4}, {3, 5, 6});
+  ASSERT_TRUE(r.ok());
+  EXPECT_DOUBLE_EQ(r->p_x_less, 0.1);
+  EXPECT_DOUBLE_EQ(r->p_x_greater, 0.95);
+  // 5 against 5, completely separated: 1/252 in the direction of the shift.
+  r = MannWhitneyUTest({6, 7, 8, 9, 10}, {1, 2, 3, 4, 5});
+  EXPECT_DOUBLE_EQ(r->p_x_greater, 1.0 / 252);
+  EXPECT_DOUBLE_EQ(r->p_x_less, 1.0);
+  // Normal approximation: half the two-sided value in the direction of z
+  // (x = 0..19, y = x + 7.5, see below: p = 1.01410e-3 two-sided).
+  std::vector<double> x, y;
+  for (int i = 0; i < 20; ++i) {
+    x.push_back(i);
+    y.push_back(i + 7.5);
+  }
+  r = MannWhitneyUTest(x, y, PValueMethod::kNormalApproximation);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NEAR(r->p_x_less, 1.0140986852160442e-3 / 2, 1e-12);
+  EXPECT_GT(r->p_x_greater, 0.999);
+  // All values equal: nothing to see either way.
+  r = MannWhitneyUTest({1, 1, 1}, {1, 1, 1});
+  EXPECT_EQ(r->p_x_less, 1.0);
+  EXPECT_EQ(r->p_x_greater, 1.0);
+}
+
 TEST(MannWhitneyTest, ExactAndNormalAgreeForModerateSamples) {
   // x = 0..19, y = x + 7.5: U = #{i - j >= 8} = 12 + 11 + ... + 1 = 78.
   // Exact P(U <= 78) for sizes 20, 20, counted with the recurrence

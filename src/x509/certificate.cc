@@ -1154,10 +1154,31 @@ absl::Status Parser::ParseExtensionValue(const std::string& oid, Cursor value,
             }
           }
         } else {
+          // nameRelativeToCRLIssuer: a RelativeDistinguishedName, SET SIZE
+          // (1..MAX) OF AttributeTypeAndValue { type OID, value ANY }.
           Cursor relative;
+          const size_t relative_offset = dp_name.Offset();
           MAILSHAKE_X509_RETURN_IF_ERROR(
               ReadElement(&dp_name, kContext1 | CBS_ASN1_CONSTRUCTED,
                           name_field, &relative));
+          if (relative.empty()) {
+            return Error(name_field, relative_offset,
+                         "empty nameRelativeToCRLIssuer");
+          }
+          while (!relative.empty()) {
+            Cursor atv, value;
+            MAILSHAKE_X509_RETURN_IF_ERROR(
+                ReadElement(&relative, CBS_ASN1_SEQUENCE, name_field, &atv));
+            absl::StatusOr<std::string> type = der::ReadOid(&atv, name_field);
+            if (!type.ok()) return type.status();
+            const size_t value_offset = atv.Offset();
+            MAILSHAKE_X509_RETURN_IF_ERROR(
+                der::ReadOptionalParameters(&atv, name_field, &value));
+            if (value.empty()) {
+              return Error(name_field, value_offset,
+                           "AttributeTypeAndValue without a value");
+            }
+          }
         }
         MAILSHAKE_X509_RETURN_IF_ERROR(der::ExpectEnd(dp_name, name_field));
       }

@@ -485,6 +485,45 @@ TEST_F(EditedCertificateTest, RejectsMoreThanTheExtensionLimit) {
   ExpectError("more than 256 extensions");
 }
 
+// A cRLDistributionPoints extension whose one DistributionPoint is
+// distributionPoint [0] { nameRelativeToCRLIssuer [1] { |relative| } }.
+DerNode CrlDistributionPointRelativeTo(std::vector<DerNode> relative) {
+  DerNode points = Constructed(
+      CBS_ASN1_SEQUENCE,
+      {Constructed(CBS_ASN1_SEQUENCE,
+                   {Constructed(CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 0,
+                                {Constructed(CBS_ASN1_CONTEXT_SPECIFIC |
+                                                 CBS_ASN1_CONSTRUCTED | 1,
+                                             std::move(relative))})})});
+  return Constructed(CBS_ASN1_SEQUENCE,
+                     {Primitive(CBS_ASN1_OBJECT, std::string("\x55\x1d\x1f", 3)),
+                      Primitive(CBS_ASN1_OCTETSTRING, EncodeDerTree(points))});
+}
+
+TEST_F(EditedCertificateTest, AcceptsNameRelativeToCrlIssuerThatIsAnRdn) {
+  // { organizationalUnitName (2.5.4.11) "CRLs" }
+  Extensions().children.push_back(CrlDistributionPointRelativeTo({Constructed(
+      CBS_ASN1_SEQUENCE, {Primitive(CBS_ASN1_OBJECT, std::string("\x55\x04\x0b", 3)),
+                          Primitive(CBS_ASN1_UTF8STRING, "CRLs")})}));
+  absl::StatusOr<Certificate> cert = Reparse();
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  EXPECT_TRUE(cert->crl_urls.empty());
+}
+
+// Found by x509_differential_fuzzer: a URI GeneralName where the RDN's
+// AttributeTypeAndValue belongs was accepted; BoringSSL cannot decode it.
+TEST_F(EditedCertificateTest, RejectsNameRelativeToCrlIssuerThatIsNotAnRdn) {
+  Extensions().children.push_back(CrlDistributionPointRelativeTo(
+      {Primitive(CBS_ASN1_CONTEXT_SPECIFIC | 6, "http://crl.example.com/ca.crl")}));
+  ExpectError("distributionPoint at offset");
+  ExpectError("expected SEQUENCE");
+}
+
+TEST_F(EditedCertificateTest, RejectsAnEmptyNameRelativeToCrlIssuer) {
+  Extensions().children.push_back(CrlDistributionPointRelativeTo({}));
+  ExpectError("empty nameRelativeToCRLIssuer");
+}
+
 TEST_F(EditedCertificateTest, RejectsMoreThanTheSanLimit) {
   DerNode names = Constructed(CBS_ASN1_SEQUENCE, {});
   for (size_t i = 0; i <= kMaxSubjectAltNames; ++i) {
