@@ -49,17 +49,22 @@ ReplyLimits LimitsFor(uint8_t flags) {
     case 0:
       break;  // RFC 5321 sizes.
     case 1:
+      // Small limits, so that every check is within a short input's reach:
+      // lines over 24 octets are tolerated (and counted) up to 40.
       limits.max_line_length = 24;
+      limits.tolerated_line_length = 40;
       limits.max_lines = 4;
       limits.max_reply_size = 64;
       break;
     case 2:
       limits.max_line_length = 7;  // "250 ab" and its CR LF at most.
+      limits.tolerated_line_length = 7;  // no tolerance
       limits.max_lines = 2;
       limits.max_reply_size = 1000;
       break;
     case 3:
       limits.max_line_length = 0;  // Degenerate: no content fits.
+      limits.tolerated_line_length = 0;
       limits.max_lines = 1;
       limits.max_reply_size = 3;
       break;

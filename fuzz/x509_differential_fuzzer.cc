@@ -200,12 +200,28 @@ bool SctListNotOneOctetString(const Rejection& r) {
   return !CBS_get_asn1(&value, &list, CBS_ASN1_OCTETSTRING) || CBS_len(&value) != 0;
 }
 
-// authorityKeyIdentifier's [1] authorityCertIssuer (GeneralNames, so
-// constructed, 0xA1) encoded with the constructed bit clear (0x81): we do not
-// recognise it and report the octets from there on as trailing.
+// A context-specific element with the constructed bit clear whose contents
+// are whole DER elements: the encoding of an IMPLICIT [n] of a constructed
+// type (GeneralNames, a RelativeDistinguishedName) with the bit clear.
+bool PrimitiveContextHoldingElements(const Rejection& r) {
+  Header h;
+  if (!ReadHeader(r.data, r.size, r.offset, &h) || (h.tag & 0xe0) != 0x80 || h.len == 0) {
+    return false;
+  }
+  CBS contents, element;
+  CBS_init(&contents, r.data + r.offset + h.header_len, h.len);
+  while (CBS_len(&contents) > 0) {
+    if (!CBS_get_any_asn1_element(&contents, &element, nullptr, nullptr)) return false;
+  }
+  return true;
+}
+
+// authorityKeyIdentifier's [1] authorityCertIssuer (GeneralNames, so 0xA1)
+// with the constructed bit clear (0x81): we do not recognise it and report
+// the octets from there on as trailing.
 bool AkiIssuerPrimitive(const Rejection& r) {
   return r.field == "tbsCertificate.extensions.authorityKeyIdentifier" && r.offset < r.size &&
-         r.data[r.offset] == 0x81;
+         r.data[r.offset] == 0x81 && PrimitiveContextHoldingElements(r);
 }
 
 // A SEQUENCE (0x10) or SET (0x11) with the constructed bit clear.
@@ -298,7 +314,7 @@ constexpr Rule kStricterRules[] = {
      "not a valid encoded point"},
     // der-constructed: API 17's template decoder ignores the constructed
     // bit: it takes a SET OF or SEQUENCE (OF) with the bit clear (0x11, 0x10),
-    // and an IMPLICIT [1] GeneralNames in authorityKeyIdentifier as 0x81.
+    // and an IMPLICIT [n] of a constructed type with it clear (0x8n).
     {"der-constructed", "tbsCertificate.", "expected SET, found universal tag 17",
      PrimitiveSequenceOrSet},
     {"der-constructed", "tbsCertificate.", "expected SEQUENCE, found universal tag 16",
@@ -308,6 +324,10 @@ constexpr Rule kStricterRules[] = {
      "iPAddress must be 4 or 16 octets", IpNotFourOrSixteen},
     {"der-constructed", "tbsCertificate.extensions.authorityKeyIdentifier",
      "unexpected trailing bytes", AkiIssuerPrimitive},
+    // (a DistributionPointName's fullName [0] or nameRelativeToCRLIssuer [1]
+    // with the bit clear)
+    {"der-constructed", "tbsCertificate.extensions.cRLDistributionPoints.distributionPoint",
+     "expected [1] constructed, found [", PrimitiveContextHoldingElements},
     // sct-list: the contents of an extension BoringSSL does not decode.
     {"sct-list", "tbsCertificate.extensions.signedCertificateTimestampList", "",
      SctListNotOneOctetString},

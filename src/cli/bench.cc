@@ -187,7 +187,8 @@ void DeclareFlags(FlagSet& flags, Flags& f) {
   flags.Duration("phase-timeout", &f.phase_timeout, absl::Milliseconds(1), absl::Hours(1),
                  "deadline for each later phase (banner, EHLO, STARTTLS, handshake, ...)");
   flags.Choice("close", &f.close, {"rst", "fin"},
-               "how the client closes: rst (SO_LINGER 0, no TIME_WAIT left behind) or fin");
+               "how the client closes: rst (SO_LINGER 0, no TIME_WAIT left behind; a "
+               "client that closes after the server uses FIN, as it keeps none either) or fin");
   flags.Bool("quickack", &f.quickack,
              "set TCP_QUICKACK on the client's sockets (never delay an ACK): separates a "
              "server's TLS cost from a Nagle/delayed-ACK stall of ~40 ms in some phase");

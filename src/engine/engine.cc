@@ -247,6 +247,7 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
     transport_.Reset();
     out_off_ = 0;
     no_delay_ = false;
+    peer_closed_ = false;
     calls_ = net::SyscallCounts();
     offer_session_ = false;
     if (w_->spec_.tls.resumption != tls::ClientConfig::Resumption::kOff) {
@@ -283,6 +284,7 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
 
   void OnEvents(uint32_t events) override {
     if (state_ == State::kIdle) return;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peer_closed_ = true;
     if (w_->spec_.quickack && fd_ >= 0 &&
         (state_ == State::kConnecting || (events & EPOLLIN) != 0)) {
       // Leaves delayed-ACK mode (and ACKs what waits) before each read; the
@@ -324,7 +326,9 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
     int64_t now = net::MonotonicNanos();
     net::TimerQueue::Cancel(this);
     if (fd_ >= 0) {
-      if (w_->spec_.close_with_rst) {
+      // A client that closes second (the server closed after its 221, or
+      // reset) does not enter TIME_WAIT: only closing first needs the RST.
+      if (w_->spec_.close_with_rst && !peer_closed_) {
         ++calls_.setsockopt;
         net::SetLingerZero(fd_);
       }
@@ -645,6 +649,8 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
   tls::BufferTransport transport_;
   size_t out_off_ = 0;   // of transport_.out, already sent
   bool no_delay_ = false;
+  // The peer's close or reset was signalled (EPOLLRDHUP, EPOLLHUP, EPOLLERR).
+  bool peer_closed_ = false;
   net::SyscallCounts calls_;  // this session's, from socket() to close()
   smtp::ClientDialogue dialogue_;
   smtp::ReplyParser parser_;

@@ -64,7 +64,9 @@ struct RunSpec {
   std::vector<net::SocketAddress> sources;
   absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration phase_timeout = absl::Seconds(10);
-  // Close with RST (SO_LINGER 0) so that the client keeps no TIME_WAIT.
+  // Close with RST (SO_LINGER 0) so that the client keeps no TIME_WAIT. Only
+  // a session that closes first needs it: when the server's close (or reset)
+  // was seen first, the client closes with FIN and keeps no TIME_WAIT either.
   bool close_with_rst = true;
   // Set TCP_QUICKACK after the connect and after every read, so that the
   // client never delays an ACK: separates a server's TLS cost from the

@@ -306,7 +306,9 @@ TEST_F(EngineTest, CountsItsSystemCallsPerSession) {
   EXPECT_EQ(c.connect, r.attempted);
   EXPECT_EQ(c.close, r.attempted);
   EXPECT_EQ(c.epoll_ctl, r.attempted);             // one registration each
-  EXPECT_EQ(c.setsockopt, r.attempted);            // SO_LINGER for the RST close
+  // SO_LINGER for the RST close, only when the client closes first: not when
+  // the server's close after its 221 was already signalled.
+  EXPECT_LE(c.setsockopt, r.attempted);
   EXPECT_EQ(c.getsockopt, 0);                      // no connect failed
   EXPECT_EQ(c.bind, 0);                            // no --source
   EXPECT_EQ(c.send, 4 * r.attempted);              // EHLO, STARTTLS, ClientHello, Finished+QUIT
