@@ -44,6 +44,7 @@ expect_line "$work/cmp.md" "Holm"
 rc=0; m compare "$work/a.json" "$work/b.json" --format json >"$work/cmp.json" || rc=$?
 expect_eq "compare json exit" "$rc" 0
 expect_eq "compare json scenarios" "$(jq_py "$work/cmp.json" "len(d['scenarios'])")" 4
+expect_eq "compare json disturbed counts" "$(jq_py "$work/cmp.json" "all(s['old_trials'] == 2 and 0 <= s['new_disturbed_trials'] <= 2 for s in d['scenarios'])")" True
 
 # bench --trials: the one-scenario case, 5 trials in one file.
 rc=0
@@ -51,6 +52,11 @@ m bench --trials 5 --duration 300ms --warmup 100ms --threads 1 --concurrency 4 -
   --json "$work/t.json" >"$work/t.out" 2>&1 || rc=$?
 expect_eq "bench --trials exit" "$rc" 0
 expect_eq "bench trials" "$(jq_py "$work/t.json" "[s['trial'] for s in d['scenarios']]")" "[0, 1, 2, 3, 4]"
+# Each trial carries what the rest of the machine did meanwhile, and the
+# warning lines name exactly the trials whose share is past 5%.
+expect_eq "disturbance per trial" "$(jq_py "$work/t.json" "all(s['disturbance']['seconds'] > 0.3 and s['disturbance']['cpus'] >= 1 for s in d['scenarios'])")" True
+expect_eq "disturbed warnings" "$(grep -c 'was disturbed' "$work/t.out" || true)" \
+  "$(jq_py "$work/t.json" "sum(1 for s in d['scenarios'] if s['disturbance']['other_share'] > 0.05)")"
 
 # Bad input: one message naming the file, exit 2; a matrix against a bench
 # file of another work shape is not comparable (exit 4) unless --force.

@@ -35,6 +35,7 @@
 #include "src/engine/engine.h"
 #include "src/io/file_io.h"
 #include "src/html/html.h"
+#include "src/lab/disturbance.h"
 #include "src/lab/matrix.h"
 #include "src/lab/plan.h"
 #include "src/report/report.h"
@@ -576,6 +577,9 @@ int RunBenchTrials(Options& o) {
   if (o.progress != "off") {
     control.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   }
+  control.warning = [](const std::string& line) {
+    std::fprintf(stderr, "mailshake bench: warning: %s\n", line.c_str());
+  };
   report::Result result;
   const char* revision = std::getenv("MAILSHAKE_GIT_REVISION");
   result.environment = report::DetectEnvironment(kMailshakeVersion, revision ? revision : "",
@@ -820,6 +824,7 @@ int RunBench(const std::vector<std::string>& argv) {
   bool show = o.progress != "off";
   int64_t last_ok = 0;
   absl::Time last = absl::Now();
+  const lab::MachineReading machine_before = lab::ReadMachine();
   absl::StatusOr<engine::RunResult> result =
       Drive(spec, /*abort_at_once=*/false, [&](const engine::Progress& p) {
         if (!show) return;
@@ -834,12 +839,20 @@ int RunBench(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "mailshake bench: %s\n", std::string(result.status().message()).c_str());
     return 1;
   }
+  const std::optional<report::Disturbance> disturbance =
+      lab::DisturbanceBetween(machine_before, lab::ReadMachine());
   std::optional<server::ServerStats> server_stats;
   if (embedded != nullptr) {
     embedded->Stop();
     server_stats = embedded->Stats();
   }
-  return OutputResult(o, BuildResult(o, *result, server_stats));
+  report::Result built = BuildResult(o, *result, server_stats);
+  built.scenarios.back().disturbance = disturbance;
+  if (disturbance.has_value() && lab::IsDisturbed(*disturbance)) {
+    std::fprintf(stderr, "mailshake bench: warning: the run was disturbed: %s\n",
+                 lab::DescribeDisturbance(*disturbance).c_str());
+  }
+  return OutputResult(o, built);
 }
 
 MAILSHAKE_SUBCOMMAND(

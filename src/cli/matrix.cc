@@ -160,6 +160,10 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
       std::fflush(stderr);
     };
   }
+  control.warning = [tty, &progress](const std::string& line) {
+    std::fprintf(stderr, "%smailshake matrix: warning: %s\n",
+                 tty && progress != "off" ? "\r\033[K" : "", line.c_str());
+  };
   report::Result result;
   const char* revision = std::getenv("MAILSHAKE_GIT_REVISION");
   result.environment = report::DetectEnvironment(kMailshakeVersion, revision ? revision : "",

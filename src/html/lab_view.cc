@@ -401,6 +401,9 @@ void CompareSection(const CompareView& view, std::string* out) {
   list(absl::StrCat("Only in ", c.old_label), c.only_old);
   list(absl::StrCat("Only in ", c.new_label), c.only_new);
   list("Not measured", c.not_measured);
+  list("Disturbed trials (the rest of the machine took CPU while they ran; their figures may "
+       "be shifted)",
+       c.disturbed);
   absl::StrAppend(out, "<p class=\"note\">", Escape(c.footer), "</p>\n</section>\n");
 }
 

@@ -22,6 +22,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "src/lab/disturbance.h"
 #include "src/stats/compare.h"
 
 namespace mailshake {
@@ -71,7 +72,7 @@ ScenarioSamples& FindOrAdd(SampleSet& set, const std::string& key,
   for (ScenarioSamples& s : set.scenarios) {
     if (s.key == key) return s;
   }
-  set.scenarios.push_back(ScenarioSamples{key, name, {}, 0});
+  set.scenarios.push_back(ScenarioSamples{key, name, {}, 0, 0, 0});
   return set.scenarios.back();
 }
 
@@ -266,6 +267,8 @@ absl::StatusOr<SampleSet> SampleSetFromResults(
                      });
     for (const report::Scenario* sc : ordered) {
       ScenarioSamples& out = FindOrAdd(set, ScenarioKey(*sc, ignore), sc->name);
+      ++out.trials;
+      if (sc->disturbance.has_value() && IsDisturbed(*sc->disturbance)) ++out.disturbed_trials;
       AddMetric(out, "hs_per_cpu", report::HandshakesPerClientCpuSecond(*sc));
       AddMetric(out, "hs_rate", report::HandshakeRate(*sc));
       if (sc->server.has_value() && sc->server->handshakes > 0) {
@@ -574,6 +577,10 @@ absl::StatusOr<Comparison> Compare(const SampleSet& old_side,
     ScenarioComparison sc;
     sc.key = o.key;
     sc.name = o.name;
+    sc.old_trials = o.trials;
+    sc.old_disturbed_trials = o.disturbed_trials;
+    sc.new_trials = n->trials;
+    sc.new_disturbed_trials = n->disturbed_trials;
     for (const auto& [id, old_values] : o.metrics) {
       auto it = n->metrics.find(id);
       if (it == n->metrics.end()) continue;
@@ -677,12 +684,22 @@ absl::StatusOr<Comparison> Compare(const SampleSet& old_side,
     m.regression = worse > *m.gate_limit;
   }
   for (const ScenarioComparison& sc : c.scenarios) {
+    const std::string disturbed =
+        sc.Disturbed() ? absl::StrFormat("; disturbed trials: old %d of %d, new %d of %d",
+                                         sc.old_disturbed_trials, sc.old_trials,
+                                         sc.new_disturbed_trials, sc.new_trials)
+                       : "";
+    if (sc.Disturbed()) {
+      c.disturbed.push_back(absl::StrFormat("%s: old %d of %d trials, new %d of %d", sc.name,
+                                            sc.old_disturbed_trials, sc.old_trials,
+                                            sc.new_disturbed_trials, sc.new_trials));
+    }
     for (const MetricComparison& m : sc.metrics) {
       if (!m.regression) continue;
       c.regressions.push_back(absl::StrFormat(
-          "%s: %s %+.2f%s (limit %.3g, gate p=%.3g of %d tests)", sc.name, m.metric,
+          "%s: %s %+.2f%s (limit %.3g, gate p=%.3g of %d tests%s)", sc.name, m.metric,
           *m.change, MetricInfoFor(m.metric)->absolute_change ? " points" : "%",
-          *m.gate_limit, *m.gate_adjusted_p, c.gate_tests));
+          *m.gate_limit, *m.gate_adjusted_p, c.gate_tests, disturbed));
     }
   }
 
@@ -859,7 +876,14 @@ json ComparisonToJson(const Comparison& c) {
       }
       metrics.push_back(std::move(row));
     }
-    scenarios.push_back({{"key", sc.key}, {"name", sc.name}, {"metrics", metrics}});
+    scenarios.push_back({{"key", sc.key},
+                         {"name", sc.name},
+                         {"old_trials", sc.old_trials},
+                         {"old_disturbed_trials", sc.old_disturbed_trials},
+                         {"new_trials", sc.new_trials},
+                         {"new_disturbed_trials", sc.new_disturbed_trials},
+                         {"disturbed", sc.Disturbed()},
+                         {"metrics", metrics}});
   }
   j["scenarios"] = scenarios;
   json geomean = json::array();
@@ -872,6 +896,8 @@ json ComparisonToJson(const Comparison& c) {
   j["only_new"] = c.only_new;
   j["not_measured"] = c.not_measured;
   j["warnings"] = c.warnings;
+  j["disturbed"] = c.disturbed;
+  j["disturbed_share"] = kDisturbedShare;
   j["regressions"] = c.regressions;
   j["gate_tests"] = c.gate_tests;
   j["footer"] = c.footer;
@@ -888,7 +914,8 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
         "scenario,metric,unit,old_n,old_median,old_ci_lower,old_ci_upper,"
         "new_n,new_median,new_ci_lower,new_ci_upper,change,shift,"
         "shift_ci_lower,shift_ci_upper,p_value,adjusted_p,significant,"
-        "regression,gate_limit,gate_p,gate_adjusted_p\r\n";
+        "regression,gate_limit,gate_p,gate_adjusted_p,old_disturbed_trials,"
+        "new_disturbed_trials\r\n";
     for (const ScenarioComparison& sc : c.scenarios) {
       for (const MetricComparison& m : sc.metrics) {
         auto num = [](const std::optional<double>& v) {
@@ -910,7 +937,8 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
             ",", num(lo), ",", num(hi), ",", num(m.p_value), ",",
             num(m.adjusted_p), ",", m.significant ? "true" : "false", ",",
             m.regression ? "true" : "false", ",", num(m.gate_limit), ",",
-            num(m.gate_p), ",", num(m.gate_adjusted_p), "\r\n");
+            num(m.gate_p), ",", num(m.gate_adjusted_p), ",", sc.old_disturbed_trials, ",",
+            sc.new_disturbed_trials, "\r\n");
       }
     }
     return out;
@@ -924,7 +952,9 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
     for (const MetricComparison& m : sc.metrics) {
       if (!Shown(m)) continue;
       const MetricInfo info = *MetricInfoFor(m.metric);
-      rows.push_back({first || md ? sc.name : "",
+      const std::string name =
+          sc.Disturbed() ? absl::StrCat(sc.name, " [disturbed]") : sc.name;
+      rows.push_back({first || md ? name : "",
                       absl::StrCat(m.metric, " ", info.unit), Cell(m.old_side),
                       Cell(m.new_side), ChangeCell(m), PCell(m), GateCell(m)});
       first = false;
@@ -978,6 +1008,10 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
   list(absl::StrCat("Only in ", c.new_label), c.only_new);
   list("Not measured", c.not_measured);
   list("Compared despite differences (--force)", c.warnings);
+  list(absl::StrFormat("Disturbed trials (other processes or steal took more than %.0f%% of "
+                       "the machine's CPU while they ran; their figures may be shifted)",
+                       100 * kDisturbedShare),
+       c.disturbed);
   list("Regressions", c.regressions);
   absl::StrAppend(&out, "\n", md ? "_" : "", c.footer, md ? "_" : "", "\n");
   if (c.regressions.empty()) {

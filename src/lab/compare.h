@@ -88,6 +88,11 @@ struct ScenarioSamples {
   std::map<std::string, std::vector<double>> metrics;
   // Trials of this scenario whose target failed: not averaged in.
   int failed_trials = 0;
+  // Trials read, and of those the ones that were disturbed (their
+  // report::Disturbance says so by lab::IsDisturbed; trials of files
+  // written before it was recorded count as undisturbed).
+  int trials = 0;
+  int disturbed_trials = 0;
 };
 
 // SampleSet is one side of a comparison.
@@ -225,6 +230,12 @@ struct ScenarioComparison {
   std::string key;
   std::string name;
   std::vector<MetricComparison> metrics;  // headline metrics first
+  // Trials per side and how many of them were disturbed (ScenarioSamples).
+  int old_trials = 0;
+  int old_disturbed_trials = 0;
+  int new_trials = 0;
+  int new_disturbed_trials = 0;
+  bool Disturbed() const { return old_disturbed_trials > 0 || new_disturbed_trials > 0; }
 };
 
 // GeomeanRow summarises one metric over every scenario pair with positive
@@ -252,6 +263,9 @@ struct Comparison {
   std::vector<std::string> not_measured;
   // Identity differences overridden by --force.
   std::vector<std::string> warnings;
+  // One line per scenario with disturbed trials: "NAME: old 2 of 5 trials,
+  // new 0 of 5". Their figures may be shifted by the rest of the machine.
+  std::vector<std::string> disturbed;
   // One line per regression: "TLSv1.3 ... hs_per_cpu -7.1% (limit 3,
   // gate p=0.028)".
   std::vector<std::string> regressions;
@@ -298,7 +312,9 @@ nlohmann::json ComparisonToJson(const Comparison& comparison);
 
 // FormatComparison renders |comparison|: text (aligned columns), markdown (a
 // pull-request comment), CSV (one row per scenario and metric) or JSON. Not
-// significant changes show "~". The footer states the correction.
+// significant changes show "~". The footer states the correction. Scenarios
+// with disturbed trials are marked in every format: "[disturbed]" after the
+// name and a list (text, markdown), the counts per side (CSV, JSON).
 std::string FormatComparison(const Comparison& comparison,
                              OutputFormat format);
 

@@ -232,6 +232,38 @@ TEST(CompareGateTest, TheGateAsksForAChangeSignificantlyPastTheLimit) {
   EXPECT_TRUE(Find(*c, "hs_per_cpu").regression);
 }
 
+TEST(CompareTest, ScenariosWithDisturbedTrialsAreMarkedInEveryFormat) {
+  report::Result old_r = MakeResult({3000, 3010, 2990, 3005, 2995});
+  report::Result new_r = MakeResult({2700, 2710, 2690, 2705, 2695});
+  for (report::Scenario& s : old_r.scenarios) s.disturbance = report::Disturbance{4, 2, 0.1, 0, 9};
+  new_r.scenarios[1].disturbance = report::Disturbance{4, 2, 1.5, 0, 900};  // 18.75%
+  new_r.scenarios[3].disturbance = report::Disturbance{4, 2, 0.1, 0.4, 9};  // 6.25% with steal
+  absl::StatusOr<Comparison> c = Compare(Side("old", old_r), Side("new", new_r), CompareOptions());
+  ASSERT_TRUE(c.ok()) << c.status();
+  const ScenarioComparison& sc = c->scenarios[0];
+  EXPECT_EQ(sc.old_trials, 5);
+  EXPECT_EQ(sc.old_disturbed_trials, 0);  // 1.25%: not disturbed
+  EXPECT_EQ(sc.new_disturbed_trials, 2);
+  ASSERT_EQ(c->disturbed.size(), 1u);
+  EXPECT_THAT(c->disturbed[0], HasSubstr("old 0 of 5 trials, new 2 of 5"));
+  ASSERT_EQ(c->regressions.size(), 1u);
+  EXPECT_THAT(c->regressions[0], HasSubstr("disturbed trials: old 0 of 5, new 2 of 5"));
+  for (OutputFormat f : {OutputFormat::kText, OutputFormat::kMarkdown}) {
+    const std::string out = FormatComparison(*c, f);
+    EXPECT_THAT(out, HasSubstr("ECDHE-RSA-AES128-GCM-SHA256 [disturbed]"));
+    EXPECT_THAT(out, HasSubstr("Disturbed trials"));
+  }
+  EXPECT_THAT(FormatComparison(*c, OutputFormat::kCsv), HasSubstr(",0,2\r\n"));
+  nlohmann::json j = ComparisonToJson(*c);
+  EXPECT_EQ(j["scenarios"][0]["new_disturbed_trials"], 2);
+  EXPECT_EQ(j["scenarios"][0]["disturbed"], true);
+  // Without disturbed trials nothing is marked.
+  c = Compare(Side("old", old_r), Side("new", old_r), CompareOptions());
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->disturbed.empty());
+  EXPECT_THAT(FormatComparison(*c, OutputFormat::kText), ::testing::Not(HasSubstr("disturbed")));
+}
+
 TEST(ParseFailOnTest, ParsesAliasesPhasesAndRejectsNonsense) {
   absl::StatusOr<std::vector<Gate>> g = ParseFailOn("cpu>+3%, p99(tls)>+10%");
   ASSERT_TRUE(g.ok()) << g.status();

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "src/lab/disturbance.h"
 #include "src/lab/matrix.h"
 
 namespace mailshake {
@@ -111,6 +112,7 @@ absl::StatusOr<report::Scenario> EngineTrialRunner::RunTrial(const PlannedScenar
   spec.warmup = impl_->timing.warmup;
   absl::StatusOr<std::unique_ptr<server::Server>> server = impl_->StartServer(scenario, spec);
   if (!server.ok()) return server.status();
+  const MachineReading before = ReadMachine();
   absl::StatusOr<std::unique_ptr<engine::Engine>> engine = engine::Engine::Start(spec);
   if (!engine.ok()) return engine.status();
   while (!(*engine)->Wait(absl::ZeroDuration())) {
@@ -119,12 +121,16 @@ absl::StatusOr<report::Scenario> EngineTrialRunner::RunTrial(const PlannedScenar
     if (stop != 0) (*engine)->Stop(/*abort=*/stop > 1);
   }
   engine::RunResult r = (*engine)->TakeResult();
+  const std::optional<report::Disturbance> disturbance = DisturbanceBetween(before, ReadMachine());
   std::optional<server::ServerStats> server_stats;
   if (*server != nullptr) {
     (*server)->Stop();
     server_stats = (*server)->Stats();
   }
-  return ScenarioFromRun(r, scenario.name, scenario.parameters, spec.rate, server_stats);
+  report::Scenario trial =
+      ScenarioFromRun(r, scenario.name, scenario.parameters, spec.rate, server_stats);
+  trial.disturbance = disturbance;
+  return trial;
 }
 
 }  // namespace lab

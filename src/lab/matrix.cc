@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "src/lab/disturbance.h"
 #include "src/stats/compare.h"
 
 namespace mailshake {
@@ -180,6 +181,11 @@ MatrixOutcome RunMatrix(const Plan& plan, const MatrixOptions& options, TrialRun
         continue;
       }
       consecutive_failures = 0;
+      if (control.warning && trial->disturbance.has_value() &&
+          IsDisturbed(*trial->disturbance)) {
+        control.warning(absl::StrFormat("%s trial %d was disturbed: %s", planned.name, round + 1,
+                                        DescribeDisturbance(*trial->disturbance)));
+      }
       trial->name = planned.name;
       trial->parameters = planned.parameters;
       trial->trial = round;

@@ -38,6 +38,9 @@ struct RunControl {
   std::function<int(absl::Duration wait)> poll;
   // Called with a progress line (no newline) about once a second.
   std::function<void(const std::string& line)> progress;
+  // Called with a warning (no newline) about a kept trial: one line for each
+  // trial that was disturbed (lab::IsDisturbed).
+  std::function<void(const std::string& line)> warning;
 };
 
 // TrialRunner runs one scenario once: a quick probe (one handshake) or one
@@ -83,7 +86,7 @@ struct MatrixOutcome {
 // RunMatrix probes every scenario of |plan| once, then runs
 // |options.timing.trials| interleaved rounds of the supported ones through
 // |runner|, reporting progress ("scenarios 3/12, trials 17/60, ETA 2m10s")
-// through |control|.
+// and disturbed trials through |control|.
 MatrixOutcome RunMatrix(const Plan& plan, const MatrixOptions& options, TrialRunner& runner,
                         const RunControl& control);
 

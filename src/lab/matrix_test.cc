@@ -23,6 +23,7 @@ class FakeRunner : public TrialRunner {
   std::vector<std::string> order;
   int stop_after = -1;  // interrupt the n-th trial
   std::map<std::string, int> rounds;
+  std::map<std::string, int> disturbed;  // scenario name -> round
 
   absl::Status RunProbe(const PlannedScenario& s) override {
     if (refused.count(s.name)) return absl::UnavailableError("tls_alert:handshake_failure");
@@ -42,6 +43,8 @@ class FakeRunner : public TrialRunner {
     out.failed = 100 - out.succeeded;
     EXPECT_TRUE(out.outcomes.Add(fail ? "connect_refused" : "ok", 100).ok());
     out.interrupted = static_cast<int>(order.size()) == stop_after;
+    const bool busy = disturbed.count(s.name) && disturbed[s.name] == round;
+    out.disturbance = report::Disturbance{1.2, 2, busy ? 0.6 : 0.01, 0, 7};
     return out;
   }
 };
@@ -73,6 +76,20 @@ TEST(RunMatrixTest, InterleavesRoundsAndKeepsEveryTrial) {
   EXPECT_GT(orders.size(), 1u);
   EXPECT_TRUE(out.not_measured.empty());
   EXPECT_EQ(out.scenarios[0].parameters.at("version"), "1.3");
+}
+
+TEST(RunMatrixTest, WarnsOnceForEachDisturbedTrialAndKeepsItsMeasure) {
+  FakeRunner runner;
+  runner.disturbed = {{"TLSv1.3 default P-256 default off", 1}};
+  std::vector<std::string> warnings;
+  RunControl control;
+  control.warning = [&](const std::string& line) { warnings.push_back(line); };
+  MatrixOutcome out = RunMatrix(ThreeScenarios(), Options(3), runner, control);
+  ASSERT_EQ(out.scenarios.size(), 9u);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("TLSv1.3 default P-256 default off trial 2 was disturbed"));
+  EXPECT_THAT(warnings[0], HasSubstr("25.0% of the machine's 2 CPUs"));
+  for (const report::Scenario& s : out.scenarios) ASSERT_TRUE(s.disturbance.has_value());
 }
 
 TEST(RunMatrixTest, RefusedScenariosAreProbedOnceAndNeverRun) {

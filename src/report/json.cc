@@ -405,6 +405,17 @@ json ScenarioToJson(const Scenario& s) {
     sc["epoll_wait_per_attempt"] = Optional(EpollWaitsPerAttempt(s));
     out["syscalls"] = std::move(sc);
   }
+  if (s.disturbance.has_value()) {
+    const Disturbance& d = *s.disturbance;
+    json dj = json::object();
+    dj["seconds"] = d.seconds;
+    dj["cpus"] = d.cpus;
+    dj["other_cpu_seconds"] = d.other_cpu_seconds;
+    dj["steal_seconds"] = d.steal_seconds;
+    dj["involuntary_switches"] = d.involuntary_switches;
+    dj["other_share"] = Optional(OtherCpuShare(d));
+    out["disturbance"] = std::move(dj);
+  }
   return out;
 }
 
@@ -521,6 +532,28 @@ absl::StatusOr<Scenario> ScenarioFromJson(const json& value, size_t index) {
     }
     s.syscalls = std::move(calls);
     syscalls_in.emplace(std::move(sc_in));
+  }
+
+  // Added within v1: absent from older files.
+  if (in.Has("disturbance")) {
+    REPORT_ASSIGN_OR_RETURN(const json* dj, in.Object("disturbance"));
+    REPORT_ASSIGN_OR_RETURN(
+        ObjectReader d_in, ObjectReader::Create(*dj, absl::StrCat(context, ": disturbance")));
+    Disturbance d;
+    REPORT_ASSIGN_OR_RETURN(d.seconds, d_in.NonNegativeNumber("seconds"));
+    REPORT_ASSIGN_OR_RETURN(int64_t cpus, d_in.Count("cpus"));
+    if (cpus > 1 << 20) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s is %d, more CPUs than any machine has", d_in.What("cpus"), cpus));
+    }
+    d.cpus = static_cast<int>(cpus);
+    REPORT_ASSIGN_OR_RETURN(d.other_cpu_seconds, d_in.NonNegativeNumber("other_cpu_seconds"));
+    REPORT_ASSIGN_OR_RETURN(d.steal_seconds, d_in.NonNegativeNumber("steal_seconds"));
+    REPORT_ASSIGN_OR_RETURN(d.involuntary_switches, d_in.Count("involuntary_switches"));
+    REPORT_RETURN_IF_ERROR(d_in.CheckDerived(
+        "other_share", OtherCpuShare(d),
+        "(other_cpu_seconds + steal_seconds) / (seconds * cpus)"));
+    s.disturbance = d;
   }
 
   // The counts must reconcile before the figures derived from them are

@@ -229,6 +229,7 @@ TEST_F(JsonTest, RejectsMissingScenarioFieldsNamingTheScenario) {
     // Optional: server, syscalls and deviations (added within v1);
     // outcome_rfc8460 is derived and ignored.
     if (item.key() == "server" || item.key() == "syscalls" || item.key() == "name") continue;
+    if (item.key() == "disturbance") continue;
     if (item.key() == "deviations" || item.key() == "outcome_rfc8460") continue;
     json doc = doc_;
     doc["scenarios"][1].erase(item.key());
@@ -277,6 +278,38 @@ TEST_F(JsonTest, SyscallsRoundTripAndTheirDerivedFiguresAreChecked) {
   json wrong_rate = doc_;
   wrong_rate["scenarios"][1]["syscalls"]["per_attempt"] = 1000.0;
   ExpectRejected(wrong_rate, {"per_attempt"});
+}
+
+TEST_F(JsonTest, DisturbanceRoundTripsAndItsShareIsChecked) {
+  ASSERT_TRUE(result_.scenarios[1].disturbance.has_value());
+  absl::StatusOr<Result> back = FromJson(doc_);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_TRUE(back->scenarios[1].disturbance.has_value());
+  const Disturbance& d = *back->scenarios[1].disturbance;
+  EXPECT_EQ(d.seconds, 10.6);
+  EXPECT_EQ(d.cpus, 2);
+  EXPECT_EQ(d.other_cpu_seconds, 0.5);
+  EXPECT_EQ(d.steal_seconds, 0.1);
+  EXPECT_EQ(d.involuntary_switches, 420);
+  EXPECT_NEAR(doc_["scenarios"][1]["disturbance"]["other_share"].get<double>(), 0.6 / 21.2,
+              1e-12);
+  EXPECT_FALSE(back->scenarios[0].disturbance.has_value());
+
+  json old = doc_;
+  old["scenarios"][1].erase("disturbance");  // files written before it was read
+  EXPECT_TRUE(FromJson(old).ok());
+  for (const char* key : {"seconds", "cpus", "other_cpu_seconds", "steal_seconds",
+                          "involuntary_switches", "other_share"}) {
+    json doc = doc_;
+    doc["scenarios"][1]["disturbance"].erase(key);
+    ExpectRejected(doc, {"disturbance", absl::StrCat("missing field \"", key, "\"")});
+  }
+  json wrong = doc_;
+  wrong["scenarios"][1]["disturbance"]["other_share"] = 0.5;
+  ExpectRejected(wrong, {"other_share"});
+  json negative = doc_;
+  negative["scenarios"][1]["disturbance"]["steal_seconds"] = -1;
+  ExpectRejected(negative, {"steal_seconds"});
 }
 
 TEST_F(JsonTest, ReadsServerSidesWrittenBeforeTheirRateWasRecorded) {

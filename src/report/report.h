@@ -129,6 +129,30 @@ struct Syscalls {
   int64_t Total() const;
 };
 
+// Disturbance is what the rest of the machine did while one trial ran, from
+// /proc/stat and getrusage read at the trial's start and end: CPU used
+// outside the measuring process competes with it for cores, caches and
+// memory bandwidth and shifts every figure of the trial. (A target on the
+// same machine, other than the embedded server, counts as outside.)
+struct Disturbance {
+  // Wall-clock seconds between the two readings.
+  double seconds = 0;
+  // CPUs the machine has (the cpuN lines of /proc/stat).
+  int cpus = 0;
+  // Busy CPU time of the whole machine (user, nice, system, irq, softirq)
+  // less the measuring process's own CPU time, at least 0.
+  double other_cpu_seconds = 0;
+  // Time the hypervisor ran something else on the machine's virtual CPUs.
+  double steal_seconds = 0;
+  // Times the measuring process's threads were preempted (ru_nivcsw).
+  int64_t involuntary_switches = 0;
+};
+
+// OtherCpuShare returns (other_cpu_seconds + steal_seconds) / (seconds ×
+// cpus): the share of the machine's CPU capacity that went elsewhere during
+// the trial; nullopt when seconds or cpus is 0.
+std::optional<double> OtherCpuShare(const Disturbance& disturbance);
+
 // Scenario is one trial of one combination of TLS parameters.
 //
 // Its counts reconcile (Validate checks each of these):
@@ -197,6 +221,8 @@ struct Scenario {
   std::optional<ServerSide> server;
   // Set when the engine counted its system calls (mailshake bench).
   std::optional<Syscalls> syscalls;
+  // Set when the machine's load was read around the run (bench, matrix).
+  std::optional<Disturbance> disturbance;
 };
 
 // HandshakeRate returns succeeded / measured_seconds, or nullopt when nothing

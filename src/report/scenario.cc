@@ -185,6 +185,15 @@ absl::Status MergeInto(const Scenario& b, Scenario* m) {
   } else {
     m->syscalls.reset();
   }
+  // Known for both: the more disturbed of the two (the other processes of
+  // two machines do not add up to a share of either).
+  if (m->disturbance.has_value() && b.disturbance.has_value()) {
+    if (OtherCpuShare(*b.disturbance).value_or(0) > OtherCpuShare(*m->disturbance).value_or(0)) {
+      m->disturbance = b.disturbance;
+    }
+  } else {
+    m->disturbance.reset();
+  }
   // The two ran side by side: the load lasted as long as the longer one,
   // and both loads (and both processes' CPU) add up.
   m->measured_seconds = std::max(m->measured_seconds, b.measured_seconds);
@@ -235,6 +244,11 @@ std::optional<double> AttemptRate(const Scenario& scenario) {
 
 std::optional<double> ServerHandshakeRate(const ServerSide& server) {
   return Ratio(server.handshakes, server.seconds);
+}
+
+std::optional<double> OtherCpuShare(const Disturbance& d) {
+  if (!(d.seconds > 0) || d.cpus <= 0) return std::nullopt;
+  return (d.other_cpu_seconds + d.steal_seconds) / (d.seconds * d.cpus);
 }
 
 std::optional<double> HandshakesPerClientCpuSecond(const Scenario& scenario) {
@@ -288,6 +302,16 @@ absl::Status Validate(const Scenario& s) {
       REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "syscalls.calls", count));
     }
     REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "syscalls.epoll_wait", s.syscalls->epoll_wait));
+  }
+  if (s.disturbance.has_value()) {
+    const Disturbance& d = *s.disturbance;
+    REPORT_RETURN_IF_ERROR(CheckSeconds(s, "disturbance.seconds", d.seconds));
+    REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "disturbance.cpus", d.cpus));
+    REPORT_RETURN_IF_ERROR(
+        CheckSeconds(s, "disturbance.other_cpu_seconds", d.other_cpu_seconds));
+    REPORT_RETURN_IF_ERROR(CheckSeconds(s, "disturbance.steal_seconds", d.steal_seconds));
+    REPORT_RETURN_IF_ERROR(
+        CheckNonNegative(s, "disturbance.involuntary_switches", d.involuntary_switches));
   }
 
   int64_t sum = 0;

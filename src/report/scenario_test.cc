@@ -257,6 +257,23 @@ TEST(DerivedRatesTest, DivideByMeasuredTimeAndCpuOrAreUndefined) {
   EXPECT_FALSE(HandshakesPerClientCpuSecond(s).has_value());
 }
 
+TEST(MergeScenariosTest, KeepsTheMoreDisturbedSideOrNone) {
+  Scenario a = testing::RandomScenario("x", 0, 0, 100, 5);
+  Scenario b = testing::RandomScenario("x", 0, 0, 100, 6);
+  a.disturbance = Disturbance{4, 2, 0.1, 0, 10};  // 1.25% of the machine
+  b.disturbance = Disturbance{4, 4, 2.0, 0, 30};  // 12.5%
+  absl::StatusOr<Scenario> m = MergeScenarios(a, b);
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_TRUE(m->disturbance.has_value());
+  EXPECT_EQ(m->disturbance->cpus, 4);
+  EXPECT_DOUBLE_EQ(*OtherCpuShare(*m->disturbance), 0.125);
+  b.disturbance.reset();
+  m = MergeScenarios(a, b);
+  ASSERT_TRUE(m.ok());
+  EXPECT_FALSE(m->disturbance.has_value());
+  EXPECT_FALSE(OtherCpuShare(Disturbance{}).has_value());
+}
+
 TEST(DetectEnvironmentTest, ReadsThisMachine) {
   const absl::Time before = absl::Now();
   const Environment env = DetectEnvironment("1.2.3", "deadbeef", 17);

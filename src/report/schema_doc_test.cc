@@ -93,7 +93,8 @@ TEST_F(SchemaDocTest, DocumentsEveryObjectTheTestChecks) {
   }
   EXPECT_EQ(objects, (std::set<std::string>{"result", "environment", "scenario",
                                             "latency", "phase", "server",
-                                            "syscalls", "not_measured", "shard"}));
+                                            "syscalls", "disturbance", "not_measured",
+                                            "shard"}));
   EXPECT_THAT(doc_, ::testing::HasSubstr(std::string(kSchema)));
 }
 
@@ -111,6 +112,7 @@ TEST_F(SchemaDocTest, ScenarioKeysMatchTheDoc) {
   std::set<std::string> without_server = tables_["scenario"];
   without_server.erase("server");
   without_server.erase("syscalls");
+  without_server.erase("disturbance");
   EXPECT_EQ(Keys(json_["scenarios"][0]), without_server);
 }
 
@@ -124,6 +126,7 @@ TEST_F(SchemaDocTest, LatencyPhaseAndServerKeysMatchTheDoc) {
   }
   EXPECT_EQ(Keys(scenario["server"]), tables_["server"]);
   EXPECT_EQ(Keys(scenario["syscalls"]), tables_["syscalls"]);
+  EXPECT_EQ(Keys(scenario["disturbance"]), tables_["disturbance"]);
 }
 
 TEST_F(SchemaDocTest, NotMeasuredKeysMatchTheDoc) {

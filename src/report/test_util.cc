@@ -139,6 +139,7 @@ Result SyntheticResult() {
   open_loop.syscalls = Syscalls{{{"socket", 2000}, {"connect", 2000}, {"recv", 10000},
                                  {"send", 8000}, {"close", 2000}},
                                 9000};
+  open_loop.disturbance = Disturbance{10.6, 2, 0.5, 0.1, 420};
   result.scenarios.push_back(std::move(open_loop));
   result.not_measured.push_back(
       {"TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256 X25519 rsa2048",
