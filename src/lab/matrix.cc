@@ -15,8 +15,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "src/lab/compare.h"
 #include "src/lab/disturbance.h"
-#include "src/stats/compare.h"
 
 namespace mailshake {
 namespace lab {
@@ -206,53 +206,46 @@ MatrixOutcome RunMatrix(const Plan& plan, const MatrixOptions& options, TrialRun
 }
 
 std::string FormatSummary(const report::Result& result) {
-  struct Row {
-    std::string name;
-    std::vector<double> per_cpu, rate, server_us, p50, p99;
-  };
-  std::vector<Row> rows;
-  std::map<std::pair<std::string, std::map<std::string, std::string>>, size_t> index;
-  for (const report::Scenario& s : result.scenarios) {
-    auto [it, inserted] = index.emplace(std::make_pair(s.name, s.parameters), rows.size());
-    if (inserted) rows.push_back(Row{s.name, {}, {}, {}, {}, {}});
-    Row& row = rows[it->second];
-    if (auto v = report::HandshakesPerClientCpuSecond(s)) row.per_cpu.push_back(*v);
-    if (auto v = report::HandshakeRate(s)) row.rate.push_back(*v);
-    if (s.server.has_value() && s.server->handshakes > 0) {
-      row.server_us.push_back(s.server->cpu_seconds * 1e6 /
-                              static_cast<double>(s.server->handshakes));
-    }
-    for (const report::PhaseLatency& p : s.phases) {
-      if (p.name != "tls" || p.latency.Count() == 0) continue;
-      row.p50.push_back(p.latency.ValueAtPercentile(50) / 1e3);
-      row.p99.push_back(p.latency.ValueAtPercentile(99) / 1e3);
-    }
+  // The per-trial figures and their medians and intervals are compare's.
+  std::vector<ScenarioSamples> rows;
+  if (!result.scenarios.empty()) {
+    absl::StatusOr<SampleSet> set = SampleSetFromResults("result", {result}, {"result"});
+    if (set.ok()) rows = std::move(set->scenarios);
   }
-  auto median = [](const std::vector<double>& v) {
-    return v.empty() ? 0.0 : *stats::Median(v);
+  auto values = [](const ScenarioSamples& s, const char* id) {
+    auto it = s.metrics.find(id);
+    return it == s.metrics.end() ? std::vector<double>() : it->second;
+  };
+  auto median = [&](const ScenarioSamples& s) {
+    return Summarize(values(s, "hs_per_cpu"), 0.95).median;
   };
   // Most expensive (fewest handshakes per client CPU-second) first.
-  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
-    return median(a.per_cpu) < median(b.per_cpu);
+  std::stable_sort(rows.begin(), rows.end(), [&](const ScenarioSamples& a,
+                                                 const ScenarioSamples& b) {
+    return median(a) < median(b);
   });
-  auto cell = [](const std::vector<double>& v, const char* format) -> std::string {
-    if (v.empty()) return "-";
-    const double m = *stats::Median(v);
-    std::string text = absl::StrFormat(format, m);
-    absl::StatusOr<stats::ConfidenceInterval> ci = stats::MedianConfidenceInterval(v, 0.95);
-    if (ci.ok() && v.size() > 1) {
-      absl::StrAppend(&text, " [", absl::StrFormat(format, ci->lower), "-",
-                      absl::StrFormat(format, ci->upper), "]");
+  auto cell = [&](const ScenarioSamples& s, const char* id) -> std::string {
+    const SideSummary summary = Summarize(values(s, id), 0.95);
+    if (summary.n == 0) return "-";
+    std::string text = absl::StrFormat("%.0f", summary.median);
+    if (summary.n > 1) {
+      absl::StrAppend(&text, " [", absl::StrFormat("%.0f", summary.interval.lower), "-",
+                      absl::StrFormat("%.0f", summary.interval.upper), "]");
     }
     return text;
   };
+  int disturbed = 0;
   std::vector<std::vector<std::string>> table;
   table.push_back({"scenario", "trials", "hs/client-cpu-s", "hs/s", "server µs/hs",
                    "tls p50 µs", "tls p99 µs"});
-  for (const Row& r : rows) {
-    table.push_back({r.name, absl::StrCat(r.per_cpu.size()), cell(r.per_cpu, "%.0f"),
-                     cell(r.rate, "%.0f"), cell(r.server_us, "%.0f"), cell(r.p50, "%.0f"),
-                     cell(r.p99, "%.0f")});
+  for (const ScenarioSamples& r : rows) {
+    disturbed += r.disturbed_trials;
+    table.push_back(
+        {r.name,
+         r.disturbed_trials > 0 ? absl::StrFormat("%d (%d disturbed)", r.trials, r.disturbed_trials)
+                                : absl::StrCat(r.trials),
+         cell(r, "hs_per_cpu"), cell(r, "hs_rate"), cell(r, "server_cpu_us"), cell(r, "p50(tls)"),
+         cell(r, "p99(tls)")});
   }
   std::vector<size_t> width(table[0].size(), 0);
   auto chars = [](const std::string& s) {
@@ -273,6 +266,12 @@ std::string FormatSummary(const report::Result& result) {
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     absl::StrAppend(&out, line, "\n");
+  }
+  if (disturbed > 0) {
+    absl::StrAppendFormat(&out,
+                          "%d trial(s) disturbed: other processes or steal took more than %.0f%% "
+                          "of the machine's CPU while they ran; their figures may be shifted.\n",
+                          disturbed, 100 * kDisturbedShare);
   }
   if (!result.not_measured.empty()) {
     absl::StrAppend(&out, "\nNot measured:\n");

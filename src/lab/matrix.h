@@ -91,10 +91,11 @@ MatrixOutcome RunMatrix(const Plan& plan, const MatrixOptions& options, TrialRun
                         const RunControl& control);
 
 // FormatSummary returns the summary table of a matrix result: per scenario
-// (trials pooled by name and parameters) the median and 95% interval over
-// trials of handshakes per client CPU-second, handshakes per second, server
-// CPU per handshake (embedded target) and the p50/p99 of the TLS phase,
-// sorted by cost (client CPU per handshake, highest first), then the
+// (trials pooled as compare pairs them, SampleSetFromResults) the number of
+// trials (and of disturbed ones), the median and 95% interval over trials
+// (Summarize) of handshakes per client CPU-second, handshakes per second,
+// server CPU per handshake (embedded target) and the p50/p99 of the TLS
+// phase, sorted by cost (client CPU per handshake, highest first), then the
 // scenarios not measured with their reason.
 std::string FormatSummary(const report::Result& result);
 

@@ -172,6 +172,15 @@ TEST(FormatSummaryTest, SortsByCostAndListsWhatWasNotMeasured) {
   EXPECT_LT(table.find("expensive"), table.find("cheap"));
   EXPECT_THAT(table, HasSubstr("3333"));
   EXPECT_THAT(table, HasSubstr("refused: unsupported, tls_alert:x"));
+  EXPECT_THAT(table, ::testing::Not(HasSubstr("disturbed")));
+  // Medians with their interval over the trials.
+  EXPECT_THAT(table, HasSubstr("3333 [3333-3333]"));
+  result.scenarios[0].disturbance = report::Disturbance{1, 2, 0.5, 0, 0};
+  EXPECT_THAT(FormatSummary(result), HasSubstr("3 (1 disturbed)"));
+  EXPECT_THAT(FormatSummary(result), HasSubstr("1 trial(s) disturbed"));
+  // Nothing measured: the table is empty, the reasons are listed.
+  result.scenarios.clear();
+  EXPECT_THAT(FormatSummary(result), HasSubstr("refused: unsupported"));
 }
 
 }  // namespace
