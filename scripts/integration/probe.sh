@@ -41,6 +41,22 @@ probe 1 "smtp://127.0.0.1:$smtp_port" --policy forced-tls:chain --json "$work/un
 expect_eq "rfc8460" "$(jq_py "$work/untrusted.json" '[c["rfc8460"] for c in d["policies"][0]["checks"] if c["verdict"]=="fail"][0]')" "certificate-not-trusted"
 probe 0 "smtp://127.0.0.1:$smtp_port" --policy forced-tls:encryption-only --no-scan
 
+# Output files follow the one writer's rules (src/io): --html - puts the page
+# on standard output and the report on standard error; a regular file is
+# replaced and keeps its mode; a directory, or one path for two outputs, is
+# bad usage before anything runs.
+probe 0 "smtp://127.0.0.1:$smtp_port" --policy forced-tls:encryption-only --no-scan --html -
+head -c 15 "$work/probe.out" | grep -q '<!DOCTYPE html>' || fail "--html - wrote no page to stdout"
+expect_line "$work/probe.err" "^PASS"
+install -m 600 /dev/null "$work/mode.html"
+probe 0 "smtp://127.0.0.1:$smtp_port" --policy forced-tls:encryption-only --no-scan \
+  --html "$work/mode.html" --json "$work/mode.json"
+expect_eq "--html keeps the file's mode" "$(stat -c %a "$work/mode.html")" 600
+grep -q 'id="findings"' "$work/mode.html" || fail "--html FILE has no findings section"
+probe 2 "smtp://127.0.0.1:$smtp_port" --no-scan --json "$work"
+probe 2 "smtp://127.0.0.1:$smtp_port" --no-scan --json "$work/same" --html "$work/same"
+[ -e "$work/same" ] && fail "bad usage still wrote $work/same"
+
 # Implicit TLS.
 probe 0 "smtps://127.0.0.1:$smtps_port" --ca "$work/cert.pem" --policy forced-tls:chain --no-scan
 

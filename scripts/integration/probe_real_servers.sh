@@ -111,7 +111,8 @@ print(f"ok: {tag}")
 launch postfix modern --tls-profile modern --cert-type both
 launch postfix order --tls-profile server-order --cert-type ecdsa
 launch postfix legacy --tls-profile legacy --cert-type rsa
-launch postfix wrongname --tls-profile modern --cert-type ecdsa --cert-name mx.other.example
+launch postfix wrongname --tls-profile modern --cert-type ecdsa --cert-name mx.other.example \
+  --require-tls
 launch postfix expired --tls-profile modern --cert-type rsa --cert-expired
 launch postfix plain --tls-profile no-starttls
 launch openssl ossl
@@ -140,6 +141,9 @@ eq("mail before TLS refused", v("smtp.mail_before_tls")["refuses_without_tls"], 
 # NCSC-NL 2025-05 (as internet.nl tests it), the one check this profile fails.
 eq("NCSC-NL 2025-05 failing checks", [i for i, _ in failing("ncsc-nl-2025-05")], ["kex_hash"])
 eq("TLS 1.2 SHA-1 key exchange", v("tls.signature_algorithms[TLSv1.2]")["sha1_only"], True)
+# OpenSSL 3 refuses client-initiated renegotiation by default.
+eq("client renegotiation", v("tls.client_renegotiation")["accepted"], False)
+eq("EMS", v("tls.extended_master_secret")["value"], True)
 PY
 
 # --- Postfix, server preference order (ECDSA only).
@@ -182,6 +186,9 @@ eq("name localhost", v("cert.name[localhost]")["matched"], False)
 eq("name 127.0.0.1", v("cert.name[127.0.0.1]")["matched"], False)
 eq("trusted", v("cert.trust")["trusted"], True)
 eq("rfc8460", [r for _, r in failing(0)], ["certificate-host-mismatch"])
+# smtpd_tls_security_level = encrypt (--require-tls): 530 to MAIL before STARTTLS.
+eq("mail before TLS", (v("smtp.mail_before_tls")["code"], v("smtp.mail_before_tls")["refuses_without_tls"]),
+   (530, True))
 PY
 serve expired
 probe 1 expired "smtp://$(get smtp)" --ca "$(get ca)" --name localhost --policy forced-tls:chain --no-scan
@@ -215,6 +222,10 @@ eq("TLS 1.3 groups", sorted(v("tls.groups[TLSv1.3]")["accepted"]),
    sorted(g.lower() if g != "X25519" else "x25519" for g in env["tls_groups"].split(":")))
 eq("TLS 1.2 groups", v("tls.groups[TLSv1.2]")["accepted"], ["x25519"])
 eq("forward secrecy", v("tls.forward_secrecy")["all"], True)
+# s_server -client_renegotiation answers a renegotiating ClientHello.
+eq("client renegotiation", v("tls.client_renegotiation")["accepted"], True)
+eq("NCSC-NL client renegotiation", [c["verdict"] for p in doc["policies"] if p["name"] == "ncsc-nl-2025-05"
+                                    for c in p["checks"] if c["id"] == "client_renegotiation"], ["unknown"])
 PY
 
 # --- Exim (GnuTLS): TLS 1.2 and 1.3 only, as its priority string says.

@@ -6,7 +6,8 @@
 # matrix, run twice, gives the matrix view (matrix --html) and the compare
 # view (report OLD NEW, compare OLD NEW --html), drawn the same way. Bad input is
 # one message naming the file, exit 2. A page with a planted violation must
-# be caught, so the browser check can fail.
+# be caught, so the browser check can fail. `probe --html` against `mailshake
+# serve` writes the probe page, drawn the same way.
 source "$(dirname "$0")/lib.bash"
 command -v chromium >/dev/null || fail "chromium is not installed (scripts/setup installs it)"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -81,6 +82,25 @@ for page in report2 compare; do
   grep -q '<section id="compare">' "$work/$page.dom" || fail "$page: compare view not in the DOM"
 done
 
+# probe --html: the probe page of `mailshake serve` (verdict, policies, the
+# suites-by-level and findings-by-severity charts), drawn the same way. The
+# JSON written in the same run holds the same verdict.
+start_server
+set +e
+"$MAILSHAKE_BIN" probe "smtp://127.0.0.1:$smtp_port" --policy ncsc-nl-2025-05 --color never \
+  --html "$work/probe.html" --json "$work/probe.json" >"$work/probe.out" 2>&1
+rc=$?
+set -e
+stop_server
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || { cat "$work/probe.out" >&2; fail "probe --html exited $rc"; }
+verdict="$(jq_py "$work/probe.json" 'd["verdict"]["result"]')"
+grep -q "<span class=\"verdict $verdict\">" "$work/probe.html" || fail "probe page verdict is not $verdict"
+grep -q '<section id="levels">' "$work/probe.html" || fail "probe page has no suites-by-level section"
+chromium_render "$work/probe.html" probe
+chromium_check probe 2 >"$work/check-probe.txt" || fail "probe page: $(cat "$work/check-probe.txt")"
+echo "probe: $(cat "$work/check-probe.txt")"
+grep -q 'class="lv-' "$work/probe.dom" || fail "no level bars in the drawn probe page"
+
 # The screenshots people look at.
 shot() {
   chromium_screenshot "$work/$1.html" "$outdir/$1.png"
@@ -89,6 +109,7 @@ shot() {
 shot report
 shot matrix
 shot compare
+shot probe
 
 # Negative control: a planted inline script and image are refused by the
 # page's policy, and chromium_check sees it.
@@ -112,4 +133,4 @@ for bad in truncated gbench empty; do
   expect_line "$work/$bad.out" "^mailshake report: .*$bad.json"
 done
 [ -e "$work/bad.html" ] && fail "a page was written despite bad input"
-echo "report_chromium: ok (screenshots report.png, matrix.png, compare.png in $outdir)"
+echo "report_chromium: ok (screenshots report.png, matrix.png, compare.png, probe.png in $outdir)"

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "src/cli/cli.h"
 #include "src/cli/flags.h"
+#include "src/html/probe_page.h"
 #include "src/io/file_io.h"
 #include "src/net/address.h"
 #include "src/probe/policy.h"
@@ -46,7 +47,7 @@ absl::Status CheckRules(absl::string_view name) { return x509::ParseNameRules(na
 
 int RunProbe(const std::vector<std::string>& argv) {
   std::string policy = "exchange-online", rules = "rfc9525", host_rules = "rfc9525";
-  std::string ca = "/etc/ssl/certs", servername, json_path, color = "auto";
+  std::string ca = "/etc/ssl/certs", servername, json_path, html_path, color = "auto";
   std::vector<std::string> names;
   int connections = 1;
   bool scan = true;
@@ -86,11 +87,16 @@ int RunProbe(const std::vector<std::string>& argv) {
                       "write mailshake.probe/v1 JSON to FILE or standard output (the report "
                       "then goes to standard error)",
                       CheckPath);
+  flags.OptionalValue("html", &html_path, "-", "FILE",
+                      "write the probe page (self-contained HTML: verdict, policies, charts, "
+                      "findings with evidence) to FILE or standard output",
+                      CheckPath);
   flags.Choice("color", &color, {"auto", "always", "never"}, "colour in the terminal report");
   std::vector<std::string> args;
   if (std::optional<int> exit = flags.Parse(argv, &args)) return *exit;
   if (absl::Status s = CheckPolicy(policy); !s.ok()) return UsageError(kName, s.message());
-  if (absl::Status s = io::CheckOutputPaths({{"json", json_path}}); !s.ok()) {
+  if (absl::Status s = io::CheckOutputPaths({{"json", json_path}, {"html", html_path}});
+      !s.ok()) {
     return UsageError(kName, s.message());
   }
   for (const std::string& r : {rules, host_rules}) {
@@ -131,13 +137,20 @@ int RunProbe(const std::vector<std::string>& argv) {
     if (p != policy) out.policies.push_back(*probe::Judge(p, out.report, scanned));
   }
 
-  FILE* text = io::IsStandardOutput(json_path) ? stderr : stdout;
+  FILE* text = io::IsStandardOutput(json_path) || io::IsStandardOutput(html_path) ? stderr : stdout;
   const bool tty = color == "always" || (color == "auto" && isatty(fileno(text)));
   std::fputs(probe::FormatText(out, tty).c_str(), text);
   if (!json_path.empty()) {
     std::fflush(text);
     if (absl::Status s = io::WriteOutput(json_path, probe::ToJson(out).dump() + "\n"); !s.ok()) {
       std::fprintf(stderr, "mailshake probe: --json: %s\n", std::string(s.message()).c_str());
+      return kNotProbed;
+    }
+  }
+  if (!html_path.empty()) {
+    std::fflush(text);
+    if (absl::Status s = io::WriteOutput(html_path, html::RenderProbePage(out)); !s.ok()) {
+      std::fprintf(stderr, "mailshake probe: --html: %s\n", std::string(s.message()).c_str());
       return kNotProbed;
     }
   }

@@ -24,6 +24,14 @@
 namespace mailshake {
 namespace html {
 namespace internal {
+
+void RunLegend(const std::vector<Run>& runs, std::string* out) {
+  if (runs.size() < 2) return;
+  std::vector<std::string> labels;
+  for (const Run& run : runs) labels.push_back(run.label);
+  Legend(labels, out);
+}
+
 namespace {
 
 using report::FormatSignificant;

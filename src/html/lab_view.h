@@ -14,6 +14,10 @@ namespace mailshake {
 namespace html {
 namespace internal {
 
+// RunLegend appends the legend of the runs' labels when there are several
+// runs (one run needs none).
+void RunLegend(const std::vector<Run>& runs, std::string* out);
+
 // HasMatrix is true when some run holds more than one scenario or more than
 // one trial of a scenario: then the page has a matrix view.
 bool HasMatrix(const std::vector<Run>& runs);

@@ -43,13 +43,6 @@ void Legend(const std::vector<std::string>& labels, std::string* out) {
   }
 }
 
-void RunLegend(const std::vector<Run>& runs, std::string* out) {
-  if (runs.size() < 2) return;
-  std::vector<std::string> labels;
-  for (const Run& run : runs) labels.push_back(run.label);
-  Legend(labels, out);
-}
-
 void Table(const std::vector<std::vector<std::string>>& rows, size_t first_numeric,
            std::string* out) {
   out->append("<div class=\"data\"><table>\n");

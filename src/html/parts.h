@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "src/html/html.h"
 
 namespace mailshake {
 namespace html {
@@ -36,10 +35,6 @@ std::string TruncateLabel(absl::string_view text, size_t max_chars);
 // Legend appends a legend of |labels| in series colours (the first
 // kMaxOverlaid, with a note when there are more) to |out|.
 void Legend(const std::vector<std::string>& labels, std::string* out);
-
-// RunLegend appends the legend of the runs' labels when there are several
-// runs (one run needs none).
-void RunLegend(const std::vector<Run>& runs, std::string* out);
 
 // Table appends rows of cells, the first row as the header. Cells are
 // escaped; columns from |first_numeric| on are right-aligned.

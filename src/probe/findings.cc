@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -203,6 +204,22 @@ void ScanFindings(const ProbeReport& report, std::vector<Finding>* out) {
                         : v == wire::Tri::kNo ? row.no
                                               : absl::StrCat(row.id, ": unknown"),
                         {{"value", TriJson(v)}}, {Evidence(scan, row.fact->evidence)}));
+  }
+  {
+    const wire::Tri v = scan.alpn_ignored.value;
+    out->push_back(Make("tls.alpn",
+                        v == wire::Tri::kNo ? Severity::kWarning
+                        : v == wire::Tri::kYes ? Severity::kOk
+                                               : Severity::kUnknown,
+                        v == wire::Tri::kYes  ? "ALPN ignored (no protocol selected for smtp, h2)"
+                        : v == wire::Tri::kNo ? absl::StrCat("ALPN answered: the server selected ",
+                                                             scan.alpn_selected)
+                                              : "tls.alpn: unknown",
+                        {{"ignored", TriJson(v)},
+                         {"selected", scan.alpn_selected.empty()
+                                          ? nlohmann::json(nullptr)
+                                          : nlohmann::json(scan.alpn_selected)}},
+                        {Evidence(scan, scan.alpn_ignored.evidence)}));
   }
   if (!scan.conditions.empty()) {
     out->push_back(Make("tls.conditions", Severity::kWarning,
@@ -411,6 +428,30 @@ void CertificateFindings(const ProbeReport& report, std::vector<Finding>* out) {
   }
 }
 
+void RenegotiationFindings(const ProbeReport& report, std::vector<Finding>* out) {
+  const RenegotiationFacts& r = report.renegotiation;
+  if (r.outcome == "not_run") return;
+  if (absl::StartsWith(r.outcome, "not_applicable")) {
+    out->push_back(Make("tls.client_renegotiation", Severity::kInfo,
+                        absl::StrCat("client-initiated renegotiation not applicable: ", r.detail),
+                        {{"accepted", nullptr}, {"applicable", false}}, r.evidence));
+    return;
+  }
+  if (!r.accepted.has_value()) {
+    out->push_back(Make("tls.client_renegotiation", Severity::kUnknown,
+                        absl::StrCat("client-initiated renegotiation not tested: ", r.outcome,
+                                     r.detail.empty() ? "" : absl::StrCat(" (", r.detail, ")")),
+                        {{"accepted", nullptr}, {"applicable", true}}, r.evidence, r.outcome));
+    return;
+  }
+  out->push_back(Make("tls.client_renegotiation", *r.accepted ? Severity::kWarning : Severity::kOk,
+                      *r.accepted ? "client-initiated renegotiation accepted (a client can make "
+                                    "the server redo its handshake: CPU exhaustion)"
+                                  : absl::StrCat("client-initiated renegotiation refused: ",
+                                                 r.detail),
+                      {{"accepted", *r.accepted}, {"applicable", true}}, r.evidence));
+}
+
 }  // namespace
 
 std::vector<Finding> Findings(const ProbeReport& report) {
@@ -418,6 +459,7 @@ std::vector<Finding> Findings(const ProbeReport& report) {
   SmtpFindings(report, report.deadlines, &out);
   CertificateFindings(report, &out);
   ScanFindings(report, &out);
+  RenegotiationFindings(report, &out);
   return out;
 }
 

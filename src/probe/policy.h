@@ -12,7 +12,8 @@
 //   ncsc-nl-2025-05        the levels internet.nl (1.11) applies from the NCSC-NL TLS
 //                          guidelines version 2025-05: versions, suites, groups, DHE size,
 //                          key-exchange hash, certificate key and signature,
-//                          compression, secure renegotiation
+//                          compression, secure and client-initiated
+//                          renegotiation, extended master secret
 //   forced-tls:encryption-only, forced-tls:chain, forced-tls:chain-and-domain
 //                          an Exchange connector that forces TLS, by how much
 //                          of the certificate it validates

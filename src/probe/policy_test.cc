@@ -91,6 +91,9 @@ ProbeReport GoodReport() {
   host.check.reference = "mx.example.com";
   host.result.matched = true;
   r.certificate.names.push_back(host);
+  r.renegotiation.outcome = "ok";
+  r.renegotiation.accepted = false;
+  r.renegotiation.detail = "alert warning no_renegotiation";
   return r;
 }
 
@@ -121,6 +124,7 @@ wire::ScanResult ModernScan() {
   scan.signature_algorithms = {sig};
   scan.compression.value = wire::Tri::kNo;
   scan.secure_renegotiation.value = wire::Tri::kYes;
+  scan.extended_master_secret.value = wire::Tri::kYes;
   return scan;
 }
 
@@ -219,6 +223,70 @@ TEST(PolicyTest, WithoutAScanTlsChecksAreUnknownNotPassed) {
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->verdict, Verdict::kUnknown);
   EXPECT_EQ(FindCheck(*p, "versions")->verdict, Verdict::kUnknown);
+}
+
+// internet.nl's grading of client-initiated renegotiation: refused good;
+// allowed is sufficient or insufficient by a count the probe does not take.
+TEST(PolicyTest, ClientInitiatedRenegotiationAsInternetNlGradesIt) {
+  ProbeReport r = GoodReport();
+  const wire::ScanResult scan = ModernScan();
+  absl::StatusOr<PolicyResult> p = Judge("ncsc-nl-2025-05", r, &scan);
+  ASSERT_NE(FindCheck(*p, "client_renegotiation"), nullptr);
+  EXPECT_EQ(FindCheck(*p, "client_renegotiation")->level, Level::kGood);
+  r.renegotiation.accepted = true;
+  p = Judge("ncsc-nl-2025-05", r, &scan);
+  EXPECT_EQ(FindCheck(*p, "client_renegotiation")->verdict, Verdict::kUnknown);
+  EXPECT_EQ(p->verdict, Verdict::kUnknown);
+  r.renegotiation.accepted.reset();
+  r.renegotiation.outcome = "not_applicable:no_tls12_aes_gcm";
+  p = Judge("ncsc-nl-2025-05", r, &scan);
+  EXPECT_EQ(FindCheck(*p, "client_renegotiation")->verdict, Verdict::kPass);
+  r.renegotiation.outcome = "timeout:banner";
+  p = Judge("ncsc-nl-2025-05", r, &scan);
+  EXPECT_EQ(FindCheck(*p, "client_renegotiation")->verdict, Verdict::kUnknown);
+}
+
+TEST(PolicyTest, ExtendedMasterSecretAndSha1OnlyKeyExchange) {
+  const ProbeReport r = GoodReport();
+  wire::ScanResult scan = ModernScan();
+  scan.extended_master_secret.value = wire::Tri::kNo;
+  absl::StatusOr<PolicyResult> p = Judge("ncsc-nl-2025-05", r, &scan);
+  EXPECT_EQ(FindCheck(*p, "extended_master_secret")->level, Level::kPhaseOut);
+  EXPECT_EQ(p->verdict, Verdict::kPass);
+  // TLS 1.3 only: nothing to extend.
+  scan.versions[3].accepted = wire::Tri::kNo;
+  scan.extended_master_secret.value = wire::Tri::kUnknown;
+  p = Judge("ncsc-nl-2025-05", r, &scan);
+  EXPECT_EQ(FindCheck(*p, "extended_master_secret")->verdict, Verdict::kPass);
+  // A hello offering only SHA-1 schemes accepted: insufficient.
+  scan = ModernScan();
+  scan.signature_algorithms[0].sha1_only = wire::Tri::kYes;
+  p = Judge("ncsc-nl-2025-05", r, &scan);
+  EXPECT_EQ(FindCheck(*p, "kex_hash")->level, Level::kInsufficient);
+  EXPECT_EQ(p->verdict, Verdict::kFail);
+}
+
+TEST(PolicyTest, CertificateKeysOnEveryCurveInternetNlNames) {
+  ProbeReport r = GoodReport();
+  const wire::ScanResult scan = ModernScan();
+  struct Case {
+    const char* type;
+    int bits;
+    Level level;
+  };
+  for (const Case& c : {Case{"ECDSA brainpoolP256r1", 256, Level::kGood},
+                        Case{"ECDSA brainpoolP512r1", 512, Level::kGood},
+                        Case{"ECDSA P-384", 384, Level::kGood},
+                        Case{"ECDSA P-224", 224, Level::kPhaseOut},
+                        Case{"ECDSA secp256k1", 256, Level::kInsufficient},
+                        Case{"RSA", 4096, Level::kGood},
+                        Case{"RSA", 2048, Level::kPhaseOut},
+                        Case{"RSA", 1024, Level::kInsufficient}}) {
+    r.certificate.summary->key_type = c.type;
+    r.certificate.summary->key_bits = c.bits;
+    absl::StatusOr<PolicyResult> p = Judge("ncsc-nl-2025-05", r, &scan);
+    EXPECT_EQ(FindCheck(*p, "cert.key")->level, c.level) << c.type << " " << c.bits;
+  }
 }
 
 TEST(PolicyTest, UnknownPolicyNamesTheKnownOnes) {

@@ -6,9 +6,11 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "src/outcome/outcome.h"
+#include "src/probe/renegotiation.h"
 #include "src/probe/session.h"
 
 namespace mailshake::probe {
@@ -239,23 +241,63 @@ void Injection(const ProbeOptions& options, SSL_CTX* ctx, ProbeReport* report) {
   smtp.injection_vulnerable = replies > 2;
 }
 
+// TlsSession opens one more connection for a check and completes a
+// handshake from |ctx| on it (offering the context's saved session when
+// |offer_session|). On failure it sets |*outcome| to the category and
+// |*detail| to the message, and returns null.
+std::unique_ptr<Session> TlsSession(const ProbeOptions& options, SSL_CTX* ctx, bool offer_session,
+                                    ProbeReport* report, std::string* outcome,
+                                    std::string* detail) {
+  const Deadlines& d = options.deadlines;
+  std::unique_ptr<Session> session = Connect(options, report, outcome);
+  if (session == nullptr) return nullptr;
+  ReachedTls reached;
+  absl::Status status = ReachTls(session.get(), options.target.implicit_tls,
+                                 DialogueOptions(options), d.reply, &reached);
+  if (status.ok()) status = session->Handshake(ctx, Deadline(d.reply), offer_session);
+  *outcome = OutcomeCategory(status);
+  *detail = std::string(status.message());
+  if (!status.ok()) return nullptr;
+  return session;
+}
+
 // Resumption: a second full dialogue offering the session the first
 // handshake left in |ctx|.
 void Resumption(const ProbeOptions& options, SSL_CTX* ctx, ProbeReport* report) {
   CertificateFacts& cert = report->certificate;
-  const Deadlines& d = options.deadlines;
-  std::unique_ptr<Session> session = Connect(options, report, &cert.resumption_outcome);
-  if (session == nullptr) return;
-  Session* s = session.get();
-  ReachedTls reached;
-  absl::Status status =
-      ReachTls(s, options.target.implicit_tls, DialogueOptions(options), d.reply, &reached);
-  if (status.ok()) status = s->Handshake(ctx, Deadline(d.reply), /*offer_session=*/true);
-  cert.resumption_outcome = OutcomeCategory(status);
-  if (!status.ok()) return;
+  std::string detail;
+  std::unique_ptr<Session> s = TlsSession(options, ctx, /*offer_session=*/true, report,
+                                          &cert.resumption_outcome, &detail);
+  if (s == nullptr) return;
   cert.resumed = SSL_session_reused(s->ssl()) == 1;
-  if (options.target.implicit_tls) (void)s->ReadReply("banner", Deadline(d.reply));
-  Quit(s, d);
+  if (options.target.implicit_tls) (void)s->ReadReply("banner", Deadline(options.deadlines.reply));
+  Quit(s.get(), options.deadlines);
+}
+
+// ClientRenegotiation: a TLS 1.2 handshake, then a renegotiating
+// ClientHello (renegotiation.h). The server's answer is awaited for at most
+// kRenegotiationWait: a server that ignores the hello does not renegotiate,
+// and a probe must not wait its full reply deadline to learn that.
+constexpr absl::Duration kRenegotiationWait = absl::Seconds(2);
+
+void ClientRenegotiation(const ProbeOptions& options, SSL_CTX* ctx, ProbeReport* report) {
+  RenegotiationFacts& facts = report->renegotiation;
+  const Deadlines& d = options.deadlines;
+  std::unique_ptr<Session> s =
+      TlsSession(options, ctx, /*offer_session=*/false, report, &facts.outcome, &facts.detail);
+  if (s == nullptr) {
+    // No TLS 1.2 with these suites: nothing to renegotiate.
+    if (absl::StartsWith(facts.outcome, "tls_alert:")) {
+      facts.outcome = "not_applicable:no_tls12_aes_gcm";
+    }
+    return;
+  }
+  internal::RenegotiationAttempt attempt = internal::TryClientRenegotiation(
+      s->ssl(), s->fd(), Deadline(std::min(d.reply, kRenegotiationWait)));
+  facts.outcome = attempt.outcome;
+  facts.accepted = attempt.accepted;
+  facts.detail = attempt.detail;
+  facts.evidence = std::move(attempt.evidence);
 }
 
 // JudgeCertificate parses the chain, validates it with BoringSSL and checks
@@ -357,7 +399,21 @@ absl::StatusOr<ProbeReport> Probe(const ProbeOptions& options) {
     MailBeforeTls(options, &report);
     if (report.smtp.starttls_offered) Injection(options, ctx->get(), &report);
   }
-  if (report.certificate.outcome == "ok") Resumption(options, ctx->get(), &report);
+  if (report.certificate.outcome == "ok") {
+    Resumption(options, ctx->get(), &report);
+    tls::ClientConfig tls12 = config;
+    tls12.min_version = TLS1_2_VERSION;
+    tls12.max_version = TLS1_2_VERSION;
+    tls12.ciphers = internal::kRenegotiationCiphers;
+    tls12.resumption = tls::ClientConfig::Resumption::kOff;
+    absl::StatusOr<bssl::UniquePtr<SSL_CTX>> ctx12 = tls::NewClientContext(tls12);
+    if (ctx12.ok()) {
+      ClientRenegotiation(options, ctx12->get(), &report);
+    } else {
+      report.renegotiation.outcome = "local_resource:ssl";
+      report.renegotiation.detail = std::string(ctx12.status().message());
+    }
+  }
   JudgeCertificate(options, anchors->get(), &report);
   if (options.scan && answered &&
       (options.target.implicit_tls || report.smtp.starttls_code == 220)) {

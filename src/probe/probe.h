@@ -10,7 +10,9 @@
 //      TLS (530), and does it answer pipelined commands in order;
 //   3. "STARTTLS\r\nNOOP\r\n" in one write: a server that answers the NOOP
 //      inside TLS executes injected plaintext (CVE-2011-0411 class);
-//   4. a resumed handshake with the session from 1.
+//   4. a resumed handshake with the session from 1;
+//   5. a TLS 1.2 handshake (ECDHE AES-GCM) followed by a client-initiated
+//      renegotiation: does the server answer it with a ServerHello.
 // The certificate chain is validated by BoringSSL's X.509 verifier against
 // trust anchors, its facts come from src/x509's summary, and names are
 // checked under the rules a sender applies (x509::NameRules).
@@ -147,6 +149,21 @@ struct CertificateFacts {
   std::string resumption_outcome = "not_run";
 };
 
+// RenegotiationFacts is what a client-initiated renegotiation on a TLS 1.2
+// connection showed (NCSC-NL 2025-05 3.4.2): a renegotiating ClientHello,
+// encrypted under the connection's keys, sent right after the handshake.
+struct RenegotiationFacts {
+  // "ok" when the answer was judged; "not_applicable:..." when no TLS 1.2
+  // connection with an ECDHE AES-GCM suite could be made (a TLS 1.3-only
+  // server has no renegotiation); "not_run"; or the category that stopped it.
+  std::string outcome = "not_run";
+  // The server answered with a ServerHello (it renegotiates); false for an
+  // alert, a close, a reset or silence until the deadline.
+  std::optional<bool> accepted;
+  std::string detail;
+  std::vector<std::string> evidence;
+};
+
 struct ProbeReport {
   std::string target;  // "smtp://host:port"
   std::string host;
@@ -155,6 +172,7 @@ struct ProbeReport {
   absl::Duration elapsed;
   SmtpFacts smtp;
   CertificateFacts certificate;
+  RenegotiationFacts renegotiation;
   int connections = 0;  // opened by the probe's own checks
   Deadlines deadlines;  // the ones the probe ran with
   // src/wire's scan, when it ran; |scan_status| says why not otherwise.

@@ -142,7 +142,12 @@ TEST_F(ProbeTest, EmbeddedServerIsWhatAModernSenderWants) {
   EXPECT_TRUE(r.certificate.names[0].result.matched);  // the host dialled
   EXPECT_TRUE(r.certificate.names[1].result.matched);  // TlsDomain *.probe.test
   EXPECT_FALSE(r.certificate.names[2].result.matched);
-  EXPECT_EQ(r.connections, 4);
+  // BoringSSL servers never renegotiate: a fatal no_renegotiation alert.
+  EXPECT_EQ(r.renegotiation.outcome, "ok") << r.renegotiation.detail;
+  ASSERT_TRUE(r.renegotiation.accepted.has_value());
+  EXPECT_FALSE(*r.renegotiation.accepted);
+  EXPECT_THAT(r.renegotiation.detail, HasSubstr("no_renegotiation"));
+  EXPECT_EQ(r.connections, 5);
   EXPECT_EQ(Rfc8460ResultType(r, /*check_name=*/false), "");
   EXPECT_EQ(Rfc8460ResultType(r, /*check_name=*/true), "certificate-host-mismatch");
 
@@ -198,6 +203,13 @@ TEST_F(ProbeTest, ImplicitTlsSkipsTheStartTlsChecks) {
   EXPECT_FALSE(r.smtp.injection_vulnerable.has_value());
   EXPECT_EQ(Find(findings_, "smtp.starttls"), nullptr);
   EXPECT_EQ(Rfc8460ResultType(r, false), "");
+  // The renegotiating hello follows the handshake; the banner the server
+  // sent meanwhile is application data to skip, then comes the refusal.
+  ASSERT_TRUE(r.renegotiation.accepted.has_value()) << r.renegotiation.outcome << ": "
+                                                    << r.renegotiation.detail;
+  EXPECT_FALSE(*r.renegotiation.accepted);
+  ASSERT_NE(Find(findings_, "tls.client_renegotiation"), nullptr);
+  EXPECT_EQ(Find(findings_, "tls.client_renegotiation")->severity, Severity::kOk);
 }
 
 TEST_F(ProbeTest, UntrustedAndExpiredCertificatesGetTheirResultTypes) {
@@ -280,6 +292,28 @@ TEST_F(ProbeTest, BusyAfterAFewConnectionsLeavesLaterChecksUnknown) {
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->severity, Severity::kUnknown);
   EXPECT_EQ(f->outcome, "banner_rejected:421");
+}
+
+// A server that answers 421 once the probe's own checks have used their
+// connections: the scan's exchanges become conditions with the 421 as
+// evidence, never a version or suite "refused" (or "accepted").
+TEST_F(ProbeTest, ScanOfAServerTurningBusyReportsConditionsNotRefusals) {
+  HostileServerOptions o;
+  o.busy_after = 5;  // first, MAIL, injection, resumption, renegotiation
+  StartHostile(Misbehaviour::kBusyAfterConnections, o);
+  ProbeOptions options = Hostile();
+  options.scan = true;
+  ProbeReport r = Run(options);
+  EXPECT_EQ(r.connections, 5);
+  ASSERT_TRUE(r.scan.has_value()) << r.scan_status;
+  EXPECT_TRUE(r.scan->aborted);
+  for (const wire::VersionFinding& v : r.scan->versions) {
+    EXPECT_EQ(v.accepted, wire::Tri::kUnknown) << wire::VersionName(v.version);
+  }
+  EXPECT_TRUE(r.scan->suites.empty());
+  const Finding* f = Find(findings_, "tls.conditions");
+  ASSERT_NE(f, nullptr);
+  EXPECT_THAT(testing::PrintToString(f->evidence), HasSubstr("421"));
 }
 
 TEST_F(ProbeTest, SlowBannerIsATarpitFinding) {

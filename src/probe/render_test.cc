@@ -126,6 +126,8 @@ Outputs Everything() {
   scan.exchanges.push_back(e);
   r.scan = scan;
   r.scan_status = "ok";
+  r.renegotiation.outcome = "ok";
+  r.renegotiation.accepted = true;
   o.findings = Findings(r);
   for (const std::string& name : PolicyNames()) {
     o.policies.push_back(*Judge(name, r, &*r.scan));

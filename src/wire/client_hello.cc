@@ -96,6 +96,9 @@ absl::Status Validate(const ClientHelloSpec& spec) {
     return Invalid("compression_methods", "needs 1 to 255 entries");
   }
   if (spec.session_id.size() > 32) return Invalid("session_id", "longer than 32 bytes");
+  if (spec.renegotiated_connection.size() > 255) {
+    return Invalid("renegotiated_connection", "longer than 255 bytes");
+  }
   if (spec.server_name.size() > 255) return Invalid("server_name", "longer than 255 bytes");
   if (spec.groups.size() > 256) return Invalid("groups", "more than 256");
   if (spec.signature_algorithms.size() > 256) {
@@ -194,7 +197,10 @@ bool AddExtensions(CBB* hello, const ClientHelloSpec& spec) {
     }
   }
   if (spec.renegotiation_info) {
-    if (!open(kExtRenegotiationInfo) || !CBB_add_u8(&ext, 0) || !CBB_flush(&exts)) return false;
+    if (!open(kExtRenegotiationInfo) || !CBB_add_u8_length_prefixed(&ext, &inner) ||
+        !AddBytes(&inner, spec.renegotiated_connection) || !CBB_flush(&exts)) {
+      return false;
+    }
   }
   return CBB_flush(hello);
 }

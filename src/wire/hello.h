@@ -89,7 +89,10 @@ struct ClientHelloSpec {
                                               // |send_empty_key_share|
   bool send_empty_key_share = false;          // key_share with no entries (elicits HRR)
   std::vector<uint16_t> signature_algorithms; // signature_algorithms
-  bool renegotiation_info = false;            // empty renegotiation_info extension
+  bool renegotiation_info = false;            // renegotiation_info extension, holding
+  std::string renegotiated_connection;        // this: empty in an initial handshake,
+                                              // the client's verify_data when
+                                              // renegotiating (RFC 5746 3.5)
   bool extended_master_secret = false;
   bool session_ticket = false;                // empty SessionTicket extension
   bool status_request = false;                // OCSP status_request

@@ -130,6 +130,15 @@ TEST(ClientHelloTest, EmptyKeyShareElicitsRetry) {
   EXPECT_EQ(h.extensions[kExtKeyShare], std::string("\x00\x00", 2));
 }
 
+TEST(ClientHelloTest, RenegotiatingHelloCarriesTheClientVerifyData) {
+  ClientHelloSpec spec = ModernSpec();
+  spec.renegotiated_connection = std::string(12, '\x7e');
+  ParsedHello h = ParseClientHello(*WriteClientHello(spec));
+  EXPECT_EQ(h.extensions[kExtRenegotiationInfo], "\x0c" + std::string(12, '\x7e'));
+  spec.renegotiated_connection = std::string(256, 'x');
+  EXPECT_FALSE(WriteClientHello(spec).ok());
+}
+
 TEST(ClientHelloTest, Ssl3HelloHasNoExtensions) {
   ClientHelloSpec spec;
   spec.record_version = kSsl3;

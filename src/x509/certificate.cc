@@ -18,6 +18,40 @@
 namespace mailshake::x509 {
 namespace {
 
+// Named curves of id-ecPublicKey keys seen in certificates: the NIST/SEC
+// prime and binary curves (RFC 5480, SEC 2), the Brainpool curves (RFC
+// 5639), secp256k1 and SM2. |bits| is the field size, which also gives the
+// length of an encoded point.
+constexpr EcCurve kEcCurves[] = {
+    {"1.2.840.10045.3.1.7", "P-256", 256, KeyType::kEcP256},
+    {"1.3.132.0.34", "P-384", 384, KeyType::kEcP384},
+    {"1.3.132.0.35", "P-521", 521, KeyType::kEcP521},
+    {"1.2.840.10045.3.1.1", "P-192", 192, KeyType::kEcOther},
+    {"1.3.132.0.33", "P-224", 224, KeyType::kEcOther},
+    {"1.3.132.0.10", "secp256k1", 256, KeyType::kEcOther},
+    {"1.3.132.0.31", "secp192k1", 192, KeyType::kEcOther},
+    {"1.3.132.0.32", "secp224k1", 224, KeyType::kEcOther},
+    {"1.3.36.3.3.2.8.1.1.1", "brainpoolP160r1", 160, KeyType::kEcOther},
+    {"1.3.36.3.3.2.8.1.1.3", "brainpoolP192r1", 192, KeyType::kEcOther},
+    {"1.3.36.3.3.2.8.1.1.5", "brainpoolP224r1", 224, KeyType::kEcOther},
+    {"1.3.36.3.3.2.8.1.1.7", "brainpoolP256r1", 256, KeyType::kEcOther},
+    {"1.3.36.3.3.2.8.1.1.9", "brainpoolP320r1", 320, KeyType::kEcOther},
+    {"1.3.36.3.3.2.8.1.1.11", "brainpoolP384r1", 384, KeyType::kEcOther},
+    {"1.3.36.3.3.2.8.1.1.13", "brainpoolP512r1", 512, KeyType::kEcOther},
+    {"1.2.156.10197.1.301", "SM2", 256, KeyType::kEcOther},
+    {"1.3.132.0.1", "K-163", 163, KeyType::kEcOther},
+    {"1.3.132.0.15", "B-163", 163, KeyType::kEcOther},
+    {"1.3.132.0.26", "K-233", 233, KeyType::kEcOther},
+    {"1.3.132.0.27", "B-233", 233, KeyType::kEcOther},
+    {"1.3.132.0.16", "K-283", 283, KeyType::kEcOther},
+    {"1.3.132.0.17", "B-283", 283, KeyType::kEcOther},
+    {"1.3.132.0.36", "K-409", 409, KeyType::kEcOther},
+    {"1.3.132.0.37", "B-409", 409, KeyType::kEcOther},
+    {"1.3.132.0.38", "K-571", 571, KeyType::kEcOther},
+    {"1.3.132.0.39", "B-571", 571, KeyType::kEcOther},
+};
+
+
 using der::Cursor;
 using der::Error;
 using der::ReadElement;
@@ -637,17 +671,14 @@ absl::Status Parser::ParsePublicKey(Cursor* in, PublicKey* out) {
     if (!curve.ok()) return curve.status();
     MAILSHAKE_X509_RETURN_IF_ERROR(der::ExpectEnd(params, params_field));
     out->curve_oid = *curve;
-    size_t field_bytes = 0;
-    if (*curve == "1.2.840.10045.3.1.7") {
-      out->type = KeyType::kEcP256, out->bits = 256, field_bytes = 32;
-    } else if (*curve == "1.3.132.0.34") {
-      out->type = KeyType::kEcP384, out->bits = 384, field_bytes = 48;
-    } else if (*curve == "1.3.132.0.35") {
-      out->type = KeyType::kEcP521, out->bits = 521, field_bytes = 66;
-    } else {
+    const EcCurve* named = FindEcCurve(*curve);
+    if (named == nullptr) {
       out->type = KeyType::kEcOther;
       return absl::OkStatus();
     }
+    out->type = named->type;
+    out->bits = named->bits;
+    const size_t field_bytes = static_cast<size_t>((named->bits + 7) / 8);
     // SEC 1 2.3.3: 0x04 || X || Y, or 0x02/0x03 || X.
     const absl::string_view point = bits.view();
     const bool ok =
@@ -1275,6 +1306,22 @@ absl::string_view AttributeTypeShortName(AttributeType type) {
     case AttributeType::kOther: return "";
   }
   return "";
+}
+
+const EcCurve* FindEcCurve(absl::string_view oid) {
+  for (const EcCurve& c : kEcCurves) {
+    if (c.oid == oid) return &c;
+  }
+  return nullptr;
+}
+
+std::string KeyName(const PublicKey& key) {
+  if (key.type == KeyType::kEcOther) {
+    const EcCurve* c = FindEcCurve(key.curve_oid);
+    if (c != nullptr) return absl::StrCat("ECDSA ", c->name);
+    return absl::StrCat("ECDSA (curve ", key.curve_oid, ")");
+  }
+  return std::string(KeyTypeName(key.type));
 }
 
 absl::string_view KeyTypeName(KeyType type) {

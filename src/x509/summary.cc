@@ -11,6 +11,9 @@ namespace mailshake::x509 {
 namespace {
 
 constexpr int kMinRsaBits = 2048;
+// EC keys on curves below 224 bits (P-192, brainpoolP160r1/192r1, K-163, ...)
+// give less than 112 bits of security (NIST SP 800-57).
+constexpr int kMinEcBits = 224;
 
 std::string FormatRfc3339(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
@@ -80,11 +83,13 @@ Summary Summarize(absl::Span<const Certificate> chain,
   s.root_issuer = chain.back().issuer.ToString();
   s.serial_hex = cert.SerialHex();
 
-  s.key_type = std::string(KeyTypeName(cert.public_key.type));
+  s.key_type = KeyName(cert.public_key);
   s.key_bits = cert.public_key.bits;
   s.key_weak = cert.public_key.type == KeyType::kOther ||
                (cert.public_key.type == KeyType::kRsa &&
-                cert.public_key.bits < kMinRsaBits);
+                cert.public_key.bits < kMinRsaBits) ||
+               (cert.public_key.type == KeyType::kEcOther &&
+                cert.public_key.bits != 0 && cert.public_key.bits < kMinEcBits);
 
   const SignatureAlgorithm alg = cert.signature_algorithm.algorithm;
   s.signature_algorithm = alg == SignatureAlgorithm::kUnknown

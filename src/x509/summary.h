@@ -42,7 +42,7 @@ struct Summary {
   std::string root_issuer;
   std::string serial_hex;
 
-  std::string key_type;  // KeyTypeName
+  std::string key_type;  // KeyName: "RSA", "ECDSA P-256", "ECDSA brainpoolP256r1", ...
   int key_bits = 0;
   // RSA below 2048 bits or an unrecognised key type.
   bool key_weak = false;

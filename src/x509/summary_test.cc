@@ -122,6 +122,51 @@ TEST(SummaryTest, KeyTypes) {
   }
 }
 
+// EC keys on other curves: the P-256 test certificate with its curve OID
+// (and point, sized for the curve) replaced. The summary does not check
+// signatures, so the re-encoded certificate still summarizes.
+TEST(SummaryTest, NamesTheCurveOfEveryEcKey) {
+  struct Case {
+    std::string oid_der;  // contents of the namedCurve OID
+    size_t field_bytes;
+    const char* type;
+    int bits;
+    bool weak;
+  };
+  const std::string brainpool(
+      "\x2b\x24\x03\x03\x02\x08\x01\x01", 8);  // 1.3.36.3.3.2.8.1.1
+  const Case cases[] = {
+      {brainpool + "\x07", 32, "ECDSA brainpoolP256r1", 256, false},
+      {brainpool + "\x0b", 48, "ECDSA brainpoolP384r1", 384, false},
+      {brainpool + "\x0d", 64, "ECDSA brainpoolP512r1", 512, false},
+      {std::string("\x2b\x81\x04\x00\x21", 5), 28, "ECDSA P-224", 224, false},
+      {std::string("\x2b\x81\x04\x00\x0a", 5), 32, "ECDSA secp256k1", 256, false},
+      {std::string("\x2a\x86\x48\xce\x3d\x03\x01\x01", 8), 24, "ECDSA P-192", 192, true},
+      {std::string("\x2b\x81\x04\x00\x11", 5), 36, "ECDSA B-283", 283, false},
+      {std::string("\x2a\x03\x04", 3), 32, "ECDSA (curve 1.2.3.4)", 0, false},
+  };
+  const std::string p256 = ReadTestdata("ecdsa-p256.der");
+  for (const Case& c : cases) {
+    testing::DerNode root = testing::ParseDerTree(p256);
+    testing::DerNode& spki = root.children[0].children[6];
+    spki.children[0].children[1].contents = c.oid_der;
+    spki.children[1].contents =
+        std::string("\x00\x04", 2) + std::string(2 * c.field_bytes, '\x5a');
+    const std::string der = testing::EncodeDerTree(root);
+    absl::StatusOr<Certificate> cert = ParseCertificate(der);
+    ASSERT_TRUE(cert.ok()) << c.type << ": " << cert.status();
+    const Summary s = Summarize(*cert, At(k2026));
+    EXPECT_EQ(s.key_type, c.type);
+    EXPECT_EQ(s.key_bits, c.bits) << c.type;
+    EXPECT_EQ(s.key_weak, c.weak) << c.type;
+    // A point of the wrong length for a known curve is an error.
+    if (c.bits != 0) {
+      spki.children[1].contents.push_back('\x5a');
+      EXPECT_FALSE(ParseCertificate(testing::EncodeDerTree(root)).ok()) << c.type;
+    }
+  }
+}
+
 TEST(SummaryTest, TextAndJsonCarryTheSameFacts) {
   const CertificateChain chain = Load("chain.pem");
   const Summary s =

@@ -151,7 +151,7 @@ enum class KeyType {
   kEcP256,
   kEcP384,
   kEcP521,
-  kEcOther,  // a named curve other than the three above
+  kEcOther,  // a named curve other than the three above (see EcCurve)
   kEd25519,
   kEd448,
   kOther,
@@ -161,17 +161,38 @@ enum class KeyType {
 // "ECDSA (other curve)", "Ed25519", "Ed448" or "other".
 absl::string_view KeyTypeName(KeyType type);
 
+// EcCurve is a named curve of an EC key: its OID, its name ("P-224",
+// "brainpoolP256r1", "K-283", ...), its field size in bits and the KeyType
+// keys on it get.
+struct EcCurve {
+  const char* oid;
+  const char* name;
+  int bits;
+  KeyType type;
+};
+
+// FindEcCurve returns the curve whose namedCurve OID is |oid| (dotted), or
+// null for a curve the parser does not know.
+const EcCurve* FindEcCurve(absl::string_view oid);
+
 struct PublicKey {
   absl::string_view spki_der;  // the whole SubjectPublicKeyInfo element
   std::string algorithm_oid;
   KeyType type = KeyType::kOther;
-  // RSA modulus length, curve size (256/384/521), 256 for Ed25519, 456 for
-  // Ed448; 0 when unknown.
+  // RSA modulus length, the curve's field size (256 for P-256 and
+  // brainpoolP256r1, 521 for P-521, ...), 256 for Ed25519, 456 for Ed448; 0
+  // when unknown.
   int bits = 0;
   // RSA public exponent; 0 if it does not fit in 64 bits.
   uint64_t rsa_exponent = 0;
   std::string curve_oid;  // EC keys only
 };
+
+// KeyName names |key| for people: KeyTypeName, except that EC keys on a
+// curve other than P-256/384/521 are named by their curve ("ECDSA
+// brainpoolP256r1", "ECDSA P-224"), or by its OID when FindEcCurve does not
+// know it ("ECDSA (curve 1.2.3.4)").
+std::string KeyName(const PublicKey& key);
 
 // --- Extensions -------------------------------------------------------------
 
