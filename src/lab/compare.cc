@@ -72,7 +72,7 @@ ScenarioSamples& FindOrAdd(SampleSet& set, const std::string& key,
   for (ScenarioSamples& s : set.scenarios) {
     if (s.key == key) return s;
   }
-  set.scenarios.push_back(ScenarioSamples{key, name, {}, 0, 0, 0});
+  set.scenarios.push_back(ScenarioSamples{key, name, {}, 0, 0});
   return set.scenarios.back();
 }
 

@@ -47,9 +47,6 @@
 namespace mailshake {
 namespace lab {
 
-// kMaxCompareFileBytes bounds the size of every file compare reads.
-inline constexpr size_t kMaxCompareFileBytes = 256u << 20;
-
 // MetricInfo describes one metric that compare knows.
 struct MetricInfo {
   // The id used in tables, JSON and --fail-on: "hs_per_cpu", "hs_rate",
@@ -86,8 +83,6 @@ struct ScenarioSamples {
   // Metric id → one value per trial, in trial order. Metrics a trial has no
   // value for (no handshake, no server) are left out for that trial.
   std::map<std::string, std::vector<double>> metrics;
-  // Trials of this scenario whose target failed: not averaged in.
-  int failed_trials = 0;
   // Trials read, and of those the ones that were disturbed (their
   // report::Disturbance says so by lab::IsDisturbed; trials of files
   // written before it was recorded count as undisturbed).
@@ -125,7 +120,9 @@ LabeledPath ParseLabeledPath(absl::string_view arg);
 
 // SampleSetFromResults turns result files into one side: the scenarios of
 // every file, keyed as ScenarioSamples::key, their trials appended in file
-// order. A scenario marked failed mid-matrix contributes no sample. The files
+// order. A trial whose target failed mid-matrix is not in the file (matrix
+// lists it under not_measured, which the side carries over), so it is never
+// averaged in; the scenario's good trials are. The files
 // of one side must agree on their identity (InvalidArgument naming the file
 // otherwise). |sources| names each result for messages.
 // Parameters named in |ignore| are left out of the keys, so that scenarios
@@ -145,8 +142,8 @@ absl::StatusOr<SampleSet> SampleSetFromGoogleBenchmark(
     absl::string_view label, const std::vector<nlohmann::json>& documents,
     const std::vector<std::string>& sources);
 
-// ReadSide reads |inputs| (each at most kMaxCompareFileBytes) and builds one
-// side with the functions above. Every file must be the same kind.
+// ReadSide reads |inputs| (each bounded in size and depth by
+// report::ReadJsonDocument) and builds one side with the functions above. Every file must be the same kind.
 absl::StatusOr<SampleSet> ReadSide(absl::string_view side_name,
                                    const std::vector<LabeledPath>& inputs,
                                    const std::vector<std::string>& ignore = {});
