@@ -33,6 +33,16 @@ expect_line "$work/a.out" "hs/client-cpu-s"
 # Interleaved: every trial 0 is written before any trial 1.
 expect_eq "interleaved" "$(jq_py "$work/a.json" "[s['trial'] for s in d['scenarios']] == sorted(s['trial'] for s in d['scenarios'])")" True
 
+# Open loop: every trial runs on schedule at --rate, and the file says so.
+m matrix --tls 1.3 --groups X25519,P-256 --embedded-certs p256 --trials 1 --trial-duration 1s \
+  --warmup 200ms --threads 1 --concurrency 16 --rate 200 --arrivals poisson --seed 7 \
+  --progress off --json "$work/open.json" >/dev/null 2>"$work/open.err" || fail "open-loop matrix"
+expect_eq "open-loop spec" "$(jq_py "$work/open.json" "(d['spec']['rate'], d['spec']['arrivals'])")" "(200.0, 'poisson')"
+expect_eq "open-loop target per scenario" \
+  "$(jq_py "$work/open.json" "sorted(set(s['target_rate'] for s in d['scenarios']))")" "[200.0]"
+expect_eq "open-loop rate kept" \
+  "$(jq_py "$work/open.json" "all(150 <= s['attempt_rate'] <= 250 for s in d['scenarios'])")" True
+
 # The same again, and compare: 2 trials per side cannot reach significance.
 m matrix --tls 1.2,1.3 --ciphers ECDHE-ECDSA-AES128-GCM-SHA256 --groups P-256 \
   --embedded-certs p256 --resume off,ticket --trials 2 --trial-duration 400ms --warmup 100ms \

@@ -38,6 +38,8 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
   absl::Duration connect_timeout = absl::Seconds(5), phase_timeout = absl::Seconds(10);
   int64_t seed = 1;
   double max_failure = 0.1;
+  double rate = 0;
+  std::string arrivals = "constant";
   bool plan_only = false;
   FlagSet flags(kName, "[smtp://HOST:PORT | smtps://HOST:PORT]",
                 "Measures every valid combination of TLS versions, TLS 1.2 suites, groups, "
@@ -62,10 +64,17 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
   flags.Duration("warmup", &warmup, absl::ZeroDuration(), absl::Hours(1),
                  "unrecorded run before each trial");
   flags.Int("seed", &seed, 0, std::numeric_limits<int64_t>::max(),
-            "shuffles the order of scenarios within each round");
+            "shuffles the order of scenarios within each round and seeds Poisson arrivals");
   flags.Int("threads", &threads, 0, 1024, "client worker threads (0: one per core)");
   flags.Int("concurrency", &concurrency, 0, 1000000,
-            "sessions in flight over all threads (0: 64 per thread)");
+            "sessions in flight over all threads: fixed in closed loop, a cap in open loop "
+            "(0: 64 per thread)");
+  flags.Double("rate", &rate, 0.01, 10e6,
+               "open loop: every trial starts this many sessions per second on schedule, "
+               "latency measured from the scheduled start (as bench --rate); 0: closed loop",
+               /*zero_too=*/true);
+  flags.Choice("arrivals", &arrivals, {"constant", "poisson"},
+               "open-loop arrival process (poisson draws from --seed)");
   flags.Duration("connect-timeout", &connect_timeout, absl::Milliseconds(1), absl::Hours(1),
                  "deadline for the TCP connect");
   flags.Duration("phase-timeout", &phase_timeout, absl::Milliseconds(1), absl::Hours(1),
@@ -125,6 +134,10 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
   if (spec.concurrency < spec.threads) spec.threads = spec.concurrency;
   spec.connect_timeout = connect_timeout;
   spec.phase_timeout = phase_timeout;
+  spec.rate = rate;
+  spec.arrivals = arrivals == "poisson" ? engine::RunSpec::Arrivals::kPoisson
+                                        : engine::RunSpec::Arrivals::kConstant;
+  spec.seed = static_cast<uint64_t>(seed);
   spec.tls.verify = tls::ClientConfig::Verify::kNone;
 
   BlockStopSignals();
@@ -185,7 +198,8 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
                  {"seed", seed},
                  {"threads", spec.threads},
                  {"concurrency", spec.concurrency},
-                 {"rate", 0},
+                 {"rate", spec.rate},
+                 {"arrivals", arrivals},
                  {"verify", "none"},
                  {"after_tls", "quit"},
                  {"close", "rst"},
