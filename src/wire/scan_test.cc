@@ -240,7 +240,9 @@ TEST(ScanTest, ModernServerWithServerPreference) {
   EXPECT_EQ(r->secure_renegotiation.value, Tri::kYes);
   EXPECT_EQ(r->extended_master_secret.value, Tri::kYes);
   EXPECT_EQ(r->compression.value, Tri::kNo);
-  EXPECT_EQ(r->alpn_ignored.value, Tri::kYes);  // s_server without -alpn
+  // s_server without -alpn ignores ALPN, whatever is offered.
+  EXPECT_EQ(r->alpn_smtp.answer, AlpnAnswer::kIgnored);
+  EXPECT_EQ(r->alpn_foreign.answer, AlpnAnswer::kIgnored);
   EXPECT_EQ(r->fallback_scsv.value, Tri::kYes);
   EXPECT_EQ(r->certificates.size(), 1u);
   EXPECT_TRUE(r->dh_p_bits.empty());
@@ -264,8 +266,12 @@ TEST(ScanTest, LegacyServerWithDheAndClientPreference) {
   ASSERT_TRUE(r.ok()) << r.status();
   SCOPED_TRACE(Describe(*r));
   EXPECT_FALSE(r->aborted) << r->abort_reason;
-  EXPECT_EQ(r->alpn_ignored.value, Tri::kNo);
-  EXPECT_EQ(r->alpn_selected, "h2");
+  // s_server -alpn h2 refuses "smtp" with no_application_protocol (as Exim
+  // does) and selects h2 when offered: an HTTP/2 endpoint, not SMTP.
+  EXPECT_EQ(r->alpn_smtp.answer, AlpnAnswer::kRefused);
+  EXPECT_EQ(r->alpn_smtp.alert, 120);
+  EXPECT_EQ(r->alpn_foreign.answer, AlpnAnswer::kSelected);
+  EXPECT_EQ(r->alpn_foreign.protocol, "h2");
   EXPECT_EQ(Version(*r, kSsl3).accepted, Tri::kNo);
   EXPECT_EQ(Version(*r, kTls13).accepted, Tri::kNo);
   for (uint16_t v : {kTls10, kTls11, kTls12}) {
