@@ -279,6 +279,11 @@ class Session {
       FUZZ_CHECK(step.kind == Step::kFail && dialogue_.finished(),
                  "step %d after the session ended", step.kind);
     }
+    if (step.kind != Step::kFail) {
+      FUZZ_CHECK(step.failure == FailureKind::kNone && FailureKindName(step.failure) == "none",
+                 "step %d carries failure %s", step.kind,
+                 std::string(FailureKindName(step.failure)).c_str());
+    }
     switch (step.kind) {
       case Step::kWait:
         FUZZ_CHECK(!dialogue_.finished(), "kWait when finished");
