@@ -1,7 +1,8 @@
 # mailshake matrix, bench --trials and compare against the embedded server:
 # the plan drops invalid combinations, every trial lands in one result file,
 # SIGINT keeps the finished trials, compare gates and refuses bad input with
-# the documented exit statuses. About 30 s.
+# the documented exit statuses; --affinity pins the client and the embedded
+# server where the file says. About 35 s.
 source "$(dirname "$0")/lib.bash"
 
 m() { "$MAILSHAKE_BIN" "$@"; }
@@ -32,6 +33,91 @@ expect_line "$work/a.err" "scenarios [0-9]+/4, trials [0-9]+/8, ETA"
 expect_line "$work/a.out" "hs/client-cpu-s"
 # Interleaved: every trial 0 is written before any trial 1.
 expect_eq "interleaved" "$(jq_py "$work/a.json" "[s['trial'] for s in d['scenarios']] == sorted(s['trial'] for s in d['scenarios'])")" True
+
+# CPU placement (--affinity, default auto against the embedded server): the
+# file records disjoint client and server CPU lists on 2 CPUs or more, and
+# the threads really run there (read from /proc from outside the process).
+cpus=$(python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
+if [ "$cpus" -ge 2 ]; then
+  expect_eq "placement recorded" "$(jq_py "$work/a.json" "(d['spec']['affinity'], d['spec']['cpus_client'] != '', d['spec']['cpus_server'] != '')")" "('auto', True, True)"
+  expect_eq "placement disjoint" "$(python3 - "$work/a.json" <<'PY'
+import json, sys
+spec = json.load(open(sys.argv[1]))["spec"]
+def cpus(text):
+    out = set()
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        out |= set(range(int(a), int(b or a) + 1))
+    return out
+print(not (cpus(spec["cpus_client"]) & cpus(spec["cpus_server"])))
+PY
+)" True
+  expect_line "$work/a.err" "^placement: client on CPUs? [0-9]"
+  first=$(python3 -c 'import os; print(min(os.sched_getaffinity(0)))')
+  last=$(python3 -c 'import os; print(max(os.sched_getaffinity(0)))')
+  "$MAILSHAKE_BIN" bench --trials 2 --duration 1500ms --warmup 0s --concurrency 4 --progress off \
+    --affinity "$last:$first" --json "$work/pin.json" >/dev/null 2>"$work/pin.err" &
+  pid=$!
+  seen=""
+  for _ in $(seq 1 60); do
+    sleep 0.1
+    seen=$(python3 - "$pid" <<'PY'
+import os, sys
+task = "/proc/%s/task" % sys.argv[1]
+found = {}
+try:
+    for tid in os.listdir(task):
+        comm = open("%s/%s/comm" % (task, tid)).read().strip()
+        side = "client" if comm.startswith("ms-bench-") else "server" if comm.startswith("ms-serve-") else None
+        if side:
+            found.setdefault(side, set()).update(os.sched_getaffinity(int(tid)))
+except (FileNotFoundError, ProcessLookupError):
+    pass
+if len(found) == 2:
+    print("client=%s server=%s" % (sorted(found["client"]), sorted(found["server"])))
+PY
+)
+    [ -n "$seen" ] && break
+  done
+  rc=0; wait "$pid" || rc=$?
+  expect_eq "pinned bench exit" "$rc" 0
+  expect_eq "threads where --affinity put them" "$seen" "client=[$last] server=[$first]"
+  expect_eq "pinned spec" "$(jq_py "$work/pin.json" "(d['spec']['affinity'], d['spec']['cpus_client'], d['spec']['cpus_server'], d['spec']['threads'], d['spec']['embedded_threads'])")" "('$last:$first', '$last', '$first', 1, 1)"
+  # A different placement changes the work: compare refuses it (exit 4).
+  python3 - "$work/a.json" "$work/moved.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); d["spec"]["cpus_client"], d["spec"]["cpus_server"] = d["spec"]["cpus_server"], d["spec"]["cpus_client"]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+fi
+# Bad placements: one message naming --affinity, exit 2, nothing run.
+for bad in "0:99999" "x" "0:1:2" "$cpus-$((cpus + 8))"; do
+  rc=0; m matrix --tls 1.3 --trials 1 --affinity "$bad" --progress off >/dev/null 2>"$work/aff.err" || rc=$?
+  expect_eq "--affinity $bad exit" "$rc" 2
+  expect_line "$work/aff.err" "--affinity"
+done
+expect_line "$work/aff.err" "not among the CPUs this process may use"
+rc=0; m bench smtp://127.0.0.1:1 --affinity 0:0 --duration 100ms 2>"$work/aff.err" >/dev/null || rc=$?
+expect_eq "--affinity server list with a target exit" "$rc" 2
+expect_line "$work/aff.err" "--affinity.*external"
+# One allowed CPU (taskset): auto pins nothing and says why; a list outside
+# the allowed set is refused.
+if command -v taskset >/dev/null; then
+  one=$(python3 -c 'import os; print(min(os.sched_getaffinity(0)))')
+  rc=0; taskset -c "$one" "$MAILSHAKE_BIN" bench --trials 2 --duration 200ms --warmup 0s \
+    --concurrency 2 --progress off --json "$work/one.json" >/dev/null 2>"$work/one.err" || rc=$?
+  expect_eq "one-CPU bench exit" "$rc" 0
+  expect_line "$work/one.err" "placement: not pinned \(auto: this process may use only CPU $one"
+  expect_eq "one-CPU spec" "$(jq_py "$work/one.json" "(d['spec']['cpus_client'], d['spec']['cpus_server'], d['spec']['threads'])")" "('', '', 1)"
+  rc=0; taskset -c "$one" "$MAILSHAKE_BIN" bench --trials 2 --affinity "$one:$((one + 1))" \
+    2>"$work/one.err" >/dev/null || rc=$?
+  expect_eq "CPU outside the allowed set exit" "$rc" 2
+  expect_line "$work/one.err" "--affinity: CPU $((one + 1)) is not among the CPUs this process may use \($one\)"
+fi
+rc=0; m bench --trials 2 --duration 200ms --warmup 0s --threads 1 --concurrency 2 --affinity off \
+  --progress off --json "$work/off.json" >/dev/null 2>&1 || rc=$?
+expect_eq "unpinned bench exit" "$rc" 0
+expect_eq "unpinned spec" "$(jq_py "$work/off.json" "(d['spec']['affinity'], d['spec']['cpus_client'], d['spec']['cpus_server'])")" "('off', '', '')"
 
 # Open loop: every trial runs on schedule at --rate, and the file says so.
 m matrix --tls 1.3 --groups X25519,P-256 --embedded-certs p256 --trials 1 --trial-duration 1s \
@@ -96,6 +182,11 @@ expect_eq "not comparable exit" "$rc" 4
 expect_line "$work/nc.err" "spec.concurrency"
 rc=0; m compare --force "$work/a.json" "$work/other.json" >/dev/null 2>&1 || rc=$?
 expect_eq "forced exit" "$rc" 0
+if [ -f "$work/moved.json" ]; then
+  rc=0; m compare "$work/a.json" "$work/moved.json" 2>"$work/moved.err" || rc=$?
+  expect_eq "other placement exit" "$rc" 4
+  expect_line "$work/moved.err" "spec.cpus_client"
+fi
 
 # SIGINT mid-matrix: the finished trials are written, the rest listed.
 # (the binary itself in the background: a function would run in a subshell

@@ -237,6 +237,10 @@ eq("versions", versions(), ["TLSv1.2", "TLSv1.3"])
 eq("TLS 1.2 suites complete", v("tls.suites[TLSv1.2]")["complete"], True)
 eq("TLS 1.3 suites", len(v("tls.suites[TLSv1.3]")["accepted"]) >= 3, True)
 eq("injection", v("smtp.starttls_injection")["vulnerable"], False)
+# Exim's tls_alpn ("smtp : esmtp") selects smtp and refuses anything else
+# with RFC 7301's alert (its ALPACA defence).
+eq("ALPN smtp", v("tls.alpn")["smtp"], {"answer": "selected", "protocol": "smtp", "alert": None})
+eq("ALPN foreign", v("tls.alpn")["foreign"]["alert"], "no_application_protocol")
 PY
 
 # --- OpenSMTPD 6.8 (OpenSSL 3): STARTTLS answered, every handshake fails.

@@ -7,7 +7,9 @@
 # the per-attempt figures must stay at what the buffered engine reaches.
 # Then the same for the server: `mailshake serve`'s own count (its final
 # report's "syscalls:" line) against strace's count of a traced serve (one
-# thread) that an untraced bench gives 20, then 60 connections.
+# thread) that an untraced bench gives 20, then 60 connections; and the
+# result's server.syscalls with the embedded server, against strace's count
+# of the one bench process that holds client and server.
 source "$(dirname "$0")/lib.bash"
 
 command -v strace >/dev/null || fail "strace is missing (scripts/setup installs it)"
@@ -172,4 +174,58 @@ PY
 # 11), plus room for a flight that arrives in two reads.
 check_server starttls 15
 check_server implicit 12
+
+# The result's own server figure (mailshake.result/v1 server.syscalls) with
+# the embedded server: client and server are one traced process, so per call
+# strace's difference between a run of 50 and one of 150 sessions must equal
+# the client's and the server's differences added.
+embedded_run() {
+  strace -f -c -o "$work/embedded-$1.strace" -e trace="$traced,accept,accept4" \
+    "$MAILSHAKE_BIN" bench --handshakes "$1" --threads 1 --embedded-threads 1 --concurrency 1 \
+    --tls 1.3 --groups X25519 --progress off --json "$work/embedded-$1.json" \
+    >"$work/embedded-$1.out" 2>&1 || true
+  [ -s "$work/embedded-$1.json" ] || { cat "$work/embedded-$1.out" >&2; fail "embedded bench wrote no result"; }
+}
+embedded_run 50
+embedded_run 150
+python3 - "$work" 15 <<'PY' || fail "embedded: the result's server count differs from strace's"
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from strace_c import strace_c
+work, limit = sys.argv[1], float(sys.argv[2])
+
+def result(n):
+    s = json.load(open(f"{work}/embedded-{n}.json"))["scenarios"][0]
+    assert s["outcomes"] == {"ok": n}, s["outcomes"]
+    return s["syscalls"], s["server"]["syscalls"]
+
+families = {"accept4": ["accept4", "accept"], "recv": ["recvfrom", "recvmsg", "read"],
+            "send": ["sendto", "sendmsg", "write"], "epoll_wait": ["epoll_wait", "epoll_pwait"]}
+a, b = strace_c(f"{work}/embedded-50.strace"), strace_c(f"{work}/embedded-150.strace")
+(ca, sa), (cb, sb) = result(50), result(150)
+def counted(side_a, side_b, call):
+    if call == "epoll_wait":
+        return side_b["epoll_wait"] - side_a["epoll_wait"]
+    return side_b["calls"].get(call, 0) - side_a["calls"].get(call, 0)
+bad = []
+for call in sorted(set(cb["calls"]) | set(sb["calls"]) | {"epoll_wait"}):
+    traced = sum(b.get(x, 0) - a.get(x, 0) for x in families.get(call, [call]))
+    client, server = counted(ca, cb, call), counted(sa, sb, call)
+    # Only the idle loops' wake-ups may differ (a longer run wakes more often).
+    slack = 3 + 0.05 * (client + server) if call == "epoll_wait" else 2
+    ok = abs(traced - client - server) <= slack
+    print(f"embedded: {call:<11} strace {traced:5d}  client {client:5d} + server {server:5d}  "
+          f"{'ok' if ok else 'DIFFERENT'}")
+    if not ok:
+        bad.append(call)
+if sb["connections"] - sa["connections"] != 100:
+    bad.append(f"the server counted {sb['connections'] - sa['connections']} more connections "
+               f"in the longer run, not 100")
+per = sb["per_connection"]
+print(f"embedded: server {per:.2f} calls per connection + {sb['epoll_wait_per_connection']:.2f} "
+      f"epoll_wait ({sb['connections']} connections)")
+if per > limit:
+    bad.append(f"server per connection {per:.2f} > {limit}")
+sys.exit(1 if bad else 0)
+PY
 echo "ok: syscalls"

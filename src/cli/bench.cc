@@ -37,6 +37,7 @@
 #include "src/html/html.h"
 #include "src/lab/disturbance.h"
 #include "src/lab/matrix.h"
+#include "src/lab/placement.h"
 #include "src/lab/plan.h"
 #include "src/report/report.h"
 #include "src/server/server.h"
@@ -104,6 +105,7 @@ struct Flags {
   std::string embedded_cert = "p256";
   int embedded_threads = 0;
   int trials = 1;
+  std::string affinity;  // empty: auto with --trials, off otherwise
   std::string shard, start_at, rank_json;
   bool distributed = false, mpi = false;
 };
@@ -117,7 +119,8 @@ struct Options {
   std::string json_path, csv_path, html_path, progress;
   bool embedded = false;
   tls::KeyType embedded_key = tls::KeyType::kEcdsaP256;
-  int embedded_threads = 0;
+  int embedded_threads = 0;  // resolved: never 0
+  lab::Placement placement;
 };
 
 absl::Status Bad(absl::string_view flag, absl::string_view message) {
@@ -128,7 +131,14 @@ absl::Status Bad(absl::string_view flag, absl::string_view message) {
 void DeclareFlags(FlagSet& flags, Flags& f) {
   flags.Positional(0, 1);
   flags.Int("threads", &f.threads, 0, kMaxThreads,
-            "client worker threads, each with its own epoll loop (0: one per core)");
+            "client worker threads, each with its own epoll loop (0: one per core, or per CPU "
+            "of --affinity's client list)");
+  flags.String("affinity", &f.affinity, "auto|off|CLIENT[:SERVER]",
+               "CPU placement (lists as taskset -c: 0-3,6): client threads on CLIENT, embedded "
+               "server threads on SERVER; auto: without a target, the two on disjoint halves of "
+               "the allowed cores (2 CPUs or more), with a target nothing pinned (default: auto "
+               "with --trials, off otherwise)",
+               lab::CheckAffinityValue);
   flags.Int("concurrency", &f.concurrency, 0, kMaxConcurrency,
             "sessions in flight over all threads: fixed in closed loop, a cap in open loop "
             "(0: 64 per thread)");
@@ -214,7 +224,8 @@ void DeclareFlags(FlagSet& flags, Flags& f) {
             "run the benchmark this many times (each --warmup then --duration) and keep "
             "every trial in one result, the unit of statistics for `mailshake compare`");
   flags.Int("embedded-threads", &f.embedded_threads, 0, kMaxThreads,
-            "without a target: embedded server threads (0: one per core)");
+            "without a target: embedded server threads (0: one per core, or per CPU of "
+            "--affinity's server list)");
   flags.String("shard", &f.shard, "I/N",
                "run share I (0-based) of N of this spec: closed loop splits --concurrency, open "
                "loop --rate; --handshakes and --source split exactly; merge the parts with "
@@ -251,8 +262,11 @@ absl::StatusOr<Options> ParseOptions(const FlagSet& flags, const Flags& f,
     if (!target.ok()) return target.status();
     spec.target = *target;
   }
-  int cores = std::max(1u, std::thread::hardware_concurrency());
-  spec.threads = f.threads == 0 ? cores : f.threads;
+  absl::StatusOr<lab::Placement> placement = lab::PlacementForThisProcess(
+      f.affinity.empty() ? (f.trials > 1 ? "auto" : "off") : f.affinity, o.embedded);
+  if (!placement.ok()) return Bad("affinity", placement.status().message());
+  o.placement = *placement;
+  spec.threads = lab::ThreadsFor(f.threads, o.placement.client);
   spec.concurrency = f.concurrency == 0 ? 64 * spec.threads : f.concurrency;
   if (f.concurrency != 0 && f.concurrency < spec.threads) {
     if (f.threads != 0) return Bad("concurrency", "must be at least --threads");
@@ -326,7 +340,7 @@ absl::StatusOr<Options> ParseOptions(const FlagSet& flags, const Flags& f,
   }
   o.progress = f.progress;
   o.embedded_key = *tls::ParseKeyType(f.embedded_cert);
-  o.embedded_threads = f.embedded_threads;
+  o.embedded_threads = lab::ThreadsFor(f.embedded_threads, o.placement.server);
   if (!o.embedded) {
     if (flags.WasSet("embedded-cert") || flags.WasSet("embedded-threads")) {
       return absl::InvalidArgumentError(
@@ -449,7 +463,11 @@ nlohmann::json SpecToJson(const Options& o) {
       {"seed", spec.seed},
       {"embedded_server", o.embedded},
   };
-  if (o.embedded) j["embedded_cert"] = std::string(tls::KeyTypeName(o.embedded_key));
+  if (o.embedded) {
+    j["embedded_cert"] = std::string(tls::KeyTypeName(o.embedded_key));
+    j["embedded_threads"] = o.embedded_threads;
+  }
+  for (const auto& [key, value] : lab::PlacementSpec(o.placement)) j[key] = value;
   if (o.shard.has_value()) j["shard"] = {{"index", o.shard->index}, {"count", o.shard->count}};
   return j;
 }
@@ -560,7 +578,7 @@ int RunBenchTrials(Options& o) {
   std::optional<lab::EngineTrialRunner::Embedded> embedded;
   if (o.embedded) embedded = lab::EngineTrialRunner::Embedded{o.embedded_threads};
   absl::StatusOr<std::unique_ptr<lab::EngineTrialRunner>> runner =
-      lab::EngineTrialRunner::Create(o.spec, options.timing, embedded, plan);
+      lab::EngineTrialRunner::Create(o.spec, options.timing, embedded, plan, o.placement);
   if (!runner.ok()) {
     std::fprintf(stderr, "mailshake bench: %s\n", std::string(runner.status().message()).c_str());
     return 1;
@@ -580,6 +598,7 @@ int RunBenchTrials(Options& o) {
   control.warning = [](const std::string& line) {
     std::fprintf(stderr, "mailshake bench: warning: %s\n", line.c_str());
   };
+  std::fprintf(stderr, "placement: %s\n", lab::DescribePlacement(o.placement).c_str());
   report::Result result;
   const char* revision = std::getenv("MAILSHAKE_GIT_REVISION");
   result.environment = report::DetectEnvironment(kMailshakeVersion, revision ? revision : "",
@@ -596,12 +615,18 @@ int RunBenchTrials(Options& o) {
   return rc;
 }
 
-// Runs the engine on |spec| to its end, or until SIGINT/SIGTERM stops it
-// (the first signal with a grace for sessions in flight, unless
-// |abort_at_once|; the second aborts them). Calls |tick| about once a second.
-absl::StatusOr<engine::RunResult> Drive(const engine::RunSpec& spec, bool abort_at_once,
+// Runs the engine on |spec|, its threads pinned to |cpus| (none: not
+// pinned), to its end, or until SIGINT/SIGTERM stops it (the first signal
+// with a grace for sessions in flight, unless |abort_at_once|; the second
+// aborts them). Calls |tick| about once a second.
+absl::StatusOr<engine::RunResult> Drive(const engine::RunSpec& spec, const lab::CpuList& cpus,
+                                        bool abort_at_once,
                                         const std::function<void(const engine::Progress&)>& tick) {
-  absl::StatusOr<std::unique_ptr<engine::Engine>> engine = engine::Engine::Start(spec);
+  absl::StatusOr<std::unique_ptr<engine::Engine>> engine = absl::InternalError("not started");
+  if (absl::Status s = lab::RunPinned(cpus, [&] { engine = engine::Engine::Start(spec); });
+      !s.ok()) {
+    return s;
+  }
   if (!engine.ok()) return engine.status();
   int signals = 0;
   absl::Time next_tick = absl::Now() + absl::Seconds(1);
@@ -671,7 +696,7 @@ int RunDistributed(Options& o) {
   // mpirun kills the ranks one second after it forwards a signal
   // (odls_base_sigkill_timeout): stop at once, so the results still travel.
   absl::StatusOr<engine::RunResult> measured =
-      Drive(o.spec, /*abort_at_once=*/true, [&](const engine::Progress& mine) {
+      Drive(o.spec, o.placement.client, /*abort_at_once=*/true, [&](const engine::Progress& mine) {
         if (!root) {
           run.PostProgress({mine.succeeded, mine.failed, mine.in_flight});
           return;
@@ -783,7 +808,12 @@ int RunBench(const std::vector<std::string>& argv) {
       return 1;
     }
     so.tls.credentials.push_back(std::move(*cred));
-    absl::StatusOr<std::unique_ptr<server::Server>> s = server::Server::Start(std::move(so));
+    absl::StatusOr<std::unique_ptr<server::Server>> s = absl::InternalError("not started");
+    if (absl::Status pinned = lab::RunPinned(o.placement.server,
+                                             [&] { s = server::Server::Start(std::move(so)); });
+        !pinned.ok()) {
+      s = pinned;
+    }
     if (!s.ok()) {
       std::fprintf(stderr, "mailshake bench: embedded server: %s\n",
                    std::string(s.status().message()).c_str());
@@ -824,9 +854,12 @@ int RunBench(const std::vector<std::string>& argv) {
   bool show = o.progress != "off";
   int64_t last_ok = 0;
   absl::Time last = absl::Now();
+  if (o.placement.pinned() || !o.placement.note.empty()) {
+    std::fprintf(stderr, "placement: %s\n", lab::DescribePlacement(o.placement).c_str());
+  }
   const lab::MachineReading machine_before = lab::ReadMachine();
   absl::StatusOr<engine::RunResult> result =
-      Drive(spec, /*abort_at_once=*/false, [&](const engine::Progress& p) {
+      Drive(spec, o.placement.client, /*abort_at_once=*/false, [&](const engine::Progress& p) {
         if (!show) return;
         absl::Time now = absl::Now();
         double rate = (p.succeeded - last_ok) / absl::ToDoubleSeconds(now - last);

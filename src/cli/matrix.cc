@@ -21,6 +21,7 @@
 #include "src/html/html.h"
 #include "src/io/file_io.h"
 #include "src/lab/matrix.h"
+#include "src/lab/placement.h"
 #include "src/lab/plan.h"
 #include "src/report/report.h"
 
@@ -32,7 +33,7 @@ constexpr char kName[] = "matrix";
 int RunMatrixCommand(const std::vector<std::string>& argv) {
   std::string versions = "1.2,1.3", ciphers = "default", groups = "default",
               sigalgs = "default", resume = "off", embedded_certs, json, html_path,
-              progress = "auto";
+              progress = "auto", affinity = "auto";
   int trials = 5, threads = 0, concurrency = 0, embedded_threads = 0;
   absl::Duration trial_duration = absl::Seconds(3), warmup = absl::Seconds(1);
   absl::Duration connect_timeout = absl::Seconds(5), phase_timeout = absl::Seconds(10);
@@ -57,7 +58,8 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
                "without a target: the embedded server's key types (rsa2048, rsa3072, rsa4096, "
                "p256, p384, ed25519), each its own scenarios (default p256)");
   flags.Int("embedded-threads", &embedded_threads, 0, 1024,
-            "without a target: embedded server threads (0: one per core)");
+            "without a target: embedded server threads (0: one per core, or per CPU of "
+            "--affinity's server list)");
   flags.Int("trials", &trials, 1, 1000, "trials per scenario (the unit of statistics)");
   flags.Duration("trial-duration", &trial_duration, absl::Milliseconds(100), absl::Hours(1),
                  "measured time of one trial");
@@ -65,7 +67,13 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
                  "unrecorded run before each trial");
   flags.Int("seed", &seed, 0, std::numeric_limits<int64_t>::max(),
             "shuffles the order of scenarios within each round and seeds Poisson arrivals");
-  flags.Int("threads", &threads, 0, 1024, "client worker threads (0: one per core)");
+  flags.Int("threads", &threads, 0, 1024,
+            "client worker threads (0: one per core, or per CPU of --affinity's client list)");
+  flags.String("affinity", &affinity, "auto|off|CLIENT[:SERVER]",
+               "CPU placement (lists as taskset -c: 0-3,6): client threads on CLIENT, embedded "
+               "server threads on SERVER; auto: without a target, the two on disjoint halves of "
+               "the allowed cores (2 CPUs or more), with a target nothing pinned",
+               lab::CheckAffinityValue);
   flags.Int("concurrency", &concurrency, 0, 1000000,
             "sessions in flight over all threads: fixed in closed loop, a cap in open loop "
             "(0: 64 per thread)");
@@ -98,6 +106,10 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
     return UsageError(kName, s.message());
   }
   const bool embedded = args.empty();
+  absl::StatusOr<lab::Placement> placement = lab::PlacementForThisProcess(affinity, embedded);
+  if (!placement.ok()) {
+    return UsageError(kName, absl::StrCat("--affinity: ", placement.status().message()));
+  }
   absl::StatusOr<lab::Axes> axes =
       lab::ParseAxes(versions, ciphers, groups, sigalgs, resume, embedded_certs, embedded);
   if (!axes.ok()) return UsageError(kName, axes.status().message());
@@ -128,8 +140,8 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
       spec.tls.server_name = spec.target.host;
     }
   }
-  const int cores = std::max(1u, std::thread::hardware_concurrency());
-  spec.threads = threads == 0 ? cores : threads;
+  spec.threads = lab::ThreadsFor(threads, placement->client);
+  embedded_threads = lab::ThreadsFor(embedded_threads, placement->server);
   spec.concurrency = concurrency == 0 ? 64 * spec.threads : concurrency;
   if (spec.concurrency < spec.threads) spec.threads = spec.concurrency;
   spec.connect_timeout = connect_timeout;
@@ -143,8 +155,9 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
   BlockStopSignals();
   std::optional<lab::EngineTrialRunner::Embedded> embedded_options;
   if (embedded) embedded_options = lab::EngineTrialRunner::Embedded{embedded_threads};
+  std::fprintf(stderr, "placement: %s\n", lab::DescribePlacement(*placement).c_str());
   absl::StatusOr<std::unique_ptr<lab::EngineTrialRunner>> runner =
-      lab::EngineTrialRunner::Create(spec, options.timing, embedded_options, plan);
+      lab::EngineTrialRunner::Create(spec, options.timing, embedded_options, plan, *placement);
   if (!runner.ok()) {
     std::fprintf(stderr, "mailshake matrix: %s\n", std::string(runner.status().message()).c_str());
     return 1;
@@ -207,6 +220,8 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
                   absl::ToDoubleSeconds(lab::EstimateDuration(plan.scenarios.size(),
                                                               options.timing))},
                  {"elapsed_seconds", absl::ToDoubleSeconds(outcome.elapsed)}};
+  if (embedded) result.spec["embedded_threads"] = embedded_threads;
+  for (const auto& [key, value] : lab::PlacementSpec(*placement)) result.spec[key] = value;
   result.scenarios = std::move(outcome.scenarios);
   result.not_measured = std::move(outcome.not_measured);
   int rc = outcome.interrupted || outcome.target_failed ? 3 : 0;

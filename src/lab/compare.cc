@@ -42,7 +42,10 @@ bool IsHeadlinePhase(absl::string_view phase) {
 constexpr const char* kWorkFields[] = {
     "threads",   "concurrency", "rate",  "arrivals",        "resume_ratio",
     "verify",    "after_tls",   "close", "embedded_server", "embedded_threads",
-    "servername", "embedded_cert"};
+    "servername", "embedded_cert",
+    // CPU placement (src/lab/placement.h): where the threads run changes
+    // CPU per handshake on a machine of few cores.
+    "cpus_client", "cpus_server"};
 
 // Returns the order in which metrics are listed: headline first, in the
 // order of the issue, then latencies, then failure categories.

@@ -21,7 +21,36 @@ struct EngineTrialRunner::Impl {
   engine::RunSpec base;
   Timing timing;
   std::optional<Embedded> embedded;
+  Placement placement;
   std::map<tls::KeyType, tls::Credential> credentials;
+
+  // Starts the engine on |spec| with its threads on the client's CPUs.
+  absl::StatusOr<std::unique_ptr<engine::Engine>> StartEngine(const engine::RunSpec& spec) {
+    absl::StatusOr<std::unique_ptr<engine::Engine>> engine =
+        absl::InternalError("engine not started");
+    absl::Status pinned =
+        RunPinned(placement.client, [&] { engine = engine::Engine::Start(spec); });
+    if (!pinned.ok()) return pinned;
+    return engine;
+  }
+
+  // Checks that the threads named |prefix|* that run now are on |want|, and
+  // sets |*seen| once |expected| of them were (then nothing more to check).
+  // OK while none runs yet, or when |want| is empty (not pinned).
+  static absl::Status CheckThreads(absl::string_view prefix, absl::string_view side,
+                                   const CpuList& want, int expected, bool* seen) {
+    if (*seen || want.empty()) return absl::OkStatus();
+    int threads = 0;
+    absl::StatusOr<CpuList> got = ThreadCpus(prefix, &threads);
+    if (!got.ok()) return absl::OkStatus();
+    if (*got != want) {
+      return absl::InternalError(absl::StrCat("placement not applied: the ", side,
+                                              " threads may run on CPUs ", FormatCpuList(*got),
+                                              ", not only on ", FormatCpuList(want)));
+    }
+    *seen = threads >= expected;
+    return absl::OkStatus();
+  }
 
   // The spec of one run of |s|.
   engine::RunSpec SpecFor(const PlannedScenario& s) const {
@@ -49,7 +78,11 @@ struct EngineTrialRunner::Impl {
     so.max_connections = std::max(20000, spec.concurrency * 2);
     so.tls.groups = "X25519,P-256,P-384,P-521,CECPQ2";
     so.tls.credentials.push_back(credentials.at(*s.server_key));
-    absl::StatusOr<std::unique_ptr<server::Server>> server = server::Server::Start(std::move(so));
+    absl::StatusOr<std::unique_ptr<server::Server>> server =
+        absl::InternalError("server not started");
+    absl::Status pinned =
+        RunPinned(placement.server, [&] { server = server::Server::Start(std::move(so)); });
+    if (!pinned.ok()) return pinned;
     if (!server.ok()) return server.status();
     spec.target.host = "127.0.0.1";
     spec.target.address = (*server)->starttls_addresses()[0];
@@ -64,11 +97,12 @@ EngineTrialRunner::~EngineTrialRunner() = default;
 
 absl::StatusOr<std::unique_ptr<EngineTrialRunner>> EngineTrialRunner::Create(
     const engine::RunSpec& base, const Timing& timing, std::optional<Embedded> embedded,
-    const Plan& plan) {
+    const Plan& plan, const Placement& placement) {
   auto impl = std::make_unique<Impl>();
   impl->base = base;
   impl->timing = timing;
   impl->embedded = embedded;
+  impl->placement = placement;
   if (embedded.has_value()) {
     for (const PlannedScenario& s : plan.scenarios) {
       if (!s.server_key.has_value() || impl->credentials.count(*s.server_key)) continue;
@@ -91,7 +125,7 @@ absl::Status EngineTrialRunner::RunProbe(const PlannedScenario& scenario) {
   spec.duration = absl::ZeroDuration();
   spec.warmup = absl::ZeroDuration();
   spec.rate = 0;
-  absl::StatusOr<std::unique_ptr<engine::Engine>> engine = engine::Engine::Start(spec);
+  absl::StatusOr<std::unique_ptr<engine::Engine>> engine = impl_->StartEngine(spec);
   if (!engine.ok()) return engine.status();
   while (!(*engine)->Wait(absl::Milliseconds(50))) {
   }
@@ -113,14 +147,34 @@ absl::StatusOr<report::Scenario> EngineTrialRunner::RunTrial(const PlannedScenar
   absl::StatusOr<std::unique_ptr<server::Server>> server = impl_->StartServer(scenario, spec);
   if (!server.ok()) return server.status();
   const MachineReading before = ReadMachine();
-  absl::StatusOr<std::unique_ptr<engine::Engine>> engine = engine::Engine::Start(spec);
+  absl::StatusOr<std::unique_ptr<engine::Engine>> engine = impl_->StartEngine(spec);
   if (!engine.ok()) return engine.status();
+  // Read back where the threads run, once they have named themselves (their
+  // masks are theirs from their creation).
+  const CpuList no_cpus;
+  const CpuList& server_cpus = *server != nullptr ? impl_->placement.server : no_cpus;
+  const int server_threads = *server != nullptr ? (*server)->threads() : 0;
+  bool server_seen = false, client_seen = false;
+  absl::Status placed;
   while (!(*engine)->Wait(absl::ZeroDuration())) {
     const int stop = control.poll ? control.poll(absl::Milliseconds(20))
                                   : ((*engine)->Wait(absl::Milliseconds(20)), 0);
+    if (placed.ok()) {
+      placed = Impl::CheckThreads(kServerThreadPrefix, "embedded server's", server_cpus,
+                                  server_threads, &server_seen);
+    }
+    if (placed.ok()) {
+      placed = Impl::CheckThreads(kClientThreadPrefix, "client's", impl_->placement.client,
+                                  spec.threads, &client_seen);
+    }
+    if (!placed.ok()) (*engine)->Stop(/*abort=*/true);
     if (stop != 0) (*engine)->Stop(/*abort=*/stop > 1);
   }
   engine::RunResult r = (*engine)->TakeResult();
+  if (!placed.ok()) {
+    if (*server != nullptr) (*server)->Stop();
+    return placed;
+  }
   const std::optional<report::Disturbance> disturbance = DisturbanceBetween(before, ReadMachine());
   std::optional<server::ServerStats> server_stats;
   if (*server != nullptr) {

@@ -6,6 +6,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <utility>
@@ -47,6 +48,20 @@ std::string FormatEta(absl::Duration d) {
   return absl::StrFormat("%dm%02ds", s / 60, s % 60);
 }
 
+// The counts of |c| named in |names| (as the result names them: "accept4"
+// for the accept field), in a result's form.
+std::map<std::string, int64_t> CallsByName(const net::SyscallCounts& c,
+                                            std::initializer_list<const char*> names) {
+  const std::map<std::string, int64_t> all = {
+      {"accept4", c.accept},       {"socket", c.socket},         {"bind", c.bind},
+      {"connect", c.connect},      {"setsockopt", c.setsockopt}, {"getsockopt", c.getsockopt},
+      {"recv", c.recv},            {"send", c.send},             {"close", c.close},
+      {"epoll_ctl", c.epoll_ctl}};
+  std::map<std::string, int64_t> out;
+  for (const char* name : names) out[name] = all.at(name);
+  return out;
+}
+
 }  // namespace
 
 report::Scenario ScenarioFromRun(const engine::RunResult& r, std::string name,
@@ -80,15 +95,10 @@ report::Scenario ScenarioFromRun(const engine::RunResult& r, std::string name,
                   {"signature_algorithms", r.signature_algorithms},
                   {"resumption", r.resumption},
                   {"peer_keys", r.peer_keys}};
-  report::Syscalls calls;
-  const net::SyscallCounts& c = r.syscalls;
-  calls.calls = {{"socket", c.socket},         {"bind", c.bind},
-                 {"connect", c.connect},       {"setsockopt", c.setsockopt},
-                 {"getsockopt", c.getsockopt}, {"recv", c.recv},
-                 {"send", c.send},             {"close", c.close},
-                 {"epoll_ctl", c.epoll_ctl}};
-  calls.epoll_wait = r.epoll_waits;
-  s.syscalls = std::move(calls);
+  s.syscalls = report::Syscalls{
+      CallsByName(r.syscalls, {"socket", "bind", "connect", "setsockopt", "getsockopt", "recv",
+                               "send", "close", "epoll_ctl"}),
+      r.epoll_waits};
   if (server.has_value()) {
     report::ServerSide side;
     side.connections = static_cast<int64_t>(server->connections);
@@ -98,6 +108,11 @@ report::Scenario ScenarioFromRun(const engine::RunResult& r, std::string name,
     side.cpu_user_seconds = server->cpu_user_seconds;
     side.cpu_system_seconds = server->cpu_system_seconds;
     side.seconds = server->seconds;
+    side.syscalls = report::ServerSyscalls{
+        report::Syscalls{CallsByName(server->syscalls, {"accept4", "recv", "send", "close",
+                                                        "epoll_ctl", "setsockopt", "getsockopt"}),
+                         static_cast<int64_t>(server->epoll_waits)},
+        static_cast<int64_t>(server->FinishedConnections())};
     s.server = side;
   }
   return s;

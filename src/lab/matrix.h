@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "src/engine/engine.h"
+#include "src/lab/placement.h"
 #include "src/lab/plan.h"
 #include "src/report/report.h"
 #include "src/server/server.h"
@@ -115,7 +116,10 @@ int64_t PeakRssBytes();
 // when |embedded| is set, against a fresh embedded server per trial (its key
 // is the scenario's server_key; keys are generated once). Each trial uses
 // |base| with the scenario's TLS parameters, |timing.trial_duration| and
-// |timing.warmup|.
+// |timing.warmup|. The engine's threads start pinned to |placement.client|
+// and the server's to |placement.server| (RunPinned; empty: not pinned);
+// while a trial runs, the threads' masks are read back (ThreadCpus), and a
+// trial whose threads run elsewhere fails with Internal.
 class EngineTrialRunner : public TrialRunner {
  public:
   struct Embedded {
@@ -123,7 +127,7 @@ class EngineTrialRunner : public TrialRunner {
   };
   static absl::StatusOr<std::unique_ptr<EngineTrialRunner>> Create(
       const engine::RunSpec& base, const Timing& timing, std::optional<Embedded> embedded,
-      const Plan& plan);
+      const Plan& plan, const Placement& placement = Placement());
   ~EngineTrialRunner() override;
 
   absl::Status RunProbe(const PlannedScenario& scenario) override;

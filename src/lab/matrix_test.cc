@@ -153,6 +153,42 @@ TEST(RunMatrixTest, ReportsProgressWithTrialsAndEta) {
   EXPECT_THAT(lines[5], HasSubstr("trials 5/6"));
 }
 
+TEST(ScenarioFromRunTest, CarriesBothSidesSyscallsByName) {
+  engine::RunResult r;
+  r.attempted = r.succeeded = 10;
+  (void)r.outcomes.Add(std::string(report::kSuccessOutcome), 10);
+  r.syscalls.socket = r.syscalls.connect = r.syscalls.close = 10;
+  r.syscalls.recv = 40;
+  r.epoll_waits = 7;
+  server::ServerStats server;
+  server.connections = server.handshakes = 10;
+  server.closed["reset"] = 9;
+  server.rejected_over_capacity = 1;
+  server.syscalls.accept = 12;
+  server.syscalls.recv = 30;
+  server.syscalls.send = 11;
+  server.syscalls.close = server.syscalls.epoll_ctl = 10;
+  server.epoll_waits = 25;
+  report::Scenario s = ScenarioFromRun(r, "x", {}, 0, server);
+  ASSERT_TRUE(s.syscalls.has_value());
+  EXPECT_EQ(s.syscalls->calls.at("socket"), 10);
+  EXPECT_EQ(s.syscalls->calls.at("recv"), 40);
+  EXPECT_EQ(s.syscalls->calls.count("accept4"), 0u);
+  EXPECT_EQ(s.syscalls->epoll_wait, 7);
+  ASSERT_TRUE(s.server.has_value() && s.server->syscalls.has_value());
+  const report::ServerSyscalls& sc = *s.server->syscalls;
+  EXPECT_EQ(sc.counted.calls, (std::map<std::string, int64_t>{{"accept4", 12},
+                                                              {"recv", 30},
+                                                              {"send", 11},
+                                                              {"close", 10},
+                                                              {"epoll_ctl", 10},
+                                                              {"setsockopt", 0},
+                                                              {"getsockopt", 0}}));
+  EXPECT_EQ(sc.counted.epoll_wait, 25);
+  EXPECT_EQ(sc.connections, 10);  // 9 closed + 1 rejected
+  EXPECT_DOUBLE_EQ(*report::ServerSyscallsPerConnection(sc), 73.0 / 10);
+}
+
 TEST(FormatSummaryTest, SortsByCostAndListsWhatWasNotMeasured) {
   report::Result result;
   for (int t = 0; t < 3; ++t) {

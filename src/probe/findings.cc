@@ -64,6 +64,61 @@ nlohmann::json TriJson(wire::Tri tri) {
   return tri == wire::Tri::kYes;
 }
 
+nlohmann::json AlpnJson(const wire::AlpnFinding& f) {
+  return {{"answer", wire::AlpnAnswerName(f.answer)},
+          {"protocol", f.answer == wire::AlpnAnswer::kSelected ? nlohmann::json(f.protocol)
+                                                               : nlohmann::json(nullptr)},
+          {"alert", f.answer == wire::AlpnAnswer::kRefused ? nlohmann::json(wire::AlertName(f.alert))
+                                                           : nlohmann::json(nullptr)}};
+}
+
+std::string AlpnPhrase(const wire::AlpnFinding& f) {
+  switch (f.answer) {
+    case wire::AlpnAnswer::kIgnored: return "ignored";
+    case wire::AlpnAnswer::kSelected: return absl::StrCat(f.protocol, " selected");
+    case wire::AlpnAnswer::kRefused: return absl::StrCat("refused (", wire::AlertName(f.alert), ")");
+    case wire::AlpnAnswer::kUnknown: break;
+  }
+  return "unknown";
+}
+
+// The ALPN finding: what a sender that offers "smtp" gets, and whether a
+// foreign protocol is refused (RFC 7301 3.2), ignored, or selected (the
+// cross-protocol confusion of ALPACA, a problem).
+Finding AlpnFindingOf(const wire::ScanResult& scan) {
+  using wire::AlpnAnswer;
+  const wire::AlpnFinding& smtp = scan.alpn_smtp;
+  const wire::AlpnFinding& foreign = scan.alpn_foreign;
+  Severity severity = Severity::kOk;
+  if (foreign.answer == AlpnAnswer::kSelected ||
+      (smtp.answer == AlpnAnswer::kSelected && smtp.protocol != "smtp")) {
+    severity = Severity::kProblem;
+  } else if (smtp.answer == AlpnAnswer::kRefused) {
+    severity = Severity::kWarning;
+  } else if (smtp.answer == AlpnAnswer::kUnknown || foreign.answer == AlpnAnswer::kUnknown) {
+    severity = Severity::kUnknown;
+  }
+  nlohmann::json ignored = nullptr;
+  if (smtp.answer == AlpnAnswer::kIgnored) ignored = true;
+  if (smtp.answer == AlpnAnswer::kSelected) ignored = false;
+  std::string title =
+      smtp.answer == AlpnAnswer::kUnknown && foreign.answer == AlpnAnswer::kUnknown
+          ? "tls.alpn: unknown"
+          : absl::StrCat("ALPN: offering smtp, ", AlpnPhrase(smtp), "; offering h2, http/1.1, ",
+                         AlpnPhrase(foreign));
+  if (severity == Severity::kWarning) absl::StrAppend(&title, ": a sender offering ALPN smtp fails");
+  if (severity == Severity::kProblem) {
+    absl::StrAppend(&title, ": a protocol other than SMTP is spoken here (ALPACA)");
+  }
+  return Make("tls.alpn", severity, std::move(title),
+              {{"ignored", ignored},
+               {"selected", smtp.answer == AlpnAnswer::kSelected ? nlohmann::json(smtp.protocol)
+                                                                  : nlohmann::json(nullptr)},
+               {"smtp", AlpnJson(smtp)},
+               {"foreign", AlpnJson(foreign)}},
+              {Evidence(scan, smtp.evidence), Evidence(scan, foreign.evidence)});
+}
+
 void ScanFindings(const ProbeReport& report, std::vector<Finding>* out) {
   if (!report.scan.has_value()) {
     if (report.scan_status != "not_run") {
@@ -205,22 +260,7 @@ void ScanFindings(const ProbeReport& report, std::vector<Finding>* out) {
                                               : absl::StrCat(row.id, ": unknown"),
                         {{"value", TriJson(v)}}, {Evidence(scan, row.fact->evidence)}));
   }
-  {
-    const wire::Tri v = scan.alpn_ignored.value;
-    out->push_back(Make("tls.alpn",
-                        v == wire::Tri::kNo ? Severity::kWarning
-                        : v == wire::Tri::kYes ? Severity::kOk
-                                               : Severity::kUnknown,
-                        v == wire::Tri::kYes  ? "ALPN ignored (no protocol selected for smtp, h2)"
-                        : v == wire::Tri::kNo ? absl::StrCat("ALPN answered: the server selected ",
-                                                             scan.alpn_selected)
-                                              : "tls.alpn: unknown",
-                        {{"ignored", TriJson(v)},
-                         {"selected", scan.alpn_selected.empty()
-                                          ? nlohmann::json(nullptr)
-                                          : nlohmann::json(scan.alpn_selected)}},
-                        {Evidence(scan, scan.alpn_ignored.evidence)}));
-  }
+  out->push_back(AlpnFindingOf(scan));
   if (!scan.conditions.empty()) {
     out->push_back(Make("tls.conditions", Severity::kWarning,
                         absl::StrCat(scan.conditions.size(),

@@ -386,6 +386,47 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(engine::MisbehaviourName(info.param.misbehaviour));
     });
 
+// The ALPN finding judges the two offers: foreign protocol selected is a
+// problem (ALPACA), "smtp" refused a warning, refused or ignored foreign ok.
+TEST(AlpnFindingTest, SeverityFollowsWhatEachOfferGot) {
+  struct Case {
+    wire::AlpnFinding smtp, foreign;
+    Severity want;
+    const char* title;
+  };
+  using wire::AlpnAnswer;
+  const wire::AlpnFinding ignored{AlpnAnswer::kIgnored, "", 0, -1};
+  const wire::AlpnFinding smtp_selected{AlpnAnswer::kSelected, "smtp", 0, -1};
+  const wire::AlpnFinding h2_selected{AlpnAnswer::kSelected, "h2", 0, -1};
+  const wire::AlpnFinding refused{AlpnAnswer::kRefused, "", 120, -1};
+  const wire::AlpnFinding unknown;
+  const Case cases[] = {
+      {smtp_selected, refused, Severity::kOk,
+       "ALPN: offering smtp, smtp selected; offering h2, http/1.1, refused (no_application_protocol)"},
+      {ignored, ignored, Severity::kOk, "ALPN: offering smtp, ignored; offering h2, http/1.1, ignored"},
+      {refused, h2_selected, Severity::kProblem, "(ALPACA)"},
+      {h2_selected, ignored, Severity::kProblem, "(ALPACA)"},
+      {refused, refused, Severity::kWarning, "a sender offering ALPN smtp fails"},
+      {unknown, unknown, Severity::kUnknown, "tls.alpn: unknown"},
+      {smtp_selected, unknown, Severity::kUnknown, "offering h2, http/1.1, unknown"},
+  };
+  for (const Case& c : cases) {
+    ProbeReport report;
+    report.scan_status = "ok";
+    report.scan.emplace();
+    report.scan->alpn_smtp = c.smtp;
+    report.scan->alpn_foreign = c.foreign;
+    std::vector<Finding> findings = Findings(report);
+    const Finding* f = Find(findings, "tls.alpn");
+    ASSERT_NE(f, nullptr);
+    SCOPED_TRACE(f->title);
+    EXPECT_EQ(f->severity, c.want);
+    EXPECT_THAT(f->title, HasSubstr(c.title));
+    EXPECT_EQ(f->value["smtp"]["answer"], wire::AlpnAnswerName(c.smtp.answer));
+    EXPECT_EQ(f->value["foreign"]["answer"], wire::AlpnAnswerName(c.foreign.answer));
+  }
+}
+
 TEST(SessionTest, TranscriptIsBoundedAndEscaped) {
   Transcript t;
   t.Add("S: ", std::string("a\x01\r\n", 4));

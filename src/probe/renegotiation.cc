@@ -18,11 +18,6 @@
 namespace mailshake::probe::internal {
 namespace {
 
-constexpr uint8_t kAlert = 21;
-constexpr uint8_t kHandshake = 22;
-constexpr uint8_t kApplicationData = 23;
-constexpr uint8_t kServerHello = 2;
-constexpr size_t kHeader = 5;
 constexpr size_t kExplicitNonce = 8;
 // RFC 5246 6.2.3: a protected record holds at most 2^14 + 2048 octets.
 constexpr size_t kMaxPayload = 16384 + 2048;
@@ -108,10 +103,10 @@ std::optional<std::string> Seal(const Keys& keys, uint64_t seq, uint8_t type,
   uint8_t ad[13];
   AdditionalData(seq, type, plaintext.size(), ad);
   const size_t max_out = plaintext.size() + EVP_AEAD_max_overhead(keys.aead);
-  std::string record(kHeader + kExplicitNonce + max_out, '\0');
+  std::string record(wire::kRecordHeaderLength + kExplicitNonce + max_out, '\0');
   uint8_t* out = reinterpret_cast<uint8_t*>(&record[0]);
   size_t out_len = 0;
-  if (!EVP_AEAD_CTX_seal(ctx.get(), out + kHeader + kExplicitNonce, &out_len, max_out, nonce,
+  if (!EVP_AEAD_CTX_seal(ctx.get(), out + wire::kRecordHeaderLength + kExplicitNonce, &out_len, max_out, nonce,
                          sizeof(nonce), reinterpret_cast<const uint8_t*>(plaintext.data()),
                          plaintext.size(), ad, sizeof(ad))) {
     return std::nullopt;
@@ -122,8 +117,8 @@ std::optional<std::string> Seal(const Keys& keys, uint64_t seq, uint8_t type,
   out[2] = 3;
   out[3] = static_cast<uint8_t>(payload >> 8);
   out[4] = static_cast<uint8_t>(payload & 0xff);
-  std::memcpy(out + kHeader, nonce + 4, kExplicitNonce);
-  record.resize(kHeader + payload);
+  std::memcpy(out + wire::kRecordHeaderLength, nonce + 4, kExplicitNonce);
+  record.resize(wire::kRecordHeaderLength + payload);
   return record;
 }
 
@@ -261,7 +256,7 @@ RenegotiationAttempt TryClientRenegotiation(SSL* ssl, int fd, absl::Time deadlin
   }
   absl::StatusOr<std::string> hello = wire::WriteClientHelloBody(spec);
   std::optional<std::string> record;
-  if (hello.ok()) record = Seal(*keys, SSL_get_write_sequence(ssl), kHandshake, *hello);
+  if (hello.ok()) record = Seal(*keys, SSL_get_write_sequence(ssl), wire::kContentHandshake, *hello);
   if (!record.has_value()) {
     out.outcome = "local_resource:renegotiation_hello";
     out.detail = hello.ok() ? "sealing the ClientHello failed" : std::string(hello.status().message());
@@ -280,7 +275,7 @@ RenegotiationAttempt TryClientRenegotiation(SSL* ssl, int fd, absl::Time deadlin
   uint64_t read_seq = SSL_get_read_sequence(ssl);
   for (int skipped = 0; skipped <= kMaxSkipped; ++skipped) {
     std::string header, payload;
-    Stop s = ReadExactly(fd, kHeader, &header, deadline);
+    Stop s = ReadExactly(fd, wire::kRecordHeaderLength, &header, deadline);
     const size_t length = s == Stop::kNone ? (static_cast<uint8_t>(header[3]) << 8) |
                                                  static_cast<uint8_t>(header[4])
                                            : 0;
@@ -305,18 +300,18 @@ RenegotiationAttempt TryClientRenegotiation(SSL* ssl, int fd, absl::Time deadlin
       out.evidence.push_back(absl::StrCat("S: ", out.detail));
       return out;
     }
-    if (type == kApplicationData) {
+    if (type == wire::kContentApplicationData) {
       out.evidence.push_back(
           absl::StrCat("S (TLS): application data, ", plaintext->size(), " octets (skipped)"));
       continue;
     }
     out.outcome = "ok";
-    if (type == kAlert && plaintext->size() >= 2) {
+    if (type == wire::kContentAlert && plaintext->size() >= 2) {
       out.accepted = false;
       out.detail = absl::StrCat("alert ", (*plaintext)[0] == 1 ? "warning " : "fatal ",
                                 wire::AlertName(static_cast<uint8_t>((*plaintext)[1])));
-    } else if (type == kHandshake && !plaintext->empty() &&
-               static_cast<uint8_t>((*plaintext)[0]) == kServerHello) {
+    } else if (type == wire::kContentHandshake && !plaintext->empty() &&
+               static_cast<uint8_t>((*plaintext)[0]) == wire::kHandshakeServerHello) {
       out.accepted = true;
       out.detail = "ServerHello: the server renegotiates";
     } else {

@@ -300,6 +300,33 @@ absl::StatusOr<Environment> EnvironmentFromJson(const json& value) {
 
 // --- Scenario --------------------------------------------------------------
 
+// The keys a client's and a server's syscalls objects share: calls, their
+// total and epoll_wait.
+json SyscallsToJson(const Syscalls& calls) {
+  json out = json::object();
+  out["calls"] = calls.calls;
+  out["total"] = calls.Total();
+  out["epoll_wait"] = calls.epoll_wait;
+  return out;
+}
+
+absl::StatusOr<Syscalls> SyscallsFromJson(const ObjectReader& in) {
+  Syscalls calls;
+  REPORT_ASSIGN_OR_RETURN(const json* by_call, in.Object("calls"));
+  REPORT_ASSIGN_OR_RETURN(ObjectReader by_call_in,
+                          ObjectReader::Create(*by_call, in.What("calls")));
+  for (auto it = by_call->begin(); it != by_call->end(); ++it) {
+    REPORT_ASSIGN_OR_RETURN(calls.calls[it.key()], by_call_in.Count(it.key()));
+  }
+  REPORT_ASSIGN_OR_RETURN(calls.epoll_wait, in.Count("epoll_wait"));
+  REPORT_ASSIGN_OR_RETURN(int64_t total, in.Count("total"));
+  if (total != calls.Total()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s is %d but the calls add up to %d", in.What("total"), total, calls.Total()));
+  }
+  return calls;
+}
+
 json ServerToJson(const ServerSide& server) {
   json out = json::object();
   out["connections"] = server.connections;
@@ -315,6 +342,13 @@ json ServerToJson(const ServerSide& server) {
           ? std::optional<double>(server.cpu_seconds * 1e6 /
                                   static_cast<double>(server.handshakes))
           : std::nullopt);
+  if (server.syscalls.has_value()) {
+    json sc = SyscallsToJson(server.syscalls->counted);
+    sc["connections"] = server.syscalls->connections;
+    sc["per_connection"] = Optional(ServerSyscallsPerConnection(*server.syscalls));
+    sc["epoll_wait_per_connection"] = Optional(ServerEpollWaitsPerConnection(*server.syscalls));
+    out["syscalls"] = std::move(sc);
+  }
   return out;
 }
 
@@ -347,6 +381,20 @@ absl::StatusOr<ServerSide> ServerFromJson(const json& value,
                                   static_cast<double>(server.handshakes))
           : std::nullopt,
       "cpu_seconds * 1e6 / handshakes"));
+  // Added within v1: absent from older files.
+  if (in.Has("syscalls")) {
+    REPORT_ASSIGN_OR_RETURN(const json* sc, in.Object("syscalls"));
+    REPORT_ASSIGN_OR_RETURN(ObjectReader sc_in, ObjectReader::Create(*sc, in.What("syscalls")));
+    ServerSyscalls calls;
+    REPORT_ASSIGN_OR_RETURN(calls.counted, SyscallsFromJson(sc_in));
+    REPORT_ASSIGN_OR_RETURN(calls.connections, sc_in.Count("connections"));
+    REPORT_RETURN_IF_ERROR(sc_in.CheckDerived(
+        "per_connection", ServerSyscallsPerConnection(calls), "total / connections"));
+    REPORT_RETURN_IF_ERROR(sc_in.CheckDerived("epoll_wait_per_connection",
+                                              ServerEpollWaitsPerConnection(calls),
+                                              "epoll_wait / connections"));
+    server.syscalls = std::move(calls);
+  }
   return server;
 }
 
@@ -397,11 +445,8 @@ json ScenarioToJson(const Scenario& s) {
   out["negotiated"] = std::move(negotiated);
   if (s.server.has_value()) out["server"] = ServerToJson(*s.server);
   if (s.syscalls.has_value()) {
-    json sc = json::object();
-    sc["calls"] = s.syscalls->calls;
-    sc["total"] = s.syscalls->Total();
+    json sc = SyscallsToJson(*s.syscalls);
     sc["per_attempt"] = Optional(SyscallsPerAttempt(s));
-    sc["epoll_wait"] = s.syscalls->epoll_wait;
     sc["epoll_wait_per_attempt"] = Optional(EpollWaitsPerAttempt(s));
     out["syscalls"] = std::move(sc);
   }
@@ -517,20 +562,7 @@ absl::StatusOr<Scenario> ScenarioFromJson(const json& value, size_t index) {
     REPORT_ASSIGN_OR_RETURN(const json* sc, in.Object("syscalls"));
     REPORT_ASSIGN_OR_RETURN(ObjectReader sc_in,
                             ObjectReader::Create(*sc, absl::StrCat(context, ": syscalls")));
-    Syscalls calls;
-    REPORT_ASSIGN_OR_RETURN(const json* by_call, sc_in.Object("calls"));
-    REPORT_ASSIGN_OR_RETURN(ObjectReader by_call_in,
-                            ObjectReader::Create(*by_call, sc_in.What("calls")));
-    for (auto it = by_call->begin(); it != by_call->end(); ++it) {
-      REPORT_ASSIGN_OR_RETURN(calls.calls[it.key()], by_call_in.Count(it.key()));
-    }
-    REPORT_ASSIGN_OR_RETURN(calls.epoll_wait, sc_in.Count("epoll_wait"));
-    REPORT_ASSIGN_OR_RETURN(int64_t total, sc_in.Count("total"));
-    if (total != calls.Total()) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "%s is %d but the calls add up to %d", sc_in.What("total"), total, calls.Total()));
-    }
-    s.syscalls = std::move(calls);
+    REPORT_ASSIGN_OR_RETURN(s.syscalls, SyscallsFromJson(sc_in));
     syscalls_in.emplace(std::move(sc_in));
   }
 

@@ -240,7 +240,10 @@ TEST_F(JsonTest, RejectsMissingScenarioFieldsNamingTheScenario) {
   doc["scenarios"][1].erase("name");
   ExpectRejected(doc, {"scenarios[1]", "missing field \"name\""});
   for (const auto& item : ScenarioJson(1)["server"].items()) {
-    if (item.key() == "seconds" || item.key() == "handshake_rate") continue;  // added in v1
+    // Added within v1.
+    if (item.key() == "seconds" || item.key() == "handshake_rate" || item.key() == "syscalls") {
+      continue;
+    }
     json doc = doc_;
     doc["scenarios"][1]["server"].erase(item.key());
     ExpectRejected(
@@ -278,6 +281,44 @@ TEST_F(JsonTest, SyscallsRoundTripAndTheirDerivedFiguresAreChecked) {
   json wrong_rate = doc_;
   wrong_rate["scenarios"][1]["syscalls"]["per_attempt"] = 1000.0;
   ExpectRejected(wrong_rate, {"per_attempt"});
+}
+
+TEST_F(JsonTest, ServerSyscallsRoundTripAndTheirDerivedFiguresAreChecked) {
+  ASSERT_TRUE(result_.scenarios[1].server->syscalls.has_value());
+  const ServerSyscalls& want = *result_.scenarios[1].server->syscalls;
+  const json& sc = doc_["scenarios"][1]["server"]["syscalls"];
+  EXPECT_EQ(sc["total"], want.counted.Total());
+  EXPECT_NEAR(sc["per_connection"].get<double>(),
+              static_cast<double>(want.counted.Total()) / want.connections, 1e-9);
+  absl::StatusOr<Result> back = FromJson(doc_);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_TRUE(back->scenarios[1].server->syscalls.has_value());
+  const ServerSyscalls& got = *back->scenarios[1].server->syscalls;
+  EXPECT_EQ(got.counted.calls, want.counted.calls);
+  EXPECT_EQ(got.counted.epoll_wait, want.counted.epoll_wait);
+  EXPECT_EQ(got.connections, want.connections);
+
+  json old = doc_;
+  old["scenarios"][1]["server"].erase("syscalls");  // files written before it was counted
+  absl::StatusOr<Result> read = FromJson(old);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_FALSE(read->scenarios[1].server->syscalls.has_value());
+
+  for (const char* key : {"calls", "total", "epoll_wait", "connections", "per_connection",
+                          "epoll_wait_per_connection"}) {
+    json doc = doc_;
+    doc["scenarios"][1]["server"]["syscalls"].erase(key);
+    ExpectRejected(doc, {"server", "syscalls", absl::StrCat("missing field \"", key, "\"")});
+  }
+  json wrong_total = doc_;
+  wrong_total["scenarios"][1]["server"]["syscalls"]["total"] = 1;
+  ExpectRejected(wrong_total, {"total"});
+  json wrong_rate = doc_;
+  wrong_rate["scenarios"][1]["server"]["syscalls"]["per_connection"] = 1000.0;
+  ExpectRejected(wrong_rate, {"per_connection"});
+  json negative = doc_;
+  negative["scenarios"][1]["server"]["syscalls"]["calls"]["recv"] = -1;
+  ExpectRejected(negative, {"recv"});
 }
 
 TEST_F(JsonTest, DisturbanceRoundTripsAndItsShareIsChecked) {

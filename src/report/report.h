@@ -91,28 +91,6 @@ struct PhaseLatency {
   stats::LatencyHistogram latency;
 };
 
-// ServerSide is what the embedded server reported when it was the target:
-// enough to state the server's CPU cost per handshake.
-struct ServerSide {
-  int64_t connections = 0;  // accepted
-  int64_t handshakes = 0;   // completed TLS handshakes, warm-up included
-  int64_t resumed = 0;      // of which resumed
-  double cpu_seconds = 0;   // CPU time of the server's threads
-  // The same split into user time (TLS and SMTP work) and system time (the
-  // kernel's TCP work); their sum is at most |cpu_seconds|, 0 when unknown.
-  double cpu_user_seconds = 0;
-  double cpu_system_seconds = 0;
-  // Wall-clock seconds that the counts and CPU above cover (the server's
-  // life), so that its CPU per handshake comes with the rate it was taken
-  // at; 0 when unknown (files written before it was recorded).
-  double seconds = 0;
-};
-
-// ServerHandshakeRate returns handshakes / seconds of |server|, or nullopt
-// when its seconds are unknown. CPU per handshake depends on the rate
-// (idle wake-ups cost CPU too): relate CPU figures only at the same rate.
-std::optional<double> ServerHandshakeRate(const ServerSide& server);
-
 // Syscalls is what mailshake bench counted of its own system calls: for each
 // attempt, every call on its connection from socket() to close() (epoll_ctl
 // included; BoringSSL makes none, it reads and writes the engine's buffers),
@@ -128,6 +106,52 @@ struct Syscalls {
 
   int64_t Total() const;
 };
+
+// ServerSyscalls is what the embedded server counted of its own system calls:
+// for each finished connection (closed, or rejected over capacity), every call
+// on its descriptor from accept4 to close, plus the listeners' accept4 calls
+// that found no connection; and apart from them the worker loops'
+// epoll_wait calls, each of which serves every connection of its thread.
+struct ServerSyscalls {
+  // counted.calls names "accept4", "recv", "send", "close", "epoll_ctl",
+  // "setsockopt", "getsockopt" (recv and send stand for their families, as
+  // in Syscalls); counted.epoll_wait is the loops' count.
+  Syscalls counted;
+  // Connections whose calls are in |counted|: the denominator of the
+  // per-connection figures.
+  int64_t connections = 0;
+};
+
+// ServerSyscallsPerConnection returns counted.Total() / connections, and
+// ServerEpollWaitsPerConnection the same for epoll_wait; nullopt without
+// counts or connections.
+std::optional<double> ServerSyscallsPerConnection(const ServerSyscalls& syscalls);
+std::optional<double> ServerEpollWaitsPerConnection(const ServerSyscalls& syscalls);
+
+// ServerSide is what the embedded server reported when it was the target:
+// enough to state the server's CPU cost per handshake.
+struct ServerSide {
+  int64_t connections = 0;  // accepted
+  int64_t handshakes = 0;   // completed TLS handshakes, warm-up included
+  int64_t resumed = 0;      // of which resumed
+  double cpu_seconds = 0;   // CPU time of the server's threads
+  // The same split into user time (TLS and SMTP work) and system time (the
+  // kernel's TCP work); their sum is at most |cpu_seconds|, 0 when unknown.
+  double cpu_user_seconds = 0;
+  double cpu_system_seconds = 0;
+  // Wall-clock seconds that the counts and CPU above cover (the server's
+  // life), so that its CPU per handshake comes with the rate it was taken
+  // at; 0 when unknown (files written before it was recorded).
+  double seconds = 0;
+  // What the server counted of its own system calls, when it counted them
+  // (absent from older files).
+  std::optional<ServerSyscalls> syscalls;
+};
+
+// ServerHandshakeRate returns handshakes / seconds of |server|, or nullopt
+// when its seconds are unknown. CPU per handshake depends on the rate
+// (idle wake-ups cost CPU too): relate CPU figures only at the same rate.
+std::optional<double> ServerHandshakeRate(const ServerSide& server);
 
 // Disturbance is what the rest of the machine did while one trial ran, from
 // /proc/stat and getrusage read at the trial's start and end: CPU used

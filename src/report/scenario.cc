@@ -116,6 +116,19 @@ absl::Status CheckCpu(const Scenario& s, absl::string_view who, absl::string_vie
   return absl::OkStatus();
 }
 
+// CheckSyscalls checks that every call of |calls| has a name and that every
+// count is non-negative.
+absl::Status CheckSyscalls(const Scenario& s, absl::string_view field, const Syscalls& calls) {
+  for (const auto& [name, count] : calls.calls) {
+    if (name.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s: %s: a system call without a name", Describe(s), field));
+    }
+    REPORT_RETURN_IF_ERROR(CheckNonNegative(s, absl::StrCat(field, ".calls"), count));
+  }
+  return CheckNonNegative(s, absl::StrCat(field, ".epoll_wait"), calls.epoll_wait);
+}
+
 absl::Status ValidateServer(const Scenario& s, const ServerSide& server) {
   REPORT_RETURN_IF_ERROR(
       CheckNonNegative(s, "server connections", server.connections));
@@ -125,6 +138,11 @@ absl::Status ValidateServer(const Scenario& s, const ServerSide& server) {
   REPORT_RETURN_IF_ERROR(CheckCpu(s, "server", "server cpu_", server.cpu_seconds,
                                   server.cpu_user_seconds, server.cpu_system_seconds));
   REPORT_RETURN_IF_ERROR(CheckSeconds(s, "server seconds", server.seconds));
+  if (server.syscalls.has_value()) {
+    REPORT_RETURN_IF_ERROR(CheckSyscalls(s, "server.syscalls", server.syscalls->counted));
+    REPORT_RETURN_IF_ERROR(
+        CheckNonNegative(s, "server.syscalls.connections", server.syscalls->connections));
+  }
   if (server.resumed > server.handshakes) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s: the server resumed %d sessions but completed only %d handshakes",
@@ -177,6 +195,15 @@ absl::Status MergeInto(const Scenario& b, Scenario* m) {
     s.cpu_system_seconds += b.server->cpu_system_seconds;
     // Side by side, like the client's measured time.
     s.seconds = std::max(s.seconds, b.server->seconds);
+    // Counted for both or known for neither, like the client's.
+    if (s.syscalls.has_value() && b.server->syscalls.has_value()) {
+      const ServerSyscalls& from = *b.server->syscalls;
+      for (const auto& [name, count] : from.counted.calls) s.syscalls->counted.calls[name] += count;
+      s.syscalls->counted.epoll_wait += from.counted.epoll_wait;
+      s.syscalls->connections += from.connections;
+    } else {
+      s.syscalls.reset();
+    }
   }
   // Counted for both or known for neither.
   if (m->syscalls.has_value() && b.syscalls.has_value()) {
@@ -267,6 +294,17 @@ std::optional<double> SyscallsPerAttempt(const Scenario& scenario) {
          static_cast<double>(scenario.attempted);
 }
 
+std::optional<double> ServerSyscallsPerConnection(const ServerSyscalls& syscalls) {
+  if (syscalls.connections <= 0) return std::nullopt;
+  return static_cast<double>(syscalls.counted.Total()) / static_cast<double>(syscalls.connections);
+}
+
+std::optional<double> ServerEpollWaitsPerConnection(const ServerSyscalls& syscalls) {
+  if (syscalls.connections <= 0) return std::nullopt;
+  return static_cast<double>(syscalls.counted.epoll_wait) /
+         static_cast<double>(syscalls.connections);
+}
+
 std::optional<double> EpollWaitsPerAttempt(const Scenario& scenario) {
   if (!scenario.syscalls.has_value() || scenario.attempted <= 0) return std::nullopt;
   return static_cast<double>(scenario.syscalls->epoll_wait) /
@@ -293,16 +331,7 @@ absl::Status Validate(const Scenario& s) {
                                   s.client_cpu_user_seconds, s.client_cpu_system_seconds));
   REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "peak_rss_bytes", s.peak_rss_bytes));
   REPORT_RETURN_IF_ERROR(CheckSeconds(s, "target_rate", s.target_rate));
-  if (s.syscalls.has_value()) {
-    for (const auto& [name, count] : s.syscalls->calls) {
-      if (name.empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrFormat("%s: a system call without a name", Describe(s)));
-      }
-      REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "syscalls.calls", count));
-    }
-    REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "syscalls.epoll_wait", s.syscalls->epoll_wait));
-  }
+  if (s.syscalls.has_value()) REPORT_RETURN_IF_ERROR(CheckSyscalls(s, "syscalls", *s.syscalls));
   if (s.disturbance.has_value()) {
     const Disturbance& d = *s.disturbance;
     REPORT_RETURN_IF_ERROR(CheckSeconds(s, "disturbance.seconds", d.seconds));

@@ -274,6 +274,42 @@ TEST(MergeScenariosTest, KeepsTheMoreDisturbedSideOrNone) {
   EXPECT_FALSE(OtherCpuShare(Disturbance{}).has_value());
 }
 
+TEST(MergeScenariosTest, AddsServerSyscallsOrDropsThemWhenOneSideHasNone) {
+  Scenario a = testing::RandomScenario("x", 0, 0, 100, 5);
+  Scenario b = testing::RandomScenario("x", 0, 0, 100, 6);
+  a.server = ServerSide{100, 100, 0, 0.1};
+  b.server = ServerSide{50, 50, 0, 0.05};
+  a.server->syscalls = ServerSyscalls{Syscalls{{{"accept4", 101}, {"recv", 300}}, 40}, 100};
+  b.server->syscalls = ServerSyscalls{Syscalls{{{"accept4", 50}, {"send", 50}}, 10}, 50};
+  absl::StatusOr<Scenario> m = MergeScenarios(a, b);
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_TRUE(m->server->syscalls.has_value());
+  const ServerSyscalls& merged = *m->server->syscalls;
+  EXPECT_EQ(merged.counted.calls,
+            (std::map<std::string, int64_t>{{"accept4", 151}, {"recv", 300}, {"send", 50}}));
+  EXPECT_EQ(merged.counted.epoll_wait, 50);
+  EXPECT_EQ(merged.connections, 150);
+  EXPECT_DOUBLE_EQ(*ServerSyscallsPerConnection(merged), 501.0 / 150);
+  EXPECT_DOUBLE_EQ(*ServerEpollWaitsPerConnection(merged), 50.0 / 150);
+  b.server->syscalls.reset();
+  m = MergeScenarios(a, b);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_FALSE(m->server->syscalls.has_value());
+  EXPECT_FALSE(ServerSyscallsPerConnection(ServerSyscalls{}).has_value());
+}
+
+TEST(ValidateTest, RejectsNegativeServerSyscalls) {
+  Scenario s = testing::RandomScenario("x", 0, 0, 100, 5);
+  s.server = ServerSide{100, 100, 0, 0.1};
+  s.server->syscalls = ServerSyscalls{Syscalls{{{"recv", 10}}, 1}, 100};
+  EXPECT_TRUE(Validate(s).ok()) << Validate(s);
+  s.server->syscalls->connections = -1;
+  EXPECT_THAT(std::string(Validate(s).message()), HasSubstr("server.syscalls.connections"));
+  s.server->syscalls->connections = 1;
+  s.server->syscalls->counted.calls["send"] = -2;
+  EXPECT_THAT(std::string(Validate(s).message()), HasSubstr("server.syscalls.calls"));
+}
+
 TEST(DetectEnvironmentTest, ReadsThisMachine) {
   const absl::Time before = absl::Now();
   const Environment env = DetectEnvironment("1.2.3", "deadbeef", 17);

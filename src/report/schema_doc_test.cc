@@ -93,7 +93,8 @@ TEST_F(SchemaDocTest, DocumentsEveryObjectTheTestChecks) {
   }
   EXPECT_EQ(objects, (std::set<std::string>{"result", "environment", "scenario",
                                             "latency", "phase", "server",
-                                            "syscalls", "disturbance", "not_measured",
+                                            "syscalls", "server_syscalls", "disturbance",
+                                            "not_measured",
                                             "shard"}));
   EXPECT_THAT(doc_, ::testing::HasSubstr(std::string(kSchema)));
 }
@@ -125,6 +126,7 @@ TEST_F(SchemaDocTest, LatencyPhaseAndServerKeysMatchTheDoc) {
     EXPECT_EQ(Keys(entry), phase);
   }
   EXPECT_EQ(Keys(scenario["server"]), tables_["server"]);
+  EXPECT_EQ(Keys(scenario["server"]["syscalls"]), tables_["server_syscalls"]);
   EXPECT_EQ(Keys(scenario["syscalls"]), tables_["syscalls"]);
   EXPECT_EQ(Keys(scenario["disturbance"]), tables_["disturbance"]);
 }

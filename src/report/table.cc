@@ -50,6 +50,19 @@ std::string OrDash(std::optional<double> v) {
   return v.has_value() ? FormatSignificant(*v) : "-";
 }
 
+// "5 recv, 4 send, ...": each call of |calls| that was made, per one of
+// |per| (attempts or connections, more than 0).
+std::string CallsPer(const Syscalls& calls, int64_t per) {
+  std::string out;
+  for (const auto& [name, count] : calls.calls) {
+    if (count == 0) continue;
+    absl::StrAppend(&out, out.empty() ? "" : ", ",
+                    FormatSignificant(static_cast<double>(count) / static_cast<double>(per)),
+                    " ", name);
+  }
+  return out;
+}
+
 // TextTable lays out rows of cells in aligned columns: the first
 // |text_columns| left-aligned, the others right-aligned (they hold numbers).
 class TextTable {
@@ -169,17 +182,9 @@ void AppendScenario(const Scenario& s, std::string* out) {
                                  " handshakes/s")});
   }
   if (std::optional<double> per = SyscallsPerAttempt(s); per.has_value()) {
-    std::string calls;
-    for (const auto& [name, count] : s.syscalls->calls) {
-      if (count == 0) continue;
-      absl::StrAppend(&calls, calls.empty() ? "" : ", ",
-                      FormatSignificant(static_cast<double>(count) /
-                                        static_cast<double>(s.attempted)),
-                      " ", name);
-    }
-    summary.AddRow({"syscalls", absl::StrCat(FormatSignificant(*per), " per attempt (", calls,
-                                             ") + ", OrDash(EpollWaitsPerAttempt(s)),
-                                             " epoll_wait")});
+    summary.AddRow({"syscalls", absl::StrCat(FormatSignificant(*per), " per attempt (",
+                                             CallsPer(*s.syscalls, s.attempted), ") + ",
+                                             OrDash(EpollWaitsPerAttempt(s)), " epoll_wait")});
   }
   if (s.peak_rss_bytes > 0) {
     summary.AddRow({"peak RSS", absl::StrCat(FormatSignificant(s.peak_rss_bytes / 1048576.0), " MiB")});
@@ -217,6 +222,17 @@ void AppendScenario(const Scenario& s, std::string* out) {
       }
     }
     summary.AddRow({"server", std::move(line)});
+    if (server.syscalls.has_value()) {
+      if (std::optional<double> per = ServerSyscallsPerConnection(*server.syscalls);
+          per.has_value()) {
+        summary.AddRow(
+            {"server syscalls",
+             absl::StrCat(FormatSignificant(*per), " per connection (",
+                          CallsPer(server.syscalls->counted, server.syscalls->connections),
+                          ") + ", OrDash(ServerEpollWaitsPerConnection(*server.syscalls)),
+                          " epoll_wait")});
+      }
+    }
   }
   summary.AppendTo("  ", out);
 

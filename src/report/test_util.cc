@@ -136,6 +136,11 @@ Result SyntheticResult() {
   open_loop.interrupted = true;
   open_loop.server = ServerSide{2100, 2050, 0, 0.75};
   open_loop.server->seconds = 10.5;
+  open_loop.server->syscalls =
+      ServerSyscalls{Syscalls{{{"accept4", 2110}, {"recv", 6300}, {"send", 4200},
+                              {"epoll_ctl", 2100}, {"close", 2100}},
+                             800},
+                     2100};
   open_loop.syscalls = Syscalls{{{"socket", 2000}, {"connect", 2000}, {"recv", 10000},
                                  {"send", 8000}, {"close", 2000}},
                                 9000};

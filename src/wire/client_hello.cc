@@ -215,7 +215,7 @@ absl::StatusOr<std::string> WriteClientHelloBody(const ClientHelloSpec& spec) {
   }
   ScopedCbb cbb;
   CBB body, list;
-  bool ok = CBB_init(cbb.get(), 512) && CBB_add_u8(cbb.get(), 1) &&
+  bool ok = CBB_init(cbb.get(), 512) && CBB_add_u8(cbb.get(), kHandshakeClientHello) &&
             CBB_add_u24_length_prefixed(cbb.get(), &body) &&
             CBB_add_u16(&body, spec.legacy_version) &&
             CBB_add_bytes(&body, random.data(), random.size()) &&
@@ -242,7 +242,7 @@ absl::StatusOr<std::string> WriteClientHello(const ClientHelloSpec& spec) {
   absl::string_view rest(*message);
   while (!rest.empty()) {
     size_t n = std::min(rest.size(), kMaxRecordPayload);
-    out.push_back(22);  // handshake
+    out.push_back(static_cast<char>(kContentHandshake));
     out.push_back(static_cast<char>(spec.record_version >> 8));
     out.push_back(static_cast<char>(spec.record_version & 0xff));
     out.push_back(static_cast<char>(n >> 8));

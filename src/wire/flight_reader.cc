@@ -16,18 +16,6 @@
 namespace mailshake::wire {
 namespace {
 
-constexpr uint8_t kRecordChangeCipherSpec = 20;
-constexpr uint8_t kRecordAlert = 21;
-constexpr uint8_t kRecordHandshake = 22;
-constexpr uint8_t kRecordApplicationData = 23;
-
-constexpr uint8_t kServerHello = 2;
-constexpr uint8_t kCertificate = 11;
-constexpr uint8_t kServerKeyExchange = 12;
-constexpr uint8_t kCertificateRequest = 13;
-constexpr uint8_t kServerHelloDone = 14;
-constexpr uint8_t kCertificateStatus = 22;
-
 constexpr size_t kMaxExtensions = 64;
 constexpr size_t kMaxMessageTypes = 32;
 
@@ -310,7 +298,7 @@ void FlightReader::ProcessRecords() {
         }
         return;
       }
-      if (r[0] < kRecordChangeCipherSpec || r[0] > kRecordApplicationData) {
+      if (r[0] < kContentChangeCipherSpec || r[0] > kContentApplicationData) {
         Fail(ReplyKind::kNotTls, "not TLS");
         return;
       }
@@ -319,7 +307,7 @@ void FlightReader::ProcessRecords() {
         return;
       }
     }
-    if (left < 5) break;
+    if (left < kRecordHeaderLength) break;
     uint8_t type = r[0];
     uint16_t version = static_cast<uint16_t>((r[1] << 8) | r[2]);
     size_t length = (static_cast<size_t>(r[3]) << 8) | r[4];
@@ -331,13 +319,13 @@ void FlightReader::ProcessRecords() {
       Fail(ReplyKind::kOversized, absl::StrCat("record of ", length, " bytes"));
       return;
     }
-    if (left < 5 + length) break;
+    if (left < kRecordHeaderLength + length) break;
     if (flight_.record_version == 0) flight_.record_version = version;
-    absl::string_view payload(reinterpret_cast<const char*>(r + 5), length);
-    offset += 5 + length;
-    flight_.bytes += 5 + length;
+    absl::string_view payload(reinterpret_cast<const char*>(r + kRecordHeaderLength), length);
+    offset += kRecordHeaderLength + length;
+    flight_.bytes += kRecordHeaderLength + length;
     switch (type) {
-      case kRecordAlert: {
+      case kContentAlert: {
         if (length < 2) {
           Fail(ReplyKind::kMalformed, "alert record shorter than 2 bytes");
           return;
@@ -350,7 +338,7 @@ void FlightReader::ProcessRecords() {
         }
         break;
       }
-      case kRecordHandshake:
+      case kContentHandshake:
         if (length == 0) {
           Fail(ReplyKind::kMalformed, "empty handshake record");
           return;
@@ -362,7 +350,7 @@ void FlightReader::ProcessRecords() {
         handshake_.append(payload.data(), payload.size());
         ProcessHandshake();
         break;
-      case kRecordChangeCipherSpec:
+      case kContentChangeCipherSpec:
         // Only legal before the flight ends in a resumed handshake or as a
         // TLS 1.3 compatibility record; it carries no facts.
         if (length != 1 || payload[0] != 1) {
@@ -401,7 +389,7 @@ void FlightReader::ProcessHandshake() {
 bool FlightReader::HandleMessage(uint8_t type, absl::string_view body) {
   if (flight_.message_types.size() < kMaxMessageTypes) flight_.message_types.push_back(type);
   if (!flight_.hello.has_value()) {
-    if (type != kServerHello) {
+    if (type != kHandshakeServerHello) {
       Fail(ReplyKind::kMalformed, absl::StrCat("handshake message ", type, " before ServerHello"));
       return false;
     }
@@ -421,7 +409,7 @@ bool FlightReader::HandleMessage(uint8_t type, absl::string_view body) {
   }
   CBS cbs = ToCbs(body);
   switch (type) {
-    case kCertificate: {
+    case kHandshakeCertificate: {
       CBS list;
       if (!CBS_get_u24_length_prefixed(&cbs, &list) || CBS_len(&cbs) != 0) {
         Fail(ReplyKind::kMalformed, "Certificate message malformed");
@@ -440,7 +428,7 @@ bool FlightReader::HandleMessage(uint8_t type, absl::string_view body) {
       }
       return true;
     }
-    case kCertificateStatus: {
+    case kHandshakeCertificateStatus: {
       uint8_t status_type;
       CBS response;
       if (!CBS_get_u8(&cbs, &status_type) || status_type != 1 ||
@@ -452,7 +440,7 @@ bool FlightReader::HandleMessage(uint8_t type, absl::string_view body) {
       flight_.ocsp_response_length = CBS_len(&response);
       return true;
     }
-    case kServerKeyExchange: {
+    case kHandshakeServerKeyExchange: {
       const CipherSuiteInfo* suite = FindCipherSuite(flight_.hello->cipher_suite);
       if (suite == nullptr || (suite->key_exchange != KeyExchange::kEcdhe &&
                                suite->key_exchange != KeyExchange::kDhe)) {
@@ -470,10 +458,10 @@ bool FlightReader::HandleMessage(uint8_t type, absl::string_view body) {
       flight_.server_key_exchange = *ske;
       return true;
     }
-    case kCertificateRequest:
+    case kHandshakeCertificateRequest:
       flight_.certificate_request = true;
       return true;
-    case kServerHelloDone:
+    case kHandshakeServerHelloDone:
       if (!body.empty()) {
         Fail(ReplyKind::kMalformed, "ServerHelloDone not empty");
         return false;

@@ -37,6 +37,23 @@
 
 namespace mailshake::wire {
 
+// TLS record layer (RFC 8446 5.1, RFC 5246 6.2.1): the content types and the
+// header length every reader of raw records here shares.
+inline constexpr uint8_t kContentChangeCipherSpec = 20;
+inline constexpr uint8_t kContentAlert = 21;
+inline constexpr uint8_t kContentHandshake = 22;
+inline constexpr uint8_t kContentApplicationData = 23;
+inline constexpr size_t kRecordHeaderLength = 5;
+
+// Handshake message types (RFC 8446 4, RFC 6066 8) the reader knows.
+inline constexpr uint8_t kHandshakeClientHello = 1;
+inline constexpr uint8_t kHandshakeServerHello = 2;
+inline constexpr uint8_t kHandshakeCertificate = 11;
+inline constexpr uint8_t kHandshakeServerKeyExchange = 12;
+inline constexpr uint8_t kHandshakeCertificateRequest = 13;
+inline constexpr uint8_t kHandshakeServerHelloDone = 14;
+inline constexpr uint8_t kHandshakeCertificateStatus = 22;
+
 // Group codepoints the writer can make key shares for (see GroupInfo).
 inline constexpr uint16_t kGroupP256 = 23;
 inline constexpr uint16_t kGroupP384 = 24;

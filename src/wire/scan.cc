@@ -42,6 +42,16 @@ const char* OutcomeName(Outcome outcome) {
   return "unknown";
 }
 
+const char* AlpnAnswerName(AlpnAnswer answer) {
+  switch (answer) {
+    case AlpnAnswer::kUnknown: return "unknown";
+    case AlpnAnswer::kIgnored: return "ignored";
+    case AlpnAnswer::kSelected: return "selected";
+    case AlpnAnswer::kRefused: return "refused";
+  }
+  return "unknown";
+}
+
 const char* TriName(Tri tri) {
   switch (tri) {
     case Tri::kYes: return "yes";
@@ -211,6 +221,19 @@ struct Reply {
     return IsTlsAnswer(outcome) && flight.hello.has_value() ? &*flight.hello : nullptr;
   }
 };
+
+AlpnFinding AlpnOf(const Reply& r) {
+  AlpnFinding f;
+  f.evidence = r.index;
+  if (const ServerHello* hello = r.hello()) {
+    f.answer = hello->alpn.empty() ? AlpnAnswer::kIgnored : AlpnAnswer::kSelected;
+    f.protocol = hello->alpn;
+  } else if (r.outcome == Outcome::kAlert && r.flight.alert.has_value()) {
+    f.answer = AlpnAnswer::kRefused;
+    f.alert = r.flight.alert->description;
+  }
+  return f;
+}
 
 class Scanner {
  public:
@@ -651,12 +674,11 @@ void Scanner::CheckExtras(const std::vector<SuiteFinding>& suites) {
         result_.compression = Fact{hello->compression_method != 0 ? Tri::kYes : Tri::kNo, r.index};
       }
       spec.compression_methods = {0};
-      spec.alpn = {"smtp", "h2"};
-      r = Exchange1(absl::StrCat("ALPN ", VersionName(version)), spec);
-      if (const ServerHello* hello = r.hello()) {
-        result_.alpn_ignored = Fact{hello->alpn.empty() ? Tri::kYes : Tri::kNo, r.index};
-        result_.alpn_selected = hello->alpn;
-      }
+      spec.alpn = {"smtp"};
+      result_.alpn_smtp = AlpnOf(Exchange1(absl::StrCat("ALPN smtp ", VersionName(version)), spec));
+      spec.alpn = {"h2", "http/1.1"};
+      result_.alpn_foreign =
+          AlpnOf(Exchange1(absl::StrCat("ALPN h2, http/1.1 ", VersionName(version)), spec));
     }
   }
   // TLS_FALLBACK_SCSV: offer the second-highest accepted version with it.

@@ -25,7 +25,7 @@
 //  - signature algorithms: TLS 1.2 by removal (ServerKeyExchange names the
 //    pick) and SHA-1 alone; TLS 1.3 each scheme alone.
 //  - extras: renegotiation_info, EMS, ticket and stapled OCSP from the first
-//    complete TLS <= 1.2 flight; DEFLATE offered; ALPN offered; the
+//    complete TLS <= 1.2 flight; DEFLATE offered; ALPN smtp and foreign; the
 //    second-highest version with TLS_FALLBACK_SCSV.
 // With n accepted suites and k chunks a version costs about 2n + k exchanges;
 // OpenSSL's 56 TLS 1.2 suites for an RSA key took 138 exchanges.
@@ -151,6 +151,24 @@ struct Fact {
   int evidence = -1;
 };
 
+// How a server answered one ALPN offer.
+enum class AlpnAnswer : uint8_t {
+  kUnknown,   // not tried, or no TLS answer (the exchange says why)
+  kIgnored,   // a ServerHello without ALPN
+  kSelected,  // a ServerHello selecting |AlpnFinding::protocol|
+  kRefused,   // an alert (|AlpnFinding::alert|; RFC 7301's is 120)
+};
+
+// AlpnAnswerName returns "unknown", "ignored", "selected" or "refused".
+const char* AlpnAnswerName(AlpnAnswer answer);
+
+struct AlpnFinding {
+  AlpnAnswer answer = AlpnAnswer::kUnknown;
+  std::string protocol;  // kSelected: the protocol the server chose
+  uint8_t alert = 0;     // kRefused: the alert's description
+  int evidence = -1;
+};
+
 struct ScanOptions {
   Connector connect;
   std::string server_name;  // SNI; empty sends none
@@ -187,10 +205,14 @@ struct ScanResult {
   Fact session_ticket;         // SessionTicket extension answered (TLS <= 1.2)
   Fact ocsp_stapling;          // CertificateStatus sent (TLS <= 1.2)
   Fact fallback_scsv;          // inappropriate_fallback for a downgraded retry
-  // ALPN offered ({"smtp", "h2"}) at the highest TLS <= 1.2 version: kYes
-  // when the server ignored it, kNo when it selected |alpn_selected|.
-  Fact alpn_ignored;
-  std::string alpn_selected;
+  // ALPN (RFC 7301) at the highest TLS <= 1.2 version (a TLS 1.3 server
+  // answers it encrypted): |alpn_smtp| offers "smtp" alone, as a sender
+  // that uses ALPN does (a refusal breaks that sender); |alpn_foreign|
+  // offers only "h2" and "http/1.1": selecting one is the cross-protocol
+  // confusion ALPACA abuses, refusing with no_application_protocol is RFC
+  // 7301 3.2's answer, ignoring it is common and harmless.
+  AlpnFinding alpn_smtp;
+  AlpnFinding alpn_foreign;
   // Certificates (DER) from the first complete TLS <= 1.2 flight, as sent.
   std::vector<std::string> certificates;
   // Every exchange, in order of start; findings point into it.

@@ -9,9 +9,11 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -238,7 +240,9 @@ TEST(ScanTest, ModernServerWithServerPreference) {
   EXPECT_EQ(r->secure_renegotiation.value, Tri::kYes);
   EXPECT_EQ(r->extended_master_secret.value, Tri::kYes);
   EXPECT_EQ(r->compression.value, Tri::kNo);
-  EXPECT_EQ(r->alpn_ignored.value, Tri::kYes);  // s_server without -alpn
+  // s_server without -alpn ignores ALPN, whatever is offered.
+  EXPECT_EQ(r->alpn_smtp.answer, AlpnAnswer::kIgnored);
+  EXPECT_EQ(r->alpn_foreign.answer, AlpnAnswer::kIgnored);
   EXPECT_EQ(r->fallback_scsv.value, Tri::kYes);
   EXPECT_EQ(r->certificates.size(), 1u);
   EXPECT_TRUE(r->dh_p_bits.empty());
@@ -262,8 +266,12 @@ TEST(ScanTest, LegacyServerWithDheAndClientPreference) {
   ASSERT_TRUE(r.ok()) << r.status();
   SCOPED_TRACE(Describe(*r));
   EXPECT_FALSE(r->aborted) << r->abort_reason;
-  EXPECT_EQ(r->alpn_ignored.value, Tri::kNo);
-  EXPECT_EQ(r->alpn_selected, "h2");
+  // s_server -alpn h2 refuses "smtp" with no_application_protocol (as Exim
+  // does) and selects h2 when offered: an HTTP/2 endpoint, not SMTP.
+  EXPECT_EQ(r->alpn_smtp.answer, AlpnAnswer::kRefused);
+  EXPECT_EQ(r->alpn_smtp.alert, 120);
+  EXPECT_EQ(r->alpn_foreign.answer, AlpnAnswer::kSelected);
+  EXPECT_EQ(r->alpn_foreign.protocol, "h2");
   EXPECT_EQ(Version(*r, kSsl3).accepted, Tri::kNo);
   EXPECT_EQ(Version(*r, kTls13).accepted, Tri::kNo);
   for (uint16_t v : {kTls10, kTls11, kTls12}) {
@@ -344,6 +352,60 @@ TEST(ScanTest, ParallelConnectionsFindTheSameAnswers) {
   EXPECT_EQ(Suites(*one, kTls13)->accepted.size(), Suites(*four, kTls13)->accepted.size());
 }
 
+// InFlightCounter wraps a Connector and records, at each new connection, how
+// many connections it returned earlier are still open (an open socket keeps
+// its inode; a closed descriptor number reused by another socket does not).
+class InFlightCounter {
+ public:
+  Connector Wrap(Connector inner) {
+    return [this, inner](absl::Time deadline) -> absl::StatusOr<net::UniqueFd> {
+      int open = 0;
+      for (const auto& [fd, inode] : returned_) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == inode) open++;
+      }
+      max_open_ = std::max(max_open_, open);
+      absl::StatusOr<net::UniqueFd> fd = inner(deadline);
+      if (fd.ok()) {
+        struct stat st;
+        if (fstat(fd->get(), &st) == 0) returned_.emplace_back(fd->get(), st.st_ino);
+      }
+      connections_++;
+      return fd;
+    };
+  }
+  // The most connections open at once, counting the one being opened.
+  int max_in_flight() const { return max_open_ + 1; }
+  int connections() const { return connections_; }
+
+ private:
+  std::vector<std::pair<int, ino_t>> returned_;
+  int max_open_ = 0;
+  int connections_ = 0;
+};
+
+TEST(ScanTest, ConnectionsInFlightNeverExceedTheOption) {
+  std::vector<std::string> args = Creds().Args();
+  for (const char* a : {"-cipher", "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA", "-min_protocol", "TLSv1.2"}) {
+    args.push_back(a);
+  }
+  OpenSslServer server(args);
+  ASSERT_TRUE(server.ready());
+  for (int connections : {1, 3}) {
+    SCOPED_TRACE(connections);
+    InFlightCounter counter;
+    ScanOptions o = OptionsFor(server.port());
+    o.connections = connections;
+    o.connect = counter.Wrap(o.connect);
+    absl::StatusOr<ScanResult> r = Scan(o);
+    ASSERT_TRUE(r.ok());
+    EXPECT_GT(counter.connections(), 20);
+    // The default (1) is gentle: one connection at a time, never two.
+    EXPECT_LE(counter.max_in_flight(), connections);
+    if (connections > 1) EXPECT_GT(counter.max_in_flight(), 1);  // the counter can see overlap
+  }
+}
+
 // What `openssl ciphers -V -s -tls1_2 CIPHERS` lists: (id, OpenSSL name) in
 // OpenSSL's order for |cipher_string| (TLS 1.3 suites left out).
 std::vector<std::pair<uint16_t, std::string>> OpenSslCipherList(const std::string& cipher_string) {
@@ -410,7 +472,8 @@ TEST(ScanTest, RejectsBadOptions) {
 }
 
 // A hostile peer on loopback: |reply| is written after the ClientHello
-// arrives (empty: silence until closed; "RST": reset).
+// arrives (empty: silence until closed; "RST": reset; "DRIBBLE:x": x one
+// byte every 50 ms; "CLOSE:x": x, then an orderly close).
 class HostilePeer {
  public:
   explicit HostilePeer(std::string reply) : reply_(std::move(reply)) {
@@ -452,7 +515,9 @@ class HostilePeer {
         }
         continue;
       }
+      const bool close_after = absl::ConsumePrefix(&reply, "CLOSE:");
       if (!reply.empty()) (void)!send(fd.get(), reply.data(), reply.size(), MSG_NOSIGNAL);
+      if (close_after) continue;     // orderly close right after the reply
       open.push_back(std::move(fd));  // keep silent peers open
     }
   }
@@ -510,6 +575,29 @@ TEST(ScanHostileTest, OversizedRecordIsReported) {
   ScanResult r = ScanHostile(std::string("\x16\x03\x03\xff\xff", 5) + std::string(1000, 'a'));
   ExpectNothingAccepted(r);
   EXPECT_EQ(r.exchanges[0].outcome, Outcome::kOversized);
+}
+
+TEST(ScanHostileTest, TruncatedRecordThenCloseIsMalformed) {
+  // A record header promising 100 bytes, 10 of them, then EOF.
+  ScanResult r = ScanHostile(std::string("CLOSE:\x16\x03\x03\x00\x64", 11) + std::string(10, 'a'));
+  ExpectNothingAccepted(r);
+  ASSERT_FALSE(r.exchanges.empty());
+  EXPECT_EQ(r.exchanges[0].outcome, Outcome::kMalformed) << Describe(r);
+  EXPECT_NE(r.exchanges[0].detail.find("15 bytes"), std::string::npos) << r.exchanges[0].detail;
+}
+
+TEST(ScanHostileTest, AlertIsARefusalNotAnError) {
+  // handshake_failure (40), fatal: the answer to every hello.
+  ScanResult r = ScanHostile(std::string("CLOSE:\x15\x03\x03\x00\x02\x02\x28", 13));
+  ExpectNothingAccepted(r);
+  ASSERT_FALSE(r.exchanges.empty());
+  for (const Exchange& e : r.exchanges) {
+    EXPECT_EQ(e.outcome, Outcome::kAlert) << Describe(r);
+    ASSERT_TRUE(e.alert.has_value()) << Describe(r);
+    EXPECT_EQ(e.alert->description, 40) << Describe(r);
+  }
+  // A refusal is an answer, not silence: the scan is not aborted.
+  EXPECT_FALSE(r.aborted);
 }
 
 TEST(ScanHostileTest, TarpitNeverCountsAsAccepted) {
