@@ -3,6 +3,7 @@
 // documented in src/x509/x509.h.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -197,6 +198,75 @@ void CheckRules(absl::string_view pattern, absl::string_view host) {
   }
 }
 
+// Rule-set names: each rule set parses back from its name in any case, and
+// a text parses exactly when it is one of the five names.
+void CheckRuleNames(absl::string_view text) {
+  using mailshake::x509::NameRules;
+  bool named = false;
+  for (NameRules rules : {NameRules::kRfc9525, NameRules::kRfc6125, NameRules::kMtaSts,
+                          NameRules::kPostfix, NameRules::kExchangeTlsDomain}) {
+    const absl::string_view name = mailshake::x509::NameRulesName(rules);
+    const absl::StatusOr<NameRules> back =
+        mailshake::x509::ParseNameRules(absl::AsciiStrToUpper(name));
+    FUZZ_CHECK(back.ok() && *back == rules, "rule set '%s' does not parse back",
+               std::string(name).c_str());
+    named = named || absl::EqualsIgnoreCase(text, name);
+  }
+  const absl::StatusOr<NameRules> parsed = mailshake::x509::ParseNameRules(text);
+  FUZZ_CHECK(parsed.ok() == named, "rule set name '%s' %s", std::string(text).c_str(),
+             parsed.ok() ? "accepted" : "refused");
+  if (parsed.ok()) {
+    FUZZ_CHECK(absl::EqualsIgnoreCase(mailshake::x509::NameRulesName(*parsed), text),
+               "'%s' parsed as '%s'", std::string(text).c_str(),
+               std::string(mailshake::x509::NameRulesName(*parsed)).c_str());
+  } else {
+    FUZZ_CHECK(!parsed.status().message().empty(), "refused without a message");
+  }
+}
+
+// iPAddress SANs (the rule every rule set shares): a certificate whose SANs
+// are the IP literal |pattern| and a dNSName |host| matches an IP reference
+// exactly when the reference has the SAN's octets, from that SAN, under every
+// rule set; a DNS reference never matches the iPAddress SAN.
+void CheckIpSan(absl::string_view pattern, absl::string_view host) {
+  using mailshake::x509::NameRules;
+  const std::optional<std::string> pattern_ip = mailshake::x509::ParseIpAddress(pattern);
+  if (!pattern_ip.has_value()) return;
+  const std::optional<std::string> host_ip = mailshake::x509::ParseIpAddress(host);
+  mailshake::x509::Certificate cert;
+  mailshake::x509::GeneralName ip;
+  ip.type = mailshake::x509::GeneralName::Type::kIp;
+  ip.ip = *pattern_ip;
+  ip.value = std::string(pattern);
+  cert.subject_alt_names.push_back(ip);
+  mailshake::x509::GeneralName dns;
+  dns.type = mailshake::x509::GeneralName::Type::kDns;
+  dns.value = std::string(host);
+  cert.subject_alt_names.push_back(dns);
+  for (NameRules rules : {NameRules::kRfc9525, NameRules::kRfc6125, NameRules::kMtaSts,
+                          NameRules::kPostfix, NameRules::kExchangeTlsDomain}) {
+    const mailshake::x509::NameMatchResult r = mailshake::x509::MatchName(cert, host, rules);
+    const std::string rules_name(mailshake::x509::NameRulesName(rules));
+    const char* name = rules_name.c_str();
+    if (host_ip.has_value()) {
+      FUZZ_CHECK(r.matched == (*host_ip == *pattern_ip),
+                 "%s rules: IP reference '%s' against iPAddress SAN '%s': matched %d", name,
+                 std::string(host).c_str(), std::string(pattern).c_str(), r.matched);
+      if (r.matched) {
+        FUZZ_CHECK(r.source == mailshake::x509::NameMatchSource::kSanIp &&
+                       r.presented == pattern,
+                   "%s rules: IP matched from '%s'", name, r.presented.c_str());
+      } else {
+        FUZZ_CHECK(!r.reason.empty(), "%s rules: no reason", name);
+      }
+    } else if (r.matched) {
+      FUZZ_CHECK(r.source != mailshake::x509::NameMatchSource::kSanIp,
+                 "%s rules: DNS reference '%s' matched an iPAddress SAN", name,
+                 std::string(host).c_str());
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -209,6 +279,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const bool match = MatchDnsPattern(pattern, host);
   CheckRules(pattern, host);
+  CheckRuleNames(pattern);
+  CheckIpSan(pattern, host);
 
   // Case-insensitive in ASCII, on both sides.
   FUZZ_CHECK(match == MatchDnsPattern(absl::AsciiStrToUpper(pattern),

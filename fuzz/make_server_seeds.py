@@ -17,9 +17,10 @@ import sys
 IMPLICIT, TLS12, SMALL, FULL_HANDSHAKE = 1, 2, 4, 8
 HOLD = 0x40  # with RAW or TLS: do not step the server after sending
 RAW, STARTTLS, TLS, HALF_CLOSE, IDLE, TOGGLE_READ, CLOSE_NOTIFY, NOTHING = range(8)
-# Idle choices (server_fuzzer.cc kChoices): 1 s, tls -/+, command -/+,
-# data -/+, one hour.
-IDLE_1S, TLS_BELOW, TLS_ABOVE, CMD_BELOW, CMD_ABOVE, DATA_BELOW, DATA_ABOVE, HOUR = range(8)
+# Idle choices (server_fuzzer.cc kChoices): 1 s, then each deadline's
+# duration less 1 ns and exactly (tls, command, data), one hour. The clock is
+# virtual: idles add up.
+IDLE_1S, TLS_BELOW, TLS_AT, CMD_BELOW, CMD_AT, DATA_BELOW, DATA_AT, HOUR = range(8)
 
 
 def data(op, payload):
@@ -97,10 +98,19 @@ SEEDS = {
     "pipelined-across-actions": bytes([0]) + data(RAW | HOLD, b"EHLO c\r\nSTARTTLS\r\n") +
     data(RAW | HOLD, b"NOOP\r\n") + op(STARTTLS) + tls(b"EHLO c\r\n"),
     "idle-command": bytes([0]) + raw(b"EHLO c\r\n") + idle(CMD_BELOW) + raw(b"NOOP\r\n") +
-    idle(CMD_ABOVE),
+    idle(CMD_AT),
     "idle-data": bytes([0]) + raw(b"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n") +
-    idle(CMD_ABOVE) + raw(b"line\r\n") + idle(DATA_ABOVE),
-    "idle-handshake": bytes([0]) + raw(b"EHLO c\r\nSTARTTLS\r\n") + idle(TLS_ABOVE),
+    idle(CMD_AT) + raw(b"line\r\n") + idle(DATA_AT),
+    # Four idles just under the TLS deadline (20 s - 4 ns) keep the command
+    # deadline; one more second passes it.
+    "idle-adds-up": bytes([0]) + raw(b"EHLO c\r\n") + idle(TLS_BELOW) * 4 +
+    idle(IDLE_1S) + raw(b"NOOP\r\n"),
+    # Each reply re-arms the command deadline: nothing times out.
+    "idle-rearmed": bytes([0]) + raw(b"EHLO c\r\n") + idle(CMD_BELOW) + raw(b"NOOP\r\n") +
+    idle(CMD_BELOW) + raw(b"NOOP\r\n") + idle(CMD_BELOW) + raw(b"QUIT\r\n"),
+    "idle-handshake-at-deadline": bytes([0]) + raw(b"EHLO c\r\nSTARTTLS\r\n") +
+    idle(TLS_BELOW) + idle(IDLE_1S),
+    "idle-handshake": bytes([0]) + raw(b"EHLO c\r\nSTARTTLS\r\n") + idle(TLS_AT),
     "idle-tls-command": bytes([IMPLICIT]) + op(STARTTLS) + tls(b"EHLO c\r\n") +
     idle(HOUR),
     "small-buffers-tls": bytes([SMALL]) + raw(b"EHLO c\r\nSTARTTLS\r\n") + op(STARTTLS) +

@@ -268,6 +268,26 @@ CLIENT = {
         b"250 injected")),
     "pending-handshake-partial-line": (0x20, (0x23, 0x07, 0x02, 0x86), lines(
         b"220 mx ESMTP", b"250-mx", b"250 STARTTLS", b"220 go", b"221 bye")),
+    # Flag 0x40: the dialogue is told when octets followed a reply in its
+    # read. One read per reply: a whole session (chunks of 8, 22, then 8).
+    "more-received-one-reply-per-read": (0x44, (0x07, 0x15, 0x07, 0x07, 0x07, 0x07, 0x07), lines(
+        b"220 mx", b"250-mx", b"250 STARTTLS", b"220 go", b"250 mx", b"250 ok", b"250 ok",
+        b"354 go", b"250 ok", b"221 by")),
+    # The banner and the EHLO reply in one read: a reply before its command.
+    "more-received-reply-before-command": (0x40, (), lines(b"220 mx", b"250 STARTTLS")),
+    # Octets behind the 220 to STARTTLS in its read: injection.
+    "more-received-starttls-injection": (0x40, (0x0d, 0x15, 0x15), lines(
+        b"220 mx ESMTP", b"250-mx", b"250 STARTTLS", b"220 go", b"250 injected")),
+    # Failure categories: the server closes, or refuses, in each phase.
+    "closed-after-banner": (0x00, (), lines(b"220 mx")),
+    "closed-after-ehlo-under-tls": (0x02, (), lines(
+        b"220 mx", b"250-mx", b"250 STARTTLS", b"220 go")),
+    "post-tls-ehlo-rejected": (0x02, (), lines(
+        b"220 mx", b"250-mx", b"250 STARTTLS", b"220 go", b"550 no")),
+    "mail-rejected": (0x04, (), lines(
+        b"220 mx", b"250-mx", b"250 STARTTLS", b"220 go", b"250 mx", b"550 no")),
+    "quit-refused": (0x00, (0x07, 0x15, 0x07), lines(
+        b"220 mx", b"250-mx", b"250 STARTTLS", b"220 go", b"500 what")),
 }
 
 

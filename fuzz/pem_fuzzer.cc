@@ -186,6 +186,25 @@ std::string ToPemCrlfNoFinalNewline(const std::vector<std::string>& ders) {
   return out;
 }
 
+// CertificateChain::FromFileContents reads PEM when the text contains
+// "-----BEGIN" (then it agrees with FromPem), otherwise one DER certificate
+// (then it agrees with ParseCertificate). An empty chain is not ordered.
+void CheckFileContents(absl::string_view input, bool pem_chain_ok) {
+  absl::StatusOr<mailshake::x509::CertificateChain> file =
+      mailshake::x509::CertificateChain::FromFileContents(input);
+  if (input.find("-----BEGIN") != absl::string_view::npos) {
+    FUZZ_CHECK(file.ok() == pem_chain_ok, "FromFileContents %s a PEM text FromPem %s",
+               file.ok() ? "loads" : "refuses", pem_chain_ok ? "loads" : "refuses");
+  } else {
+    const bool parses = mailshake::x509::ParseCertificate(input).ok();
+    FUZZ_CHECK(file.ok() == parses, "FromFileContents %s a DER text ParseCertificate %s",
+               file.ok() ? "loads" : "refuses", parses ? "accepts" : "refuses");
+    FUZZ_CHECK(!file.ok() || file->size() == 1, "%zu certificates from one DER", file->size());
+  }
+  static const bool empty_ordered = mailshake::x509::AnalyzeChain({}).ordered;
+  FUZZ_CHECK(!empty_ordered, "an empty chain is ordered");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -194,6 +213,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::StatusOr<mailshake::x509::CertificateChain> chain =
       mailshake::x509::CertificateChain::FromPem(input);
   const Expected expected = ExpectedBlocks(input);
+  CheckFileContents(input, chain.ok());
   FUZZ_CHECK(ders.ok() == expected.ok, "decoding %s (%s), the model %s",
              ders.ok() ? "succeeded" : "failed",
              ders.ok() ? "" : std::string(ders.status().message()).c_str(),
@@ -232,6 +252,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(chain->size() == ders->size(), "chain size");
     mailshake::x509::ChainAnalysis a = mailshake::x509::AnalyzeChain(chain->certificates());
     FUZZ_CHECK(chain->size() > 1 || a.ordered, "a single certificate is in order");
+    FUZZ_CHECK(a.ordered == a.broken_links.empty(), "ordered %d with %zu broken links",
+               a.ordered, a.broken_links.size());
+    FUZZ_CHECK(a.leaf_self_signed == mailshake::x509::IsSelfSigned(chain->leaf()),
+               "leaf_self_signed");
   }
   return 0;
 }

@@ -13,7 +13,8 @@
 //    dot-stuffed message ending with CR LF "." CR LF whose lines fit in 1000
 //    octets.
 //  - kStartTls only in phase kTls without TLS; kDone only in phase kQuit;
-//    kFail carries a failure kind and the code of the reply that caused it.
+//    kFail carries a failure kind and the code of the reply that caused it,
+//    and FailureCategory names it as dialogue.h documents.
 //
 // Response injection (flag bit 5): the TLS handshake stays pending after a
 // kStartTls until a marked chunk arrives, and server octets read meanwhile go
@@ -26,7 +27,10 @@
 // Flags octet: bit 0 implicit TLS, bits 1-2 what to do after TLS (QUIT, EHLO,
 // a message), bit 3 a 3000-octet message instead of 100 octets, bit 4 reuse
 // the dialogue for a second session after the first ends, bit 5 keep the
-// handshake pending until a marked chunk (response injection).
+// handshake pending until a marked chunk (response injection), bit 6 tell
+// the dialogue when octets followed a reply in its read (OnReply's
+// |more_received|, as the engine does): the command it would send next, or
+// the STARTTLS handshake, must then fail as a protocol violation.
 
 #include <cstdint>
 #include <string>
@@ -52,6 +56,7 @@ using mailshake::smtp::FailureKind;
 using mailshake::smtp::FailureKindName;
 using mailshake::smtp::ParseCommand;
 using mailshake::smtp::ParseResult;
+using mailshake::smtp::PhaseName;
 using mailshake::smtp::Phase;
 using mailshake::smtp::Reply;
 using mailshake::smtp::ReplyParser;
@@ -111,10 +116,11 @@ class Session {
     Check(step, 0);
   }
 
-  void OnReply(const Reply& reply) {
-    const Step step = dialogue_.OnReply(reply);
-    CheckReplyClass(reply, step);
-    Check(step, reply.code);
+  // |more|: octets followed the reply in the same read (flag bit 6 passes
+  // that on, as the engine does).
+  void OnReply(const Reply& reply, bool more) {
+    const Step step = dialogue_.OnReply(reply, more);
+    Check(step, CheckReplyClass(reply, step, more));
   }
   void OnTlsEstablished() {
     const bool due = awaiting_ == kHandshake && !dialogue_.finished();
@@ -168,11 +174,23 @@ class Session {
     return false;
   }
 
-  void CheckReplyClass(const Reply& reply, const Step& step) {
+  // Checks the step a reply gave against the model; returns the reply code
+  // its failure must carry.
+  int CheckReplyClass(const Reply& reply, const Step& step, bool more) {
     const int code = reply.code;
     const Awaiting was = awaiting_;
     awaiting_ = kNone;
+    int failure_code = code;
     auto expect = [&](bool ok, Step::Kind kind, FailureKind failure, const char* what) {
+      if (ok && more && (kind == Step::kSend || kind == Step::kStartTls)) {
+        // Octets received behind the reply cannot answer the command the
+        // client would send now; behind a 220 to STARTTLS they are
+        // injection (dialogue.h's OnReply).
+        ok = false;
+        failure = kind == Step::kSend ? FailureKind::kReplyBeforeCommand
+                                      : FailureKind::kStartTlsInjection;
+        failure_code = 0;
+      }
       if (ok) {
         FUZZ_CHECK(step.kind == kind, "%s: reply %d gave step %d, want %d", what, code,
                    step.kind, kind);
@@ -228,12 +246,43 @@ class Session {
         expect(code == 221, Step::kDone, FailureKind::kUnexpectedReply, "QUIT");
         break;
     }
+    return failure_code;
+  }
+
+  // FailureCategory as dialogue.h documents it, and a named phase.
+  void CheckCategory(const Step& step) {
+    const std::string phase(PhaseName(dialogue_.phase()));
+    FUZZ_CHECK(phase != "unknown", "phase %d has no name", static_cast<int>(dialogue_.phase()));
+    const std::string name(FailureKindName(step.failure));
+    std::string want;
+    switch (step.failure) {
+      case FailureKind::kConnectionClosed:
+        want = "closed_by_server:" + phase;
+        break;
+      case FailureKind::kReplyBeforeCommand:
+      case FailureKind::kStartTlsInjection:
+        want = "protocol_violation:" + name;
+        break;
+      case FailureKind::kStartTlsNotOffered:
+        want = name;
+        break;
+      default:
+        want = step.reply_code != 0 ? name + ":" + std::to_string(step.reply_code) : name;
+        break;
+    }
+    const std::string got = mailshake::smtp::FailureCategory(step, phase);
+    FUZZ_CHECK(got == want, "failure category '%s', want '%s'", got.c_str(), want.c_str());
   }
 
   void Check(const Step& step, int reply_code) {
     if (ended_) {
       FUZZ_CHECK(step.kind == Step::kFail && dialogue_.finished(),
                  "step %d after the session ended", step.kind);
+    }
+    if (step.kind != Step::kFail) {
+      FUZZ_CHECK(step.failure == FailureKind::kNone && FailureKindName(step.failure) == "none",
+                 "step %d carries failure %s", step.kind,
+                 std::string(FailureKindName(step.failure)).c_str());
     }
     switch (step.kind) {
       case Step::kWait:
@@ -259,6 +308,7 @@ class Session {
         FUZZ_CHECK(step.reply_code == reply_code,
                    "kFail carries code %d, the reply had %d", step.reply_code,
                    reply_code);
+        CheckCategory(step);
         break;
     }
     if (step.kind == Step::kDone || step.kind == Step::kFail) ended_ = true;
@@ -324,6 +374,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t next_chunk = 0;
   ReplyParser parser;
   const bool pending_handshake = (input.flags() & 32) != 0;
+  const bool more_received = (input.flags() & 64) != 0;
   for (int s = 0; s < sessions; ++s) {
     session.Start();
     parser.Reset();
@@ -371,7 +422,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           injected = true;
           session.OnInjectedReply(parser.TakeReply());
         } else {
-          session.OnReply(parser.TakeReply());
+          session.OnReply(parser.TakeReply(), more_received && !rest.empty());
         }
       } else if (result == ParseResult::kError) {
         closed = true;  // A client drops a server that speaks garbage.

@@ -15,6 +15,32 @@ namespace mailshake::net {
 // Monotonic clock in nanoseconds (CLOCK_MONOTONIC).
 int64_t MonotonicNanos();
 
+// Where an EventLoop reads the time. Without one a loop reads MonotonicNanos()
+// (the default, and what every server and engine thread uses); tests and
+// fuzzers inject a Clock so that deadlines are deterministic and idling costs
+// no real time. NowNanos() must never decrease.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual int64_t NowNanos() const = 0;
+};
+
+// A Clock that moves only when told to. Not thread-safe: it belongs to the
+// thread that runs its loop.
+class ManualClock : public Clock {
+ public:
+  explicit ManualClock(int64_t start_ns = 0) : now_ns_(start_ns) {}
+  int64_t NowNanos() const override { return now_ns_; }
+  // Moves the time forward by |ns| (>= 0).
+  void Advance(int64_t ns) { now_ns_ += ns > 0 ? ns : 0; }
+  // Sets the time; only for restarting a clock whose loop has no timer armed
+  // (an earlier time would otherwise leave deadlines far in the future).
+  void Set(int64_t ns) { now_ns_ = ns; }
+
+ private:
+  int64_t now_ns_;
+};
+
 // TimerQueue keeps deadlines for timers that share a few fixed durations (a
 // server's idle timeout, an engine's connect and phase timeouts). Timers armed
 // with the same duration expire in arming order, so each duration is a FIFO
@@ -85,7 +111,13 @@ class EventLoop {
     virtual void OnEvents(uint32_t events) = 0;
   };
 
-  static absl::StatusOr<std::unique_ptr<EventLoop>> Create();
+  // |clock| (not owned, must outlive the loop) replaces CLOCK_MONOTONIC for
+  // now(), UpdateNow() and the timers: they fire when that clock reaches
+  // their deadline, never because real time passed, and RunOnce does not
+  // shorten its real wait for a deadline of that clock (only a timer already
+  // due makes it return without waiting). nullptr: the monotonic clock, with
+  // no extra cost.
+  static absl::StatusOr<std::unique_ptr<EventLoop>> Create(const Clock* clock = nullptr);
   ~EventLoop();
 
   // Registers, changes or removes interest in |fd|. |handler| is not owned and
@@ -105,16 +137,18 @@ class EventLoop {
 
   TimerQueue& timers() { return timers_; }
 
-  // The monotonic time cached at the start of the last wake-up, cheap enough
-  // for every state change. Updated by |RunOnce| and |UpdateNow|.
+  // The loop's time (monotonic, or the injected clock's) cached at the start
+  // of the last wake-up, cheap enough for every state change. Updated by
+  // |RunOnce| and |UpdateNow|.
   int64_t now() const { return now_ns_; }
   int64_t UpdateNow();
 
  private:
-  EventLoop(int epoll_fd, int wake_fd);
+  EventLoop(int epoll_fd, int wake_fd, const Clock* clock);
 
   int epoll_fd_;
   int wake_fd_;
+  const Clock* clock_;  // nullptr: MonotonicNanos()
   int64_t now_ns_;
   TimerQueue timers_;
   std::vector<epoll_event> events_;

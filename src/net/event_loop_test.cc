@@ -156,6 +156,45 @@ TEST(EventLoopTest, TimersFireFromRunOnce) {
   EXPECT_EQ(log, (std::vector<int>{7}));
 }
 
+TEST(EventLoopTest, DeadlinesFollowAnInjectedClockNotRealTime) {
+  ManualClock clock(int64_t{5} * 1000000000);
+  auto loop = EventLoop::Create(&clock);
+  ASSERT_TRUE(loop.ok());
+  EXPECT_EQ((*loop)->now(), clock.NowNanos());
+  std::vector<int> log;
+  RecordingTimer t(&log, 3);
+  // A deadline 1 ms away on the injected clock: real time passing (a 20 ms
+  // wait) must not fire it, and the wait is not cut short for it.
+  (*loop)->timers().Arm(&t, (*loop)->now(), 1000000);
+  int64_t start = MonotonicNanos();
+  EXPECT_EQ((*loop)->RunOnce(int64_t{20} * 1000000), 0);
+  EXPECT_GE(MonotonicNanos() - start, int64_t{15} * 1000000);
+  EXPECT_TRUE(log.empty());
+  EXPECT_EQ((*loop)->UpdateNow(), int64_t{5} * 1000000000);
+  // One nanosecond short of the deadline: still nothing.
+  clock.Advance(999999);
+  (*loop)->RunOnce(0);
+  EXPECT_TRUE(log.empty());
+  // At the deadline it fires, without any real wait.
+  clock.Advance(1);
+  start = MonotonicNanos();
+  (*loop)->RunOnce(int64_t{30} * 1000000000);
+  EXPECT_LT(MonotonicNanos() - start, int64_t{10} * 1000000000);
+  EXPECT_EQ(log, (std::vector<int>{3}));
+  EXPECT_EQ((*loop)->now(), int64_t{5} * 1000000000 + 1000000);
+}
+
+TEST(EventLoopTest, AnInjectedClockIsReadByUpdateNow) {
+  ManualClock clock;
+  auto loop = EventLoop::Create(&clock);
+  ASSERT_TRUE(loop.ok());
+  EXPECT_EQ((*loop)->UpdateNow(), 0);
+  clock.Advance(int64_t{3600} * 1000000000);
+  EXPECT_EQ((*loop)->UpdateNow(), int64_t{3600} * 1000000000);
+  clock.Advance(-1);  // never backwards
+  EXPECT_EQ((*loop)->UpdateNow(), int64_t{3600} * 1000000000);
+}
+
 TEST(SocketTest, ListenOnPortZeroThenConnectOverLoopback) {
   absl::StatusOr<UniqueFd> listener =
       Listen(*SocketAddress::Parse("127.0.0.1:0"), 16, /*reuse_port=*/true);

@@ -940,21 +940,38 @@ absl::StatusOr<std::unique_ptr<SteppedWorker>> SteppedWorker::Create(ServerOptio
   stepped->open_total_ = std::make_unique<std::atomic<int>>(0);
   absl::StatusOr<bssl::UniquePtr<SSL_CTX>> ctx = tls::NewServerContext(stepped->options_->tls);
   if (!ctx.ok()) return ctx.status();
-  absl::StatusOr<std::unique_ptr<net::EventLoop>> loop = net::EventLoop::Create();
+  stepped->clock_ = std::make_unique<net::ManualClock>();
+  absl::StatusOr<std::unique_ptr<net::EventLoop>> loop =
+      net::EventLoop::Create(stepped->clock_.get());
   if (!loop.ok()) return loop.status();
   stepped->worker_ = std::make_unique<Server::Worker>(
       *stepped->options_, stepped->open_total_.get(), *std::move(ctx), *std::move(loop));
   return stepped;
 }
 
-void SteppedWorker::Serve(int fd, bool implicit_tls) { worker_->Adopt(fd, implicit_tls); }
+void SteppedWorker::Serve(int fd, bool implicit_tls) {
+  net::EventLoop& loop = worker_->loop();
+  if (loop.timers().size() == 0) {
+    clock_->Set(0);
+    loop.UpdateNow();
+  }
+  worker_->Adopt(fd, implicit_tls);
+}
 
 void SteppedWorker::Step() { worker_->RunOnce(0); }
 
 void SteppedWorker::Idle(absl::Duration idle) {
+  clock_->Advance(Nanos(idle));
   net::EventLoop& loop = worker_->loop();
-  loop.timers().Expire(loop.UpdateNow() + Nanos(idle));
+  loop.timers().Expire(loop.UpdateNow());
   worker_->RunOnce(0);
+}
+
+absl::Duration SteppedWorker::Now() const { return absl::Nanoseconds(clock_->NowNanos()); }
+
+absl::Duration SteppedWorker::NextDeadline() const {
+  int64_t next = worker_->loop().timers().NextDeadline();
+  return next == INT64_MAX ? absl::InfiniteDuration() : absl::Nanoseconds(next);
 }
 
 size_t SteppedWorker::QueuedOutput() const { return worker_->QueuedOutput(); }

@@ -14,6 +14,8 @@
 //   ... write to / read from sv[1], worker->Step() ...
 //   worker->Idle(absl::Seconds(61));  // the command deadline passes
 //
+// The worker's loop runs on a virtual clock (net::ManualClock) that moves
+// only in Idle: deadlines are deterministic, and idling costs no real time.
 // Not thread-safe; everything runs on the caller's thread. The listener
 // options (listen, listen_implicit, threads) are ignored and the options are
 // not validated as Server::Start does.
@@ -24,6 +26,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "src/net/event_loop.h"
 #include "src/server/server.h"
 
 namespace mailshake::server {
@@ -40,16 +43,25 @@ class SteppedWorker {
   // counted, then the banner is sent (or the handshake begins). Over
   // max_connections it is answered 421 and closed, as the accept path does.
   // Its system calls are counted (ServerStats::syscalls) as if accept4 had
-  // made |fd|.
+  // made |fd|. On a worker with no timer armed (nothing open) the virtual
+  // clock first restarts at 0, so a connection served alone always sees the
+  // same times.
   void Serve(int fd, bool implicit_tls);
 
   // One round of the worker's loop without waiting: dispatches the ready
   // events and the timers due now.
   void Step();
 
-  // Fires every timer due within |idle| from now, as if nothing had happened
-  // for that long, then steps once.
+  // Moves the virtual clock forward by |idle| (>= 0), fires the timers due
+  // by then, as if nothing had happened for that long, then steps once.
+  // Idles add up: two of 20 s pass a 30 s deadline armed before both.
   void Idle(absl::Duration idle);
+
+  // The virtual clock (since it last restarted), and the earliest deadline
+  // armed on it (absl::InfiniteDuration() when none: every open connection
+  // has one).
+  absl::Duration Now() const;
+  absl::Duration NextDeadline() const;
 
   // Output produced for the open connections and not yet written.
   size_t QueuedOutput() const;
@@ -71,6 +83,7 @@ class SteppedWorker {
  private:
   SteppedWorker();
   std::unique_ptr<ServerOptions> options_;
+  std::unique_ptr<net::ManualClock> clock_;
   std::unique_ptr<std::atomic<int>> open_total_;
   std::unique_ptr<Server::Worker> worker_;
 };

@@ -70,6 +70,41 @@ TEST(SteppedWorkerTest, IdleFiresOnlyTheDeadlinesItCovers) {
   close(sv[1]);
 }
 
+TEST(SteppedWorkerTest, IdlesAddUpOnTheVirtualClockAndActivityRearms) {
+  std::unique_ptr<SteppedWorker> worker = MakeWorker();
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+  worker->Serve(sv[0], /*implicit_tls=*/false);
+  EXPECT_EQ(worker->Now(), absl::ZeroDuration());
+  EXPECT_EQ(worker->NextDeadline(), absl::Seconds(30));
+  ReadAll(sv[1]);
+  worker->Idle(absl::Seconds(20));
+  EXPECT_EQ(worker->Now(), absl::Seconds(20));
+  // A reply re-arms the command deadline from the virtual now.
+  ASSERT_EQ(send(sv[1], "NOOP\r\n", 6, 0), 6);
+  worker->Step();
+  EXPECT_TRUE(absl::StartsWith(ReadAll(sv[1]), "250 "));
+  EXPECT_EQ(worker->NextDeadline(), absl::Seconds(50));
+  worker->Idle(absl::Seconds(20));
+  EXPECT_EQ(worker->open(), 1);
+  // 20 s + 10 s: the deadline armed at 20 s passes exactly at 50 s.
+  worker->Idle(absl::Seconds(10) - absl::Nanoseconds(1));
+  EXPECT_EQ(worker->open(), 1);
+  worker->Idle(absl::Nanoseconds(1));
+  EXPECT_EQ(worker->open(), 0);
+  EXPECT_EQ(worker->Stats().closed["timeout_command"], 1u);
+  EXPECT_EQ(worker->NextDeadline(), absl::InfiniteDuration());
+  close(sv[1]);
+  // The next connection served alone starts the clock again.
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+  worker->Serve(sv[0], /*implicit_tls=*/false);
+  EXPECT_EQ(worker->Now(), absl::ZeroDuration());
+  EXPECT_EQ(worker->NextDeadline(), absl::Seconds(30));
+  close(sv[1]);
+  worker->Step();
+  EXPECT_EQ(worker->open(), 0);
+}
+
 TEST(SteppedWorkerTest, AHalfClosingClientGetsTheRepliesToWhatItSent) {
   std::unique_ptr<SteppedWorker> worker = MakeWorker();
   int sv[2];
