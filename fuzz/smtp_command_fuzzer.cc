@@ -29,6 +29,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -127,6 +129,46 @@ Replies CheckReplies(absl::string_view out) {
   return tally;
 }
 
+// LineParser memoizes ParseCommand's verdict on the last line it was asked
+// about, so that the model and the per-line check, which judge the same
+// line, parse it once.
+class LineParser {
+ public:
+  struct Parsed {
+    bool ok = false;
+    Command command;
+    CommandError error;
+  };
+
+  const Parsed& Parse(absl::string_view line) {
+    if (!valid_ || line != line_) {
+      line_.assign(line.data(), line.size());
+      parsed_.ok = ParseCommand(line, &parsed_.command, &parsed_.error);
+      valid_ = true;
+    }
+    return parsed_;
+  }
+
+ private:
+  bool valid_ = false;
+  std::string line_;
+  Parsed parsed_;
+};
+
+// StartsWithReply returns true if |out| starts with error.ToReply(), without
+// building it.
+bool StartsWithReply(absl::string_view out, const CommandError& error) {
+  const std::string code = absl::StrCat(error.code);  // (no allocation)
+  for (absl::string_view part :
+       {absl::string_view(code), absl::string_view(" "), error.enhanced,
+        absl::string_view(" "), absl::string_view(error.text),
+        absl::string_view("\r\n")}) {
+    if (!absl::StartsWith(out, part)) return false;
+    out.remove_prefix(part.size());
+  }
+  return true;
+}
+
 // Model is a small model of RFC 5321's command order, written from the RFC
 // and independent of ServerDialogue: it sees each complete line of the
 // stream with the reply the dialogue gave to it and checks the reply's code
@@ -144,7 +186,9 @@ Replies CheckReplies(absl::string_view out) {
 class Model {
  public:
   explicit Model(const ServerOptions& options)
-      : options_(options), tls_(options.implicit_tls) {}
+      : starttls_offered_(options.starttls_offered),
+        max_message_size_(options.max_message_size),
+        tls_(options.implicit_tls) {}
 
   bool in_data() const { return in_data_; }
 
@@ -161,7 +205,7 @@ class Model {
   // message_octets grew) to the complete line |line| of |length| octets
   // (|line| may hold only its first octets when it is long).
   void OnLine(absl::string_view line, size_t length, absl::string_view out,
-              ServerAction action, uint64_t octets_added) {
+              ServerAction action, uint64_t octets_added, LineParser* parser) {
     if (closed_ || awaiting_tls_) return;
     const int code = FirstCode(out);
     if (in_data_) {
@@ -169,7 +213,7 @@ class Model {
         in_data_ = false;
         EndTransaction();
         const int want = data_too_long_                           ? 500
-                         : data_octets_ > options_.max_message_size ? 552
+                         : data_octets_ > max_message_size_ ? 552
                                                                     : 250;
         FUZZ_CHECK(code == want, "model: end of DATA got %d, want %d", code,
                    want);
@@ -187,13 +231,12 @@ class Model {
     }
     FUZZ_CHECK(!out.empty(), "model: a command line got no reply");
     if (action == ServerAction::kClose) closed_ = true;
-    Command command;
-    CommandError error;
     if (length > mailshake::smtp::kMaxCommandLine - 2 ||
-        !ParseCommand(line, &command, &error)) {
+        !parser->Parse(line).ok) {
       FUZZ_CHECK(code >= 500, "model: bad line got %d", code);
       return;
     }
+    const Command& command = parser->Parse(line).command;
     switch (command.verb) {
       case Verb::kEhlo:
       case Verb::kHelo:
@@ -212,10 +255,10 @@ class Model {
         const absl::string_view declared = SizeParameter(line);
         if (!out_of_order && extended_ && !declared.empty()) {
           const bool too_big =
-              DecimalGreater(declared, absl::StrCat(options_.max_message_size));
+              DecimalGreater(declared, absl::StrCat(max_message_size_));
           FUZZ_CHECK((code == 552) == too_big,
                      "model: MAIL SIZE=%s (limit %zu) got %d",
-                     std::string(declared).c_str(), options_.max_message_size,
+                     std::string(declared).c_str(), max_message_size_,
                      code);
         }
         if (code == 250) mail_ = true;
@@ -251,7 +294,7 @@ class Model {
         break;
       case Verb::kStartTls: {
         const int want = tls_                        ? 503
-                         : !options_.starttls_offered ? 502
+                         : !starttls_offered_ ? 502
                          : !greeted_                  ? 503
                                                       : 220;
         FUZZ_CHECK(code == want, "model: STARTTLS got %d, want %d", code,
@@ -312,7 +355,8 @@ class Model {
     rcpt_attempts_ = 0;
   }
 
-  const ServerOptions options_;
+  const bool starttls_offered_;
+  const size_t max_message_size_;
   bool tls_;
   bool greeted_ = false;
   bool extended_ = false;  // EHLO rather than HELO.
@@ -326,16 +370,30 @@ class Model {
   bool closed_ = false;
 };
 
-// Server is one dialogue and what the harness knows about its stream.
+// Server is one dialogue and what the harness knows about its stream. The
+// harness keeps one of each role for the whole campaign and starts it anew
+// for every input, so its buffers keep their capacity.
 class Server {
  public:
-  // |model|, if not null, is shown every complete line (the harness gives
-  // one to the dialogue that reads one line per Consume call).
-  Server(const ServerOptions& options, Model* model)
-      : dialogue_(options),
-        hostname_size_(options.hostname.size()),
-        model_(model) {
-    dialogue_.Greet(&transcript_);
+  // Start begins a new session with a fresh dialogue. |model|, if not null,
+  // is shown every complete line (the harness gives one to the dialogue that
+  // reads one line per Consume call).
+  void Start(const ServerOptions& options, Model* model) {
+    dialogue_.emplace(options);
+    hostname_size_ = options.hostname.size();
+    model_ = model;
+    line_text_.clear();
+    out_.clear();
+    transcript_.clear();
+    last_action_ = ServerAction::kContinue;
+    awaiting_tls_ = false;
+    errors_sent_ = 0;
+    closing_replies_ = 0;
+    line_start_ = true;
+    last_octet_ = 0;
+    line_size_ = 0;
+    line_head_.clear();
+    dialogue_->Greet(&transcript_);
     const Replies greeting = CheckReplies(transcript_);
     FUZZ_CHECK(greeting.count == 1 && greeting.first_code == 220, "banner");
   }
@@ -345,8 +403,8 @@ class Server {
   // if |per_line|, one call per CR LF-terminated line.
   void Deliver(const Chunk& chunk, bool per_line) {
     if (chunk.marked && awaiting_tls_) {
-      dialogue_.OnTlsEstablished();
-      FUZZ_CHECK(dialogue_.tls_active() && !dialogue_.receiving_data(), "TLS");
+      dialogue_->OnTlsEstablished();
+      FUZZ_CHECK(dialogue_->tls_active() && !dialogue_->receiving_data(), "TLS");
       if (model_ != nullptr) model_->OnTls();
       awaiting_tls_ = false;
       line_start_ = true;
@@ -370,13 +428,14 @@ class Server {
 
   // Timeout ends the session as the server's read deadline would.
   void Timeout() {
-    if (dialogue_.closed()) return;
-    std::string out;
-    dialogue_.OnTimeout(&out);
+    if (dialogue_->closed()) return;
+    std::string& out = out_;
+    out.clear();
+    dialogue_->OnTimeout(&out);
     const Replies replies = CheckReplies(out);
     FUZZ_CHECK(replies.count == 1 && replies.last_code == 421 &&
-                   dialogue_.closed() &&
-                   absl::string_view(dialogue_.close_reason()) == "timeout",
+                   dialogue_->closed() &&
+                   absl::string_view(dialogue_->close_reason()) == "timeout",
                "timeout");
     transcript_ += out;
     errors_sent_ += replies.errors;
@@ -385,16 +444,16 @@ class Server {
   }
 
   const std::string& transcript() const { return transcript_; }
-  const ServerDialogue& dialogue() const { return dialogue_; }
+  const ServerDialogue& dialogue() const { return *dialogue_; }
   ServerAction last_action() const { return last_action_; }
 
  private:
   // Consume feeds |in| to the dialogue and checks the invariants.
   void Consume(absl::string_view in) {
-    const ServerCounters before = dialogue_.counters();
-    const bool was_closed = dialogue_.closed();
+    const ServerCounters before = dialogue_->counters();
+    const bool was_closed = dialogue_->closed();
     const bool was_awaiting_tls = awaiting_tls_;
-    const bool was_in_data = dialogue_.receiving_data();
+    const bool was_in_data = dialogue_->receiving_data();
     // One whole command line: it starts a line and its only CR LF ends it.
     const bool whole_line = line_start_ && in.size() >= 2 &&
                             in.find("\r\n") == in.size() - 2;
@@ -402,9 +461,9 @@ class Server {
 
     std::string& out = out_;  // reused: its capacity stays
     out.clear();
-    const ServerAction action = dialogue_.Consume(in, &out);
+    const ServerAction action = dialogue_->Consume(in, &out);
     last_action_ = action;
-    const ServerCounters& after = dialogue_.counters();
+    const ServerCounters& after = dialogue_->counters();
 
     if (was_closed) {
       FUZZ_CHECK(action == ServerAction::kClose && out.empty() &&
@@ -448,7 +507,7 @@ class Server {
     switch (action) {
       case ServerAction::kStartTls: {
         FUZZ_CHECK(absl::EndsWith(out, kStartTlsReply) &&
-                       !dialogue_.tls_active() && !dialogue_.closed(),
+                       !dialogue_->tls_active() && !dialogue_->closed(),
                    "kStartTls without its 220");
         const uint64_t dropped =
             after.discarded_after_starttls - before.discarded_after_starttls;
@@ -462,19 +521,19 @@ class Server {
         break;
       }
       case ServerAction::kClose:
-        FUZZ_CHECK(dialogue_.closed(), "kClose but not closed");
-        if (absl::string_view(dialogue_.close_reason()) == "quit") {
+        FUZZ_CHECK(dialogue_->closed(), "kClose but not closed");
+        if (absl::string_view(dialogue_->close_reason()) == "quit") {
           FUZZ_CHECK(replies.last_code == 221, "quit without 221");
         } else {
-          FUZZ_CHECK(absl::string_view(dialogue_.close_reason()) ==
+          FUZZ_CHECK(absl::string_view(dialogue_->close_reason()) ==
                              "too_many_errors" &&
                          replies.last_code == 421,
-                     "closed for '%s'", dialogue_.close_reason());
+                     "closed for '%s'", dialogue_->close_reason());
         }
         Advance(in);
         break;
       case ServerAction::kContinue:
-        FUZZ_CHECK(!dialogue_.closed() && dialogue_.close_reason()[0] == '\0',
+        FUZZ_CHECK(!dialogue_->closed() && dialogue_->close_reason()[0] == '\0',
                    "kContinue on a closed dialogue");
         Advance(in);
         break;
@@ -487,34 +546,35 @@ class Server {
       if (length >= 2) length -= 2;  // CR LF
       if (text.size() > length) text = text.substr(0, length);
       model_->OnLine(text, length, out, action,
-                     after.message_octets - before.message_octets);
-      FUZZ_CHECK(model_->in_data() == dialogue_.receiving_data() ||
-                     dialogue_.closed(),
+                     after.message_octets - before.message_octets, &parser_);
+      FUZZ_CHECK(model_->in_data() == dialogue_->receiving_data() ||
+                     dialogue_->closed(),
                  "model and dialogue disagree on DATA");
     }
-    if (dialogue_.closed()) CheckClosed();
+    if (dialogue_->closed()) CheckClosed();
 
     if (whole_line && !was_in_data) {
       CheckAgainstParseCommand(in.substr(0, in.size() - 2), action, out,
-                               after.commands - before.commands);
+                               replies, after.commands - before.commands);
     }
   }
 
   // CheckAgainstParseCommand compares the dialogue's answer to one whole
   // command line with what ParseCommand says of that line.
+  // (|replies| is CheckReplies(out).)
   void CheckAgainstParseCommand(absl::string_view line, ServerAction action,
-                                absl::string_view out, uint64_t commands) {
+                                absl::string_view out, const Replies& replies,
+                                uint64_t commands) {
     FUZZ_CHECK(commands == 1, "one line counted as %llu commands",
                static_cast<unsigned long long>(commands));
-    Command command;
-    CommandError error;
-    if (!ParseCommand(line, &command, &error)) {
-      FUZZ_CHECK(absl::StartsWith(out, error.ToReply()),
+    const LineParser::Parsed& parsed = parser_.Parse(line);
+    if (!parsed.ok) {
+      FUZZ_CHECK(StartsWithReply(out, parsed.error),
                  "dialogue answered '%s' where ParseCommand says '%s'",
-                 std::string(out).c_str(), error.ToReply().c_str());
+                 std::string(out).c_str(), parsed.error.ToReply().c_str());
       return;
     }
-    const Replies replies = CheckReplies(out);
+    const Command& command = parsed.command;
     FUZZ_CHECK(replies.first_code != 500 && replies.first_code != 501,
                "syntax error for a command ParseCommand accepts");
     switch (command.verb) {
@@ -550,10 +610,10 @@ class Server {
 
   // CheckClosed checks that a closed dialogue stays closed and silent.
   void CheckClosed() {
-    const ServerCounters before = dialogue_.counters();
+    const ServerCounters before = dialogue_->counters();
     std::string out;
-    FUZZ_CHECK(dialogue_.Consume("NOOP\r\n", &out) == ServerAction::kClose &&
-                   out.empty() && SameCounters(before, dialogue_.counters()),
+    FUZZ_CHECK(dialogue_->Consume("NOOP\r\n", &out) == ServerAction::kClose &&
+                   out.empty() && SameCounters(before, dialogue_->counters()),
                "closed dialogue answered");
   }
 
@@ -611,9 +671,10 @@ class Server {
   // and CR LF (RFC 5321 4.5.3.1.6), to tell them from longer ones.
   static constexpr size_t kMaxModelLine = 1024;
 
-  ServerDialogue dialogue_;
-  const size_t hostname_size_;
-  Model* const model_;
+  std::optional<ServerDialogue> dialogue_;
+  size_t hostname_size_ = 0;
+  Model* model_ = nullptr;
+  LineParser parser_;  // ParseCommand on the line that just ended.
   std::string line_text_;  // The current line, up to kMaxModelLine octets.
   std::string out_;        // One Consume call's output.
   std::string transcript_;
@@ -633,7 +694,8 @@ class Server {
 // with the chunked run |by_read|.
 void CompareWithWholeStream(const ServerOptions& options, absl::string_view stream,
                             const Server& by_read) {
-  Server whole(options, nullptr);
+  static Server& whole = *new Server;
+  whole.Start(options, nullptr);
   whole.Deliver({stream, false}, /*per_line=*/false);
   if (whole.last_action() == ServerAction::kStartTls) {
     FUZZ_CHECK(absl::StartsWith(by_read.transcript(), whole.transcript()),
@@ -659,15 +721,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const SplitInput input(data, size);
   const ServerOptions options = OptionsFor(input.flags());
   Model model(options);
-  Server by_read(options, nullptr);
-  Server by_line(options, &model);
-  const std::vector<Chunk> chunks = input.Chunks();
-  for (const Chunk& chunk : chunks) {
+  // One object per role for the whole campaign (see Server).
+  static Server& by_read = *new Server;
+  static Server& by_line = *new Server;
+  by_read.Start(options, nullptr);
+  by_line.Start(options, &model);
+  // Transcripts only grow: after each chunk, compare what was added.
+  size_t compared = 0;
+  const size_t chunks = input.ForEachChunk([&](const Chunk& chunk) {
     by_read.Deliver(chunk, /*per_line=*/false);
     by_line.Deliver(chunk, /*per_line=*/true);
-    FUZZ_CHECK(by_read.transcript() == by_line.transcript(),
-               "transcripts differ:\n%s\n---\n%s",
-               by_read.transcript().c_str(), by_line.transcript().c_str());
+    const std::string& a = by_read.transcript();
+    const std::string& b = by_line.transcript();
+    FUZZ_CHECK(a.size() == b.size() &&
+                   std::memcmp(a.data() + compared, b.data() + compared,
+                               a.size() - compared) == 0,
+               "transcripts differ:\n%s\n---\n%s", a.c_str(), b.c_str());
+    compared = a.size();
     FUZZ_CHECK(by_read.last_action() == by_line.last_action() &&
                    SameCounters(by_read.dialogue().counters(),
                                 by_line.dialogue().counters()) &&
@@ -678,12 +748,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                    by_read.dialogue().closed() ==
                        by_line.dialogue().closed(),
                "dialogues disagree after the same octets");
-  }
+  });
   // Reference: the whole stream in one read, where no cut can matter. Up
   // to the first STARTTLS accepted (after which what is discarded depends on
   // where the read ends) its transcript must be the chunked one's. (With one
   // chunk the chunked run read the stream whole: nothing to compare.)
-  if (chunks.size() > 1) CompareWithWholeStream(options, input.stream(), by_read);
+  if (chunks > 1) CompareWithWholeStream(options, input.stream(), by_read);
   if (input.flags() & 64) {
     by_read.Timeout();
     by_line.Timeout();

@@ -17,6 +17,7 @@
 #ifndef MAILSHAKE_FUZZ_SPLIT_INPUT_H_
 #define MAILSHAKE_FUZZ_SPLIT_INPUT_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -40,7 +41,7 @@ class SplitInput {
     flags_ = TakeOctet(&in);
     const size_t count = TakeOctet(&in) & 7;
     for (size_t i = 0; i < count && !in.empty(); ++i) {
-      sizes_.push_back(TakeOctet(&in));
+      sizes_[size_count_++] = TakeOctet(&in);
     }
     stream_ = in;
   }
@@ -52,18 +53,44 @@ class SplitInput {
   // non-empty and concatenate back to stream().
   std::vector<Chunk> Chunks() const {
     std::vector<Chunk> out;
-    absl::string_view rest = stream_;
-    if (sizes_.empty()) {
-      if (!rest.empty()) out.push_back({rest, false});
-      return out;
-    }
-    for (size_t i = 0; !rest.empty(); ++i) {
-      const uint8_t octet = sizes_[i % sizes_.size()];
-      const size_t size = 1 + (octet & 0x7f);
-      out.push_back({rest.substr(0, size), (octet & 0x80) != 0});
-      rest.remove_prefix(out.back().bytes.size());
-    }
+    ForEachChunk([&out](const Chunk& chunk) { out.push_back(chunk); });
     return out;
+  }
+
+  // ForEachChunk calls |f| with each chunk of Chunks() in turn, without
+  // allocating, and returns how many there were.
+  template <typename F>
+  size_t ForEachChunk(F&& f) const {
+    absl::string_view rest = stream_;
+    if (size_count_ == 0) {
+      if (rest.empty()) return 0;
+      f(Chunk{rest, false});
+      return 1;
+    }
+    size_t i = 0;
+    for (; !rest.empty(); ++i) {
+      const uint8_t octet = sizes_[i % size_count_];
+      const size_t size = 1 + (octet & 0x7f);
+      const Chunk chunk{rest.substr(0, size), (octet & 0x80) != 0};
+      rest.remove_prefix(chunk.bytes.size());
+      f(chunk);
+    }
+    return i;
+  }
+
+  // chunk_count returns Chunks().size() without cutting the stream.
+  size_t chunk_count() const {
+    if (stream_.empty()) return 0;
+    if (size_count_ == 0) return 1;
+    size_t per_cycle = 0;
+    for (size_t i = 0; i < size_count_; ++i) per_cycle += 1 + (sizes_[i] & 0x7f);
+    size_t rest = stream_.size() % per_cycle;
+    size_t count = stream_.size() / per_cycle * size_count_;
+    for (size_t i = 0; rest > 0; ++i) {
+      rest -= std::min<size_t>(rest, 1 + (sizes_[i] & 0x7f));
+      ++count;
+    }
+    return count;
   }
 
  private:
@@ -75,7 +102,8 @@ class SplitInput {
   }
 
   uint8_t flags_ = 0;
-  std::vector<uint8_t> sizes_;
+  uint8_t sizes_[7] = {};
+  size_t size_count_ = 0;
   absl::string_view stream_;
 };
 

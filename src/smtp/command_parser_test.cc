@@ -44,6 +44,50 @@ TEST(CommandParserTest, RecognizesEveryVerbCaseInsensitively) {
   EXPECT_EQ(VerbName(Verb::kStartTls), "STARTTLS");
 }
 
+// The server reuses one Command and CommandError for every line: what a
+// line leaves in them must not leak into the next one's result.
+TEST(CommandParserTest, ReusedCommandGivesTheResultOfAFreshOne) {
+  const char* lines[] = {
+      "MAIL FROM:<\"quoted local\"@[IPv6:2001:db8::1]> SIZE=100 BODY=8BITMIME "
+      "SMTPUTF8",
+      "RCPT TO:<Postmaster>",
+      "MAIL FROM:<>",
+      "EHLO mail.example.org",
+      "VRFY someone",
+      "NOOP",
+      "HELO [192.0.2.1]",
+      "MAIL FROM:<a@b.example> BODY=7BIT",
+      "RCPT TO:<@relay.example:user@d\xc3\xa9.example>",
+      "bogus line",
+      "DATA",
+  };
+  Command reused;
+  CommandError reused_error;
+  for (const char* first : lines) {
+    for (const char* second : lines) {
+      ParseCommand(first, &reused, &reused_error);
+      Command fresh;
+      CommandError fresh_error;
+      const bool ok = ParseCommand(second, &fresh, &fresh_error);
+      ASSERT_EQ(ParseCommand(second, &reused, &reused_error), ok)
+          << first << " then " << second;
+      if (!ok) {
+        EXPECT_EQ(reused_error.ToReply(), fresh_error.ToReply());
+        continue;
+      }
+      EXPECT_EQ(reused.verb, fresh.verb) << first << " then " << second;
+      EXPECT_EQ(reused.argument, fresh.argument);
+      EXPECT_EQ(reused.path.is_null, fresh.path.is_null);
+      EXPECT_EQ(reused.path.local_part, fresh.path.local_part);
+      EXPECT_EQ(reused.path.domain, fresh.path.domain);
+      EXPECT_EQ(reused.path.non_ascii, fresh.path.non_ascii);
+      EXPECT_EQ(reused.size, fresh.size);
+      EXPECT_EQ(reused.body, fresh.body);
+      EXPECT_EQ(reused.smtputf8, fresh.smtputf8);
+    }
+  }
+}
+
 TEST(CommandParserTest, UnknownVerbIs500) {
   EXPECT_EQ(ErrorOf("FOO"), "500 5.5.2");
   EXPECT_EQ(ErrorOf("NOOPX"), "500 5.5.2");

@@ -147,6 +147,9 @@ class ServerDialogue {
   size_t errors_in_a_row_ = 0;
   const char* close_reason_ = "";
   ServerCounters counters_;
+  // Scratch for OnCommandLine, kept between lines for its strings' capacity.
+  Command command_;
+  CommandError error_;
 };
 
 // ---------------------------------------------------------------------------

@@ -6,14 +6,15 @@ namespace mailshake {
 namespace smtp {
 namespace internal {
 
+// The buffer is not reserved up front: it grows with the lines a connection
+// actually sends (never past max_content octets stored) and keeps its
+// capacity between lines, so an idle connection, or one whose lines fit the
+// string's inline storage, holds no line buffer at all.
 LineAssembler::LineAssembler(size_t max_content, LineEnding ending)
-    : max_content_(max_content), ending_(ending) {
-  buffer_.reserve(max_content_);
-}
+    : max_content_(max_content), ending_(ending) {}
 
 void LineAssembler::set_max_content(size_t max_content) {
   max_content_ = max_content;
-  buffer_.reserve(max_content_);
 }
 
 void LineAssembler::Clear() {

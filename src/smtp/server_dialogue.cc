@@ -105,12 +105,11 @@ ServerAction ServerDialogue::Respond(int code, absl::string_view enhanced,
 ServerAction ServerDialogue::OnCommandLine(std::string* out) {
   ++counters_.commands;
   if (line_.overflowed()) return Respond(500, "5.5.2", "Line too long", out);
-  Command command;
-  CommandError error;
-  if (!ParseCommand(line_.line(), &command, &error)) {
-    return Respond(error.code, error.enhanced, error.text, out);
+  // (command_ and error_ are reused so that their strings keep capacity.)
+  if (!ParseCommand(line_.line(), &command_, &error_)) {
+    return Respond(error_.code, error_.enhanced, error_.text, out);
   }
-  return Execute(command, out);
+  return Execute(command_, out);
 }
 
 void ServerDialogue::AppendEhloReply(std::string* out) const {
@@ -249,8 +248,9 @@ ServerAction ServerDialogue::OnDataLine(std::string* out) {
     return Respond(250, "2.0.0", "Message accepted and discarded", out);
   }
   if (line_.overflowed()) message_line_too_long_ = true;
-  for (char c : line) {
-    if (c == '\r' || c == '\n') ++counters_.bare_line_ends_in_data;
+  for (size_t at = line.find_first_of("\r\n"); at != absl::string_view::npos;
+       at = line.find_first_of("\r\n", at + 1)) {
+    ++counters_.bare_line_ends_in_data;
   }
   // Dot-unstuffing (RFC 5321 section 4.5.2): the leading '.' is not content.
   const bool stuffed = !line.empty() && line.front() == '.';

@@ -44,6 +44,19 @@ bool SplitLabels(absl::string_view name, std::vector<absl::string_view>* out) {
 bool MatchDnsPattern(absl::string_view pattern, absl::string_view host) {
   pattern = StripTrailingDot(pattern);
   host = StripTrailingDot(host);
+  // Refuse most mismatches without splitting (MatchHostName tries every SAN,
+  // and a certificate may carry a thousand): whatever the labels, a match
+  // needs the same text (ignoring case) after any leading "*." of the pattern
+  // and the first label of the host.
+  if (pattern.empty() || pattern[0] != '*') {
+    if (!absl::EqualsIgnoreCase(pattern, host)) return false;
+  } else if (pattern.size() >= 2 && pattern[1] == '.') {
+    const size_t dot = host.find('.');
+    if (dot == absl::string_view::npos ||
+        !absl::EqualsIgnoreCase(pattern.substr(2), host.substr(dot + 1))) {
+      return false;
+    }
+  }
   std::vector<absl::string_view> p, h;
   if (!SplitLabels(pattern, &p) || !SplitLabels(host, &h)) return false;
   if (host.find('*') != absl::string_view::npos) return false;

@@ -15,8 +15,15 @@ constexpr int kMinRsaBits = 2048;
 // give less than 112 bits of security (NIST SP 800-57).
 constexpr int kMinEcBits = 224;
 
+// The same text as absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, UTC), without
+// its format-string interpreter: certificates hold years 1950-9999 (printed
+// unpadded, like %Y).
 std::string FormatRfc3339(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+  if (t == absl::InfiniteFuture()) return "infinite-future";
+  if (t == absl::InfinitePast()) return "infinite-past";
+  const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
+  return absl::StrFormat("%d-%02d-%02dT%02d:%02d:%02dZ", c.year(), c.month(),
+                         c.day(), c.hour(), c.minute(), c.second());
 }
 
 absl::string_view SourceName(NameMatchSource source) {

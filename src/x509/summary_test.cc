@@ -203,6 +203,31 @@ TEST(SummaryTest, TextEscapesTerminalControlCharacters) {
   EXPECT_EQ(text.find("\xc2\x9b"), std::string::npos);
 }
 
+TEST(SummaryTest, TimesAreRfc3339AsAbslFormatsThem) {
+  // Every year a certificate can hold (UTCTime 1950-2049, GeneralizedTime
+  // 2050-9999), a leap day, the epoch a default Summary holds, infinity.
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::Time times[] = {
+      absl::FromCivil(absl::CivilSecond(1950, 1, 1, 0, 0, 0), utc),
+      absl::FromCivil(absl::CivilSecond(2024, 2, 29, 7, 8, 9), utc),
+      absl::FromCivil(absl::CivilSecond(2049, 12, 31, 23, 59, 59), utc),
+      absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59), utc),
+      absl::UnixEpoch(),
+      absl::InfiniteFuture(),
+      absl::InfinitePast(),
+  };
+  for (const absl::Time t : times) {
+    Summary s;
+    s.not_before = t;
+    s.not_after = t;
+    const std::string want = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, utc);
+    const nlohmann::json j = ToJson(s);
+    EXPECT_EQ(j["validity"]["not_before"], want);
+    EXPECT_EQ(j["validity"]["not_after"], want);
+    EXPECT_THAT(FormatText(s), HasSubstr("Not before:            " + want + "\n"));
+  }
+}
+
 TEST(SummaryTest, FormatTextOfACertificateUsesTheCurrentTime) {
   const CertificateChain chain = Load("expired.der");
   EXPECT_THAT(FormatText(chain.leaf()), HasSubstr("Validity:              expired"));
