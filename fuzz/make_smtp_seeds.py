@@ -121,6 +121,16 @@ SPLITS = {
 # Client transcripts.
 
 COMMANDS = {
+    # Each verb's syntax error (VerbSyntax), and a path over 256 octets
+    # (a local part of 64 and a domain of 252).
+    "syntax-error-each-verb": lines(
+        b"EHLO c", b"RCPT somebody", b"DATA now", b"QUIT please", b"STARTTLS now",
+        b"HELP ", b"NOOP ", b"VRFY", b"RSET x", b"MAIL", b"HELO", b"QUIT"),
+    "path-too-long": lines(
+        b"EHLO c", b"MAIL FROM:<a@b>",
+        b"RCPT TO:<" + b"l" * 64 + b"@" + (b"d" * 63 + b".") * 3 + b"d" * 60 + b">",
+        b"MAIL FROM:<" + b"l" * 64 + b"@" + (b"d" * 63 + b".") * 3 + b"d" * 60 + b">",
+        b"QUIT"),
     "plain-session": lines(
         b"EHLO client.example.com", b"MAIL FROM:<alice@example.com>",
         b"RCPT TO:<bob@example.org>", b"DATA", b"Subject: hi", b"",
