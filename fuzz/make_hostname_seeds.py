@@ -10,8 +10,7 @@ rule-set names (ParseNameRules, NameRulesName). Seeds are named seed-*;
 rerunning rewrites them and leaves merged inputs alone.
 """
 
-import os
-import sys
+from seed_writer import write_seeds
 
 SEEDS = {
     # The presented IP literal becomes an iPAddress SAN (hostname_fuzzer's
@@ -34,13 +33,7 @@ SEEDS = {
 
 
 def main():
-    fuzz_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
-    out = os.path.join(fuzz_dir, "corpora", "hostname_fuzzer")
-    os.makedirs(out, exist_ok=True)
-    for name, seed in SEEDS.items():
-        with open(os.path.join(out, "seed-" + name), "wb") as f:
-            f.write(seed)
-    print("wrote %d seeds to %s" % (len(SEEDS), out))
+    write_seeds("hostname_fuzzer", SEEDS)
 
 
 if __name__ == "__main__":

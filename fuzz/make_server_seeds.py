@@ -11,8 +11,7 @@ stuffing, a client that stops reading, half-close, every deadline. Seeds are
 named seed-*; rerunning rewrites them and leaves merged inputs alone.
 """
 
-import os
-import sys
+from seed_writer import write_seeds
 
 IMPLICIT, TLS12, SMALL, FULL_HANDSHAKE = 1, 2, 4, 8
 HOLD = 0x40  # with RAW or TLS: do not step the server after sending
@@ -119,13 +118,7 @@ SEEDS = {
 
 
 def main():
-    fuzz_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
-    out = os.path.join(fuzz_dir, "corpora", "server_fuzzer")
-    os.makedirs(out, exist_ok=True)
-    for name, seed in SEEDS.items():
-        with open(os.path.join(out, "seed-" + name), "wb") as f:
-            f.write(seed)
-    print("wrote %d seeds to %s" % (len(SEEDS), out))
+    write_seeds("server_fuzzer", SEEDS)
 
 
 if __name__ == "__main__":
