@@ -196,6 +196,11 @@ def spki(alg, key):
     return tlv(SEQ, alg + tlv(0x03, b"\x00" + key))
 
 
+def ec_key(curve_oid):
+    """An id-ecPublicKey AlgorithmIdentifier on the named curve."""
+    return algorithm("1.2.840.10045.2.1", oid(curve_oid))
+
+
 def rsa_public_key(modulus, exponent):
     return tlv(SEQ, tlv(0x02, modulus) + tlv(0x02, exponent))
 
@@ -400,17 +405,12 @@ def algorithm_and_key_seeds(leaf):
             ("ed448-56-octets", algorithm("1.3.101.113"), b"\x22" * 56),
             # P-192: a named curve the parser knows but does not name a type
             # for (KeyType::kEcOther, weak by size).
-            ("ec-p192", algorithm("1.2.840.10045.2.1",
-                                  oid("1.2.840.10045.3.1.1")),
-             b"\x04" + b"\x33" * 48),
-            ("ec-p192-bad-point", algorithm("1.2.840.10045.2.1",
-                                            oid("1.2.840.10045.3.1.1")),
+            ("ec-p192", ec_key("1.2.840.10045.3.1.1"), b"\x04" + b"\x33" * 48),
+            ("ec-p192-bad-point", ec_key("1.2.840.10045.3.1.1"),
              b"\x04" + b"\x33" * 47),
-            ("ec-p256-compressed", algorithm("1.2.840.10045.2.1",
-                                             oid("1.2.840.10045.3.1.7")),
+            ("ec-p256-compressed", ec_key("1.2.840.10045.3.1.7"),
              b"\x02" + b"\x33" * 32),
-            ("ec-unknown-curve", algorithm("1.2.840.10045.2.1",
-                                           oid("1.3.6.1.4.1.55555.6")),
+            ("ec-unknown-curve", ec_key("1.3.6.1.4.1.55555.6"),
              b"\x04" + b"\x33" * 64),
             ("ec-params-not-oid", algorithm("1.2.840.10045.2.1", null),
              b"\x04" + b"\x33" * 64),
