@@ -72,7 +72,7 @@ def mailshake_fuzzer(name, srcs, deps = [], dict = None, replay_corpora = [],
         name = name,
         srcs = srcs,
         deps = deps + select({
-            "//fuzz:libfuzzer": [],
+            "//fuzz:libfuzzer": ["//fuzz:sanitizer_options"],
             "//conditions:default": ["//fuzz:replay_main"],
         }),
         linkopts = sanitizer_runtime + select({
