@@ -105,6 +105,7 @@ struct Flags {
   std::string embedded_cert = "p256";
   int embedded_threads = 0;
   int trials = 1;
+  int slowed_retries = lab::Timing().slowed_retry_percent;
   std::string affinity;  // empty: auto with --trials, off otherwise
   std::string shard, start_at, rank_json;
   bool distributed = false, mpi = false;
@@ -223,6 +224,10 @@ void DeclareFlags(FlagSet& flags, Flags& f) {
   flags.Int("trials", &f.trials, 1, 1000,
             "run the benchmark this many times (each --warmup then --duration) and keep "
             "every trial in one result, the unit of statistics for `mailshake compare`");
+  flags.Int("slowed-retries", &f.slowed_retries, 0, 100,
+            "with --trials: run trials that ran on a slowed CPU (their CPU speed canary was "
+            "slower than the run's fastest) again after the last, at most this percentage of "
+            "the trials in all (0: never)");
   flags.Int("embedded-threads", &f.embedded_threads, 0, kMaxThreads,
             "without a target: embedded server threads (0: one per core, or per CPU of "
             "--affinity's server list)");
@@ -574,6 +579,7 @@ int RunBenchTrials(Options& o) {
   options.timing.trials = o.flags.trials;
   options.timing.trial_duration = o.spec.duration;
   options.timing.warmup = o.spec.warmup;
+  options.timing.slowed_retry_percent = o.flags.slowed_retries;
   options.seed = o.spec.seed;
   std::optional<lab::EngineTrialRunner::Embedded> embedded;
   if (o.embedded) embedded = lab::EngineTrialRunner::Embedded{o.embedded_threads};
@@ -607,6 +613,8 @@ int RunBenchTrials(Options& o) {
   lab::MatrixOutcome outcome = lab::RunMatrix(plan, options, **runner, control);
   result.spec = SpecToJson(o);
   result.spec["trials"] = o.flags.trials;
+  result.spec["slowed_retry_percent"] = o.flags.slowed_retries;
+  result.spec["slowed_retries"] = outcome.slowed_retries;
   result.scenarios = std::move(outcome.scenarios);
   result.not_measured = std::move(outcome.not_measured);
   int rc = outcome.interrupted || outcome.target_failed || !result.not_measured.empty() ? 3 : 0;

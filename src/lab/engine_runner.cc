@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "src/lab/canary.h"
 #include "src/lab/disturbance.h"
 #include "src/lab/matrix.h"
 
@@ -50,6 +51,24 @@ struct EngineTrialRunner::Impl {
     }
     *seen = threads >= expected;
     return absl::OkStatus();
+  }
+
+  // Runs the CPU speed canary on the client's CPUs and, when |server_side|
+  // (an embedded server pinned to CPUs of its own), on the server's, and
+  // stores the times in the before or after fields of |*canary|.
+  absl::Status Canary(bool server_side, bool after, report::CpuCanary* canary) {
+    canary->workload = kCanaryWorkload;
+    auto measure = [&](const CpuList& cpus, report::CanaryReading* r) -> absl::Status {
+      absl::StatusOr<int64_t> ns = MeasureCanary(cpus);
+      if (!ns.ok()) return ns.status();
+      r->cpus = FormatCpuList(cpus);
+      (after ? r->after_ns : r->before_ns) = *ns;
+      return absl::OkStatus();
+    };
+    if (absl::Status s = measure(placement.client, &canary->client); !s.ok()) return s;
+    if (!server_side) return absl::OkStatus();
+    if (!canary->server.has_value()) canary->server.emplace();
+    return measure(placement.server, &*canary->server);
   }
 
   // The spec of one run of |s|.
@@ -146,6 +165,15 @@ absl::StatusOr<report::Scenario> EngineTrialRunner::RunTrial(const PlannedScenar
   spec.warmup = impl_->timing.warmup;
   absl::StatusOr<std::unique_ptr<server::Server>> server = impl_->StartServer(scenario, spec);
   if (!server.ok()) return server.status();
+  // The canary runs just before the warm-up and just after the trial, on
+  // each side's CPUs (src/lab/canary.h).
+  const bool server_canary = *server != nullptr && !impl_->placement.server.empty() &&
+                             impl_->placement.server != impl_->placement.client;
+  report::CpuCanary canary;
+  if (absl::Status s = impl_->Canary(server_canary, /*after=*/false, &canary); !s.ok()) {
+    if (*server != nullptr) (*server)->Stop();
+    return s;
+  }
   const MachineReading before = ReadMachine();
   absl::StatusOr<std::unique_ptr<engine::Engine>> engine = impl_->StartEngine(spec);
   if (!engine.ok()) return engine.status();
@@ -176,6 +204,7 @@ absl::StatusOr<report::Scenario> EngineTrialRunner::RunTrial(const PlannedScenar
     return placed;
   }
   const std::optional<report::Disturbance> disturbance = DisturbanceBetween(before, ReadMachine());
+  const absl::Status canary_after = impl_->Canary(server_canary, /*after=*/true, &canary);
   std::optional<server::ServerStats> server_stats;
   if (*server != nullptr) {
     (*server)->Stop();
@@ -184,6 +213,8 @@ absl::StatusOr<report::Scenario> EngineTrialRunner::RunTrial(const PlannedScenar
   report::Scenario trial =
       ScenarioFromRun(r, scenario.name, scenario.parameters, spec.rate, server_stats);
   trial.disturbance = disturbance;
+  if (!canary_after.ok()) return canary_after;
+  trial.cpu_canary = std::move(canary);
   return trial;
 }
 
