@@ -35,6 +35,7 @@
 #include "src/engine/engine.h"
 #include "src/io/file_io.h"
 #include "src/html/html.h"
+#include "src/lab/canary.h"
 #include "src/lab/disturbance.h"
 #include "src/lab/matrix.h"
 #include "src/lab/placement.h"
@@ -865,6 +866,13 @@ int RunBench(const std::vector<std::string>& argv) {
   if (o.placement.pinned() || !o.placement.note.empty()) {
     std::fprintf(stderr, "placement: %s\n", lab::DescribePlacement(o.placement).c_str());
   }
+  // The CPU speed canary (src/lab/canary.h) around the run: one run has
+  // no fastest of its own to hold it against, so only a change between
+  // before and after can tell.
+  const lab::CpuList* server_canary_cpus = lab::ServerCanaryCpus(o.placement, embedded != nullptr);
+  report::CpuCanary canary;
+  absl::Status canary_ok =
+      lab::MeasureCanarySides(o.placement.client, server_canary_cpus, /*after=*/false, &canary);
   const lab::MachineReading machine_before = lab::ReadMachine();
   absl::StatusOr<engine::RunResult> result =
       Drive(spec, o.placement.client, /*abort_at_once=*/false, [&](const engine::Progress& p) {
@@ -882,6 +890,10 @@ int RunBench(const std::vector<std::string>& argv) {
   }
   const std::optional<report::Disturbance> disturbance =
       lab::DisturbanceBetween(machine_before, lab::ReadMachine());
+  if (canary_ok.ok()) {
+    canary_ok =
+        lab::MeasureCanarySides(o.placement.client, server_canary_cpus, /*after=*/true, &canary);
+  }
   std::optional<server::ServerStats> server_stats;
   if (embedded != nullptr) {
     embedded->Stop();
@@ -892,6 +904,14 @@ int RunBench(const std::vector<std::string>& argv) {
   if (disturbance.has_value() && lab::IsDisturbed(*disturbance)) {
     std::fprintf(stderr, "mailshake bench: warning: the run was disturbed: %s\n",
                  lab::DescribeDisturbance(*disturbance).c_str());
+  }
+  if (canary_ok.ok()) {
+    built.scenarios.back().cpu_canary = canary;
+    const lab::CanaryVerdict verdict = lab::JudgeCanary(canary, lab::CanaryBaseline());
+    if (verdict.slowed) {
+      std::fprintf(stderr, "mailshake bench: warning: the run was on a slowed CPU: %s\n",
+                   verdict.why.c_str());
+    }
   }
   return OutputResult(o, built);
 }

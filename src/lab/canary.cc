@@ -95,6 +95,29 @@ absl::StatusOr<int64_t> MeasureCanary(const CpuList& cpus) {
   return ns;
 }
 
+absl::Status MeasureCanarySides(const CpuList& client, const CpuList* server, bool after,
+                                report::CpuCanary* canary) {
+  canary->workload = kCanaryWorkload;
+  auto measure = [&](const CpuList& cpus, report::CanaryReading* r) -> absl::Status {
+    absl::StatusOr<int64_t> ns = MeasureCanary(cpus);
+    if (!ns.ok()) return ns.status();
+    r->cpus = FormatCpuList(cpus);
+    (after ? r->after_ns : r->before_ns) = *ns;
+    return absl::OkStatus();
+  };
+  if (absl::Status s = measure(client, &canary->client); !s.ok()) return s;
+  if (server == nullptr) return absl::OkStatus();
+  if (!canary->server.has_value()) canary->server.emplace();
+  return measure(*server, &*canary->server);
+}
+
+const CpuList* ServerCanaryCpus(const Placement& placement, bool embedded_server) {
+  if (!embedded_server || placement.server.empty() || placement.server == placement.client) {
+    return nullptr;
+  }
+  return &placement.server;
+}
+
 void CanaryBaseline::AddReading(const std::string& workload, const std::string& side,
                                 const report::CanaryReading& r) {
   for (int64_t ns : {r.before_ns, r.after_ns}) {

@@ -118,6 +118,42 @@ TEST(RunCanaryWorkloadTest, TakesCpuTimeOnTheCpusItIsPinnedTo) {
   EXPECT_FALSE(MeasureCanary({CPU_SETSIZE - 1}).ok());
 }
 
+TEST(MeasureCanarySidesTest, FillsBeforeThenAfterOnEachSidesCpus) {
+  absl::StatusOr<CpuList> allowed = AllowedCpus();
+  ASSERT_TRUE(allowed.ok());
+  const CpuList client = {allowed->front()};
+  const CpuList server = {allowed->back()};
+  report::CpuCanary c;
+  ASSERT_TRUE(MeasureCanarySides(client, &server, /*after=*/false, &c).ok());
+  EXPECT_EQ(c.workload, kCanaryWorkload);
+  EXPECT_EQ(c.client.cpus, FormatCpuList(client));
+  EXPECT_GT(c.client.before_ns, 0);
+  EXPECT_EQ(c.client.after_ns, 0);
+  ASSERT_TRUE(c.server.has_value());
+  EXPECT_EQ(c.server->cpus, FormatCpuList(server));
+  EXPECT_GT(c.server->before_ns, 0);
+  ASSERT_TRUE(MeasureCanarySides(client, &server, /*after=*/true, &c).ok());
+  EXPECT_GT(c.client.after_ns, 0);
+  EXPECT_GT(c.server->after_ns, 0);
+  report::CpuCanary no_server;
+  ASSERT_TRUE(MeasureCanarySides({}, nullptr, /*after=*/false, &no_server).ok());
+  EXPECT_EQ(no_server.client.cpus, "");
+  EXPECT_FALSE(no_server.server.has_value());
+}
+
+TEST(ServerCanaryCpusTest, OnlyAnEmbeddedServerOnCpusOfItsOwn) {
+  Placement p;
+  p.client = {0};
+  p.server = {1};
+  ASSERT_NE(ServerCanaryCpus(p, true), nullptr);
+  EXPECT_EQ(*ServerCanaryCpus(p, true), CpuList({1}));
+  EXPECT_EQ(ServerCanaryCpus(p, false), nullptr);  // an external target
+  p.server = {0};
+  EXPECT_EQ(ServerCanaryCpus(p, true), nullptr);  // the client's CPUs: one reading is enough
+  p.server = {};
+  EXPECT_EQ(ServerCanaryCpus(p, true), nullptr);  // not pinned
+}
+
 }  // namespace
 }  // namespace lab
 }  // namespace mailshake

@@ -54,7 +54,7 @@ int MetricRank(const std::string& id) {
   static const char* const kOrder[] = {
       "hs_per_cpu", "hs_rate",     "server_cpu_us", "p50(tls)",   "p99(tls)",
       "p50(total)", "p99(total)",  "failure_rate",  "cpu_time_ns", "real_time_ns",
-      "hs_per_cpu_norm"};
+      "hs_per_cpu_norm", "canary_us"};
   for (size_t i = 0; i < std::size(kOrder); ++i) {
     if (id == kOrder[i]) return static_cast<int>(i);
   }
@@ -171,6 +171,13 @@ absl::StatusOr<MetricInfo> MetricInfoFor(absl::string_view id_in) {
     m.higher_is_better = true;
     return m;
   }
+  if (id == "canary_us") {
+    // The machine, not the code: a significant change past the canary's cut
+    // is listed with the trials on a slowed CPU (Comparison::slowed).
+    m.title = "CPU speed canary on the client's CPUs (canary.h)";
+    m.unit = "µs";
+    return m;
+  }
   if (id == "hs_rate") {
     m.title = "handshakes per second";
     m.unit = "/s";
@@ -220,7 +227,8 @@ absl::StatusOr<MetricInfo> MetricInfoFor(absl::string_view id_in) {
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "unknown metric '", id_in,
-      "' (known: cpu, rate, server, hs_per_cpu, hs_per_cpu_norm, hs_rate, server_cpu_us, "
+      "' (known: cpu, rate, server, hs_per_cpu, hs_per_cpu_norm, canary_us, hs_rate, "
+      "server_cpu_us, "
       "p50(PHASE), p99(PHASE), p99.9(PHASE), failure_rate, "
       "failures(CATEGORY), cpu_time_ns, real_time_ns)"));
 }
@@ -293,6 +301,7 @@ absl::StatusOr<SampleSet> SampleSetFromResults(
       if (hs_per_cpu.has_value() && canary.has_value()) {
         AddMetric(out, "hs_per_cpu_norm", *hs_per_cpu * *canary / kCanaryReferenceSeconds);
       }
+      if (canary.has_value()) AddMetric(out, "canary_us", *canary * 1e6);
       AddMetric(out, "hs_rate", report::HandshakeRate(*sc));
       if (sc->server.has_value() && sc->server->handshakes > 0) {
         AddMetric(out, "server_cpu_us",
@@ -722,6 +731,21 @@ absl::StatusOr<Comparison> Compare(const SampleSet& old_side,
                                          sc.old_slowed_trials, sc.old_trials,
                                          sc.new_slowed_trials, sc.new_trials));
     }
+    // The two sides ran on CPUs of different speed: what the canary says
+    // of the machine, significant and past the cut that marks a trial.
+    for (const MetricComparison& m : sc.metrics) {
+      if (m.metric != "canary_us" || !m.significant || !m.change.has_value() ||
+          std::abs(*m.change) <= 100 * kCanarySlowerThanFastest) {
+        continue;
+      }
+      const std::string line = absl::StrFormat(
+          "%s: the client's CPUs ran the CPU canary %.1f%% %s in %s than in %s (adjusted p=%.3g): "
+          "a change of CPU figures this size may be the machine's",
+          sc.name, std::abs(*m.change), *m.change > 0 ? "slower" : "faster", c.new_label,
+          c.old_label, *m.adjusted_p);
+      c.slowed.push_back(line);
+      absl::StrAppendFormat(&disturbed, "; CPU canary %+.1f%% in %s", *m.change, c.new_label);
+    }
     if (sc.Disturbed()) {
       c.disturbed.push_back(absl::StrFormat("%s: old %d of %d trials, new %d of %d", sc.name,
                                             sc.old_disturbed_trials, sc.old_trials,
@@ -1064,10 +1088,12 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
                        "the machine's CPU while they ran; their figures may be shifted)",
                        100 * kDisturbedShare),
        c.disturbed);
-  list(absl::StrFormat("Trials on a slowed CPU (their CPU speed canary was more than %.0f%% "
+  list(absl::StrFormat("Slowed CPUs (trials whose CPU speed canary was more than %.0f%% "
                        "slower than their run's fastest, or changed by more than %.0f%% "
-                       "during the trial; their CPU figures may be shifted)",
-                       100 * kCanarySlowerThanFastest, 100 * kCanaryBeforeAfterDisagree),
+                       "during the trial, and sides whose canaries differ by more than %.0f%%; "
+                       "their CPU figures may be shifted)",
+                       100 * kCanarySlowerThanFastest, 100 * kCanaryBeforeAfterDisagree,
+                       100 * kCanarySlowerThanFastest),
        c.slowed);
   list("Regressions", c.regressions);
   absl::StrAppend(&out, "\n", md ? "_" : "", c.footer, md ? "_" : "", "\n");

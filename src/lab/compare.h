@@ -51,6 +51,7 @@ namespace lab {
 struct MetricInfo {
   // The id used in tables, JSON and --fail-on: "hs_per_cpu",
   // "hs_per_cpu_norm" (speed-normalised by the CPU canary, canary.h),
+  // "canary_us" (the client's canary itself),
   // "hs_rate",
   // "server_cpu_us", "p50(tls)", "p99.9(total)", "failure_rate",
   // "failures(tls_alert:handshake_failure)", "cpu_time_ns", "real_time_ns".
@@ -272,7 +273,10 @@ struct Comparison {
   // One line per scenario with disturbed trials: "NAME: old 2 of 5 trials,
   // new 0 of 5". Their figures may be shifted by the rest of the machine.
   std::vector<std::string> disturbed;
-  // The same for scenarios with trials on a slowed CPU.
+  // The same for scenarios with trials on a slowed CPU, and one line per
+  // scenario whose sides' client canaries (metric canary_us) differ
+  // significantly by more than kCanarySlowerThanFastest: the machine, not
+  // the code, may have changed.
   std::vector<std::string> slowed;
   // One line per regression: "TLSv1.3 ... hs_per_cpu -7.1% (limit 3,
   // gate p=0.028)".

@@ -283,21 +283,26 @@ TEST(CompareTest, TrialsOnASlowedCpuAreCountedPerFileAndMarkedInEveryFormat) {
     SetCanary(old_r, i, 1.0);
     SetCanary(new_r, i, 1.3);  // all slow, alike: nothing is slowed within its run
   }
-  SetCanary(old_r, 2, 1.45);  // 45% behind its run's fastest
+  SetCanary(old_r, 2, 1.25);  // 25% behind its run's fastest
   absl::StatusOr<Comparison> c = Compare(Side("old", old_r), Side("new", new_r), CompareOptions());
   ASSERT_TRUE(c.ok()) << c.status();
   const ScenarioComparison& sc = c->scenarios[0];
   EXPECT_EQ(sc.old_slowed_trials, 1);
   EXPECT_EQ(sc.new_slowed_trials, 0);
-  ASSERT_EQ(c->slowed.size(), 1u);
+  // The trial, and the new side's canary 30% slower than the old's.
+  ASSERT_EQ(c->slowed.size(), 2u);
   EXPECT_THAT(c->slowed[0], HasSubstr("old 1 of 5 trials, new 0 of 5"));
+  EXPECT_THAT(c->slowed[1], HasSubstr("ran the CPU canary 30.0% slower in new than in old"));
   ASSERT_EQ(c->regressions.size(), 1u);
   EXPECT_THAT(c->regressions[0], HasSubstr("trials on a slowed CPU: old 1 of 5, new 0 of 5"));
+  EXPECT_THAT(c->regressions[0], HasSubstr("CPU canary +30.0% in new"));
   for (OutputFormat f : {OutputFormat::kText, OutputFormat::kMarkdown}) {
     const std::string out = FormatComparison(*c, f);
     EXPECT_THAT(out, HasSubstr("ECDHE-RSA-AES128-GCM-SHA256 [slowed CPU]"));
-    EXPECT_THAT(out, HasSubstr("Trials on a slowed CPU"));
+    EXPECT_THAT(out, HasSubstr("Slowed CPUs"));
   }
+  EXPECT_NEAR(*Find(*c, "canary_us").change, 30.0, 1e-9);
+  EXPECT_FALSE(Find(*c, "canary_us").gate_limit.has_value());
   EXPECT_THAT(FormatComparison(*c, OutputFormat::kCsv), HasSubstr(",0,0,1,0\r\n"));
   nlohmann::json j = ComparisonToJson(*c);
   EXPECT_EQ(j["scenarios"][0]["old_slowed_trials"], 1);
@@ -310,7 +315,7 @@ TEST(CompareTest, TrialsOnASlowedCpuAreCountedPerFileAndMarkedInEveryFormat) {
   const MetricComparison& norm = Find(*c, "hs_per_cpu_norm");
   EXPECT_FALSE(norm.gate_limit.has_value());
   EXPECT_FALSE(norm.regression);
-  EXPECT_NEAR(norm.old_side.median, 3005 * 1.0, 1e-6);  // 2990 x 1.45 is the largest
+  EXPECT_NEAR(norm.old_side.median, 3005 * 1.0, 1e-6);  // 2990 x 1.25 is the largest
   EXPECT_NEAR(norm.new_side.median, 2700 * 1.3, 1e-6);
   EXPECT_FALSE(MetricInfoFor("hs_per_cpu_norm")->headline);
   // Without a canary nothing is marked and there is no normalised metric.
@@ -319,7 +324,21 @@ TEST(CompareTest, TrialsOnASlowedCpuAreCountedPerFileAndMarkedInEveryFormat) {
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->slowed.empty());
   EXPECT_THAT(FormatComparison(*c, OutputFormat::kText), ::testing::Not(HasSubstr("slowed")));
-  for (const MetricComparison& m : c->scenarios[0].metrics) EXPECT_NE(m.metric, "hs_per_cpu_norm");
+  for (const MetricComparison& m : c->scenarios[0].metrics) {
+    EXPECT_NE(m.metric, "hs_per_cpu_norm");
+    EXPECT_NE(m.metric, "canary_us");
+  }
+  // Canaries within the cut of each other are not listed.
+  old_r = MakeResult({3000, 3010, 2990, 3005, 2995});
+  new_r = MakeResult({3000, 3010, 2990, 3005, 2995});
+  for (size_t i = 0; i < 5; ++i) {
+    SetCanary(old_r, i, 1.0 + 0.001 * i);
+    SetCanary(new_r, i, 1.1 + 0.001 * i);  // 10% slower, significant, inside the cut
+  }
+  c = Compare(Side("old", old_r), Side("new", new_r), CompareOptions());
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(Find(*c, "canary_us").significant);
+  EXPECT_TRUE(c->slowed.empty());
 }
 
 TEST(ParseFailOnTest, ParsesAliasesPhasesAndRejectsNonsense) {

@@ -53,24 +53,6 @@ struct EngineTrialRunner::Impl {
     return absl::OkStatus();
   }
 
-  // Runs the CPU speed canary on the client's CPUs and, when |server_side|
-  // (an embedded server pinned to CPUs of its own), on the server's, and
-  // stores the times in the before or after fields of |*canary|.
-  absl::Status Canary(bool server_side, bool after, report::CpuCanary* canary) {
-    canary->workload = kCanaryWorkload;
-    auto measure = [&](const CpuList& cpus, report::CanaryReading* r) -> absl::Status {
-      absl::StatusOr<int64_t> ns = MeasureCanary(cpus);
-      if (!ns.ok()) return ns.status();
-      r->cpus = FormatCpuList(cpus);
-      (after ? r->after_ns : r->before_ns) = *ns;
-      return absl::OkStatus();
-    };
-    if (absl::Status s = measure(placement.client, &canary->client); !s.ok()) return s;
-    if (!server_side) return absl::OkStatus();
-    if (!canary->server.has_value()) canary->server.emplace();
-    return measure(placement.server, &*canary->server);
-  }
-
   // The spec of one run of |s|.
   engine::RunSpec SpecFor(const PlannedScenario& s) const {
     engine::RunSpec spec = base;
@@ -167,10 +149,11 @@ absl::StatusOr<report::Scenario> EngineTrialRunner::RunTrial(const PlannedScenar
   if (!server.ok()) return server.status();
   // The canary runs just before the warm-up and just after the trial, on
   // each side's CPUs (src/lab/canary.h).
-  const bool server_canary = *server != nullptr && !impl_->placement.server.empty() &&
-                             impl_->placement.server != impl_->placement.client;
+  const CpuList* server_canary = ServerCanaryCpus(impl_->placement, *server != nullptr);
   report::CpuCanary canary;
-  if (absl::Status s = impl_->Canary(server_canary, /*after=*/false, &canary); !s.ok()) {
+  if (absl::Status s = MeasureCanarySides(impl_->placement.client, server_canary,
+                                          /*after=*/false, &canary);
+      !s.ok()) {
     if (*server != nullptr) (*server)->Stop();
     return s;
   }
@@ -204,7 +187,8 @@ absl::StatusOr<report::Scenario> EngineTrialRunner::RunTrial(const PlannedScenar
     return placed;
   }
   const std::optional<report::Disturbance> disturbance = DisturbanceBetween(before, ReadMachine());
-  const absl::Status canary_after = impl_->Canary(server_canary, /*after=*/true, &canary);
+  const absl::Status canary_after =
+      MeasureCanarySides(impl_->placement.client, server_canary, /*after=*/true, &canary);
   std::optional<server::ServerStats> server_stats;
   if (*server != nullptr) {
     (*server)->Stop();

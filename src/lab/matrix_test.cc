@@ -110,7 +110,9 @@ TEST(RunMatrixTest, RunsATrialOnASlowedCpuAgainAndKeepsTheLessSlowOne) {
   RunControl control;
   control.warning = [&](const std::string& line) { warnings.push_back(line); };
   control.progress = [&](const std::string& line) { progress.push_back(line); };
-  MatrixOutcome out = RunMatrix(ThreeScenarios(), Options(3), runner, control);
+  MatrixOptions options = Options(3);
+  options.timing.slowed_retry_percent = 20;
+  MatrixOutcome out = RunMatrix(ThreeScenarios(), options, runner, control);
   ASSERT_EQ(out.scenarios.size(), 9u);
   EXPECT_EQ(runner.order.size(), 10u);  // one trial run again
   EXPECT_EQ(runner.order[9], runner.order[4]);

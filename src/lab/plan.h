@@ -109,7 +109,7 @@ struct Timing {
   // (rounded up) and at most kMaxSlowedRetriesPerTrial times each, so that
   // a machine that stays slow still finishes. EstimateDuration leaves them
   // out (most runs need few or none); MaxDuration counts them all.
-  int slowed_retry_percent = 20;
+  int slowed_retry_percent = 0;
 };
 
 inline constexpr int kMaxSlowedRetriesPerTrial = 2;
