@@ -153,38 +153,50 @@ bool LengthNotDer(const Rejection& r) {
   ReadHeader(r.data, r.size, r.offset, &h);
   return h.indefinite || !h.minimal;
 }
-// The OID and extnValue contents of the extension holding input offset
-// |offset| after its first octet, or ending there (an error at the end of an
-// empty value: an error inside a named extension comes after its OID).
-bool ExtensionHolding(const uint8_t* data, size_t size, size_t offset, CBS* oid,
-                      CBS* value) {
+// ExtensionHolding returns the index of the extension whose DER element
+// holds input offset |offset| after its first octet or ends there, and sets
+// *|oid| and *|value| to its OID and extnValue contents; -1 if none does. It
+// walks Certificate > tbsCertificate > [3] > Extensions, the same path
+// d2i_X509 records extensions from. An error inside a named extension lies
+// after the extension's first octet (its OID comes first); one at its very
+// end is an element missing there ("missing [1] constructed (no bytes
+// left)", an empty value), so an error at the boundary of two extensions
+// belongs to the first. (The one error about a named extension reported at
+// its first octet, "duplicate extension", is about the list, not the
+// extension: callers leave it out.)
+int ExtensionHolding(const uint8_t* data, size_t size, size_t offset, CBS* oid,
+                     CBS* value) {
   CBS in, cert, tbs, element;
   CBS_init(&in, data, size);
   if (!CBS_get_asn1(&in, &cert, CBS_ASN1_SEQUENCE) ||
       !CBS_get_asn1(&cert, &tbs, CBS_ASN1_SEQUENCE)) {
-    return false;
+    return -1;
   }
   while (CBS_len(&tbs) > 0) {
     unsigned tag;
-    if (!CBS_get_any_asn1(&tbs, &element, &tag)) return false;
+    if (!CBS_get_any_asn1(&tbs, &element, &tag)) return -1;
     if (tag != (CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 3)) continue;
-    CBS exts, ext, found;
-    bool have = false;
-    if (!CBS_get_asn1(&element, &exts, CBS_ASN1_SEQUENCE)) return false;
-    while (!have && CBS_len(&exts) > 0) {
+    CBS exts, ext;
+    if (!CBS_get_asn1(&element, &exts, CBS_ASN1_SEQUENCE)) return -1;
+    for (int i = 0; CBS_len(&exts) > 0; ++i) {
       const size_t begin = CBS_data(&exts) - data;
-      if (!CBS_get_asn1_element(&exts, &ext, CBS_ASN1_SEQUENCE)) break;
-      if (offset > begin && offset <= begin + CBS_len(&ext)) {
-        found = ext;
-        have = true;
+      if (!CBS_get_asn1_element(&exts, &ext, CBS_ASN1_SEQUENCE)) return -1;
+      if (offset <= begin || offset > begin + CBS_len(&ext)) continue;
+      CBS fields;
+      const bool split =
+          CBS_get_asn1(&ext, &fields, CBS_ASN1_SEQUENCE) &&
+          CBS_get_asn1(&fields, oid, CBS_ASN1_OBJECT) &&
+          CBS_get_optional_asn1(&fields, nullptr, nullptr, CBS_ASN1_BOOLEAN) &&
+          CBS_get_asn1(&fields, value, CBS_ASN1_OCTETSTRING);
+      if (!split) {
+        CBS_init(oid, nullptr, 0);
+        CBS_init(value, nullptr, 0);
       }
+      return i;
     }
-    return have && CBS_get_asn1(&found, &ext, CBS_ASN1_SEQUENCE) &&
-           CBS_get_asn1(&ext, oid, CBS_ASN1_OBJECT) &&
-           CBS_get_optional_asn1(&ext, nullptr, nullptr, CBS_ASN1_BOOLEAN) &&
-           CBS_get_asn1(&ext, value, CBS_ASN1_OCTETSTRING);
+    return -1;
   }
-  return false;
+  return -1;
 }
 
 // An SCT list extension (RFC 6962 3.3: extnValue holds one OCTET STRING)
@@ -193,7 +205,7 @@ bool ExtensionHolding(const uint8_t* data, size_t size, size_t offset, CBS* oid,
 bool SctListNotOneOctetString(const Rejection& r) {
   static const uint8_t kSctOid[] = {0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02};
   CBS oid, value, list;
-  if (!ExtensionHolding(r.data, r.size, r.offset, &oid, &value) ||
+  if (ExtensionHolding(r.data, r.size, r.offset, &oid, &value) < 0 ||
       !CBS_mem_equal(&oid, kSctOid, sizeof(kSctOid))) {
     return false;
   }
@@ -407,31 +419,6 @@ const char* StricterRule(absl::string_view message, const uint8_t* data,
   return nullptr;
 }
 
-// ExtensionAt returns the index of the extension whose DER element holds
-// input offset |offset|, or -1. It walks Certificate > tbsCertificate >
-// [3] > Extensions, the same path d2i_X509 records extensions from.
-int ExtensionAt(const uint8_t* data, size_t size, size_t offset) {
-  CBS in, cert, tbs, element;
-  CBS_init(&in, data, size);
-  if (!CBS_get_asn1(&in, &cert, CBS_ASN1_SEQUENCE) ||
-      !CBS_get_asn1(&cert, &tbs, CBS_ASN1_SEQUENCE)) {
-    return -1;
-  }
-  while (CBS_len(&tbs) > 0) {
-    unsigned tag;
-    if (!CBS_get_any_asn1(&tbs, &element, &tag)) return -1;
-    if (tag != (CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 3)) continue;
-    CBS exts, ext;
-    if (!CBS_get_asn1(&element, &exts, CBS_ASN1_SEQUENCE)) return -1;
-    for (int i = 0; CBS_len(&exts) > 0; ++i) {
-      const size_t begin = CBS_data(&exts) - data;
-      if (!CBS_get_asn1_element(&exts, &ext, CBS_ASN1_SEQUENCE)) return -1;
-      if (offset >= begin && offset < begin + CBS_len(&ext)) return i;
-    }
-  }
-  return -1;
-}
-
 // DecodesExtension reports whether BoringSSL can decode extension |i| of
 // |x509| with its registered method (X509V3_EXT_d2i, which cert.cc also
 // forces). Extensions BoringSSL has no method for count as decodable.
@@ -637,8 +624,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // d2i_X509 decodes extensions lazily: when our rejection lies inside
       // an extension BoringSSL cannot decode either, both reject it.
       if (SplitMessage(message, &field, &offset, &defect) &&
-          absl::StartsWith(field, "tbsCertificate.extensions")) {
-        const int i = ExtensionAt(data, size, offset);
+          absl::StartsWith(field, "tbsCertificate.extensions.") &&
+          defect != "duplicate extension") {
+        CBS oid, value;
+        const int i = ExtensionHolding(data, size, offset, &oid, &value);
         if (i >= 0 && !DecodesExtension(theirs.get(), i)) return 0;
       }
       // Likewise the public key, which d2i_X509 leaves to X509_get_pubkey.

@@ -1,12 +1,17 @@
 // Fuzzes ParseCertificate. Every input must either be rejected with a
 // "<field> at offset N: <defect>" error whose offset lies inside the input,
 // or be accepted with every DER span inside its parent, the top-level spans
-// reassembling the input, and every consumer (summary, text, JSON, host-name
-// matching) working on the result.
+// reassembling the input, FindExtension finding each extension, and every
+// consumer (summary, text, JSON, host-name matching) working on the result:
+// the summary of the certificate alone or followed by itself (in order
+// exactly when self-issued), matching the name dialled (its first iPAddress
+// SAN when it has one).
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -94,11 +99,19 @@ void CheckSpans(const Certificate& cert, absl::string_view input) {
                ext.oid.c_str());
     FUZZ_CHECK(ext.der.data() >= previous_end, "extensions out of order");
     previous_end = ext.der.data() + ext.der.size();
-    for (size_t k = 0; k < i; ++k) {
-      FUZZ_CHECK(cert.extensions[k].oid != ext.oid, "duplicate %s accepted",
-                 ext.oid.c_str());
-    }
+    // OIDs are unique (no duplicate accepted), so each extension is the one
+    // FindExtension finds for its OID.
+    FUZZ_CHECK(cert.FindExtension(ext.oid) == &ext,
+               "duplicate %s accepted, or FindExtension found another",
+               ext.oid.c_str());
   }
+  // FindExtension and the decoded fields agree on which extensions exist.
+  FUZZ_CHECK((cert.FindExtension("2.5.29.17") != nullptr) ==
+                     cert.has_subject_alt_name &&
+                 (cert.FindExtension("2.5.29.19") != nullptr) ==
+                     cert.basic_constraints.has_value(),
+             "FindExtension disagrees with the subjectAltName or "
+             "basicConstraints field");
   if (cert.subject_key_id) {
     FUZZ_CHECK(Inside(*cert.subject_key_id, cert.tbs_der), "ski");
   }
@@ -127,15 +140,55 @@ bool SelfMatchChecked(size_t i, size_t count, size_t salt) {
          (i >= start && i < start + kSelfMatchWindow);
 }
 
-void CheckConsumers(const Certificate& cert, size_t salt) {
+// CheckConsumers checks the summary of |chain| (the parsed certificate,
+// alone or followed by a second parse of it) and host-name matching on its
+// first certificate.
+void CheckConsumers(const std::vector<Certificate>& chain, size_t salt) {
+  using mailshake::x509::GeneralName;
+  const Certificate& cert = chain.front();
   mailshake::x509::SummaryOptions options;
   options.now = absl::FromUnixSeconds(1800000000);
-  options.host_name = "mail.example.com";
+  // The name dialled: the first iPAddress SAN's address when there is one,
+  // which the summary must report as matched by that SAN.
+  const GeneralName* ip_san = nullptr;
+  for (const GeneralName& name : cert.subject_alt_names) {
+    if (name.type == GeneralName::Type::kIp) {
+      ip_san = &name;
+      break;
+    }
+  }
+  options.host_name = ip_san != nullptr ? ip_san->value : "mail.example.com";
   const mailshake::x509::Summary summary =
-      mailshake::x509::Summarize(cert, options);
+      chain.size() == 1 ? mailshake::x509::Summarize(cert, options)
+                        : mailshake::x509::Summarize(chain, options);
   FUZZ_CHECK(!mailshake::x509::FormatText(summary).empty(), "empty text");
   // dump() throws on invalid UTF-8; every string we produce must be valid.
   FUZZ_CHECK(!mailshake::x509::ToJson(summary).dump().empty(), "empty JSON");
+  if (ip_san != nullptr) {
+    FUZZ_CHECK(summary.name_match.has_value() && summary.name_match->matched &&
+                   summary.name_match->source ==
+                       mailshake::x509::NameMatchSource::kSanIp,
+               "the summary does not match %s to its iPAddress SAN",
+               ip_san->value.c_str());
+  }
+  // A certificate followed by itself is in order exactly when it issued
+  // itself; the root issuer is the last certificate's issuer.
+  const bool self_signed = mailshake::x509::IsSelfSigned(cert);
+  const bool ordered = chain.size() == 1 || self_signed;
+  const bool warned =
+      std::find_if(summary.warnings.begin(), summary.warnings.end(),
+                   [](const std::string& w) {
+                     return absl::StartsWith(w, "chain is not in order");
+                   }) != summary.warnings.end();
+  FUZZ_CHECK(summary.chain_length == chain.size() &&
+                 summary.chain_ordered == ordered && warned == !ordered &&
+                 summary.self_signed == self_signed &&
+                 summary.chain_ends_at_root == self_signed &&
+                 summary.root_issuer == chain.back().issuer.ToString(),
+             "chain of %zu: ordered %d (want %d), warned %d, ends at root %d, "
+             "self-signed %d",
+             chain.size(), summary.chain_ordered, ordered, warned,
+             summary.chain_ends_at_root, self_signed);
 
   const size_t count = cert.subject_alt_names.size();
   for (size_t i = 0; i < count; ++i) {
@@ -173,7 +226,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // (The salt: a cheap mix of the input's length and last octets.)
   size_t salt = size;
   for (size_t i = size > 8 ? size - 8 : 0; i < size; ++i) salt = salt * 131 + data[i];
-  CheckConsumers(*cert, salt);
   // Parsing is a pure function of the bytes, wherever they live.
   const std::string copy(input);
   absl::StatusOr<Certificate> again = mailshake::x509::ParseCertificate(copy);
@@ -183,5 +235,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                  again->subject_alt_names.size() ==
                      cert->subject_alt_names.size(),
              "second parse differs");
+  // The consumers see the certificate alone or, for half the inputs, as a
+  // chain of two: it and its second parse.
+  std::vector<Certificate> chain;
+  chain.push_back(*std::move(cert));
+  if (salt % 2 == 0) chain.push_back(*std::move(again));
+  CheckConsumers(chain, salt);
   return 0;
 }

@@ -18,11 +18,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_format.h"
@@ -352,34 +355,72 @@ TEST(ScanTest, ParallelConnectionsFindTheSameAnswers) {
   EXPECT_EQ(Suites(*one, kTls13)->accepted.size(), Suites(*four, kTls13)->accepted.size());
 }
 
+// The inodes of this process's TCP sockets that a descriptor still holds,
+// from the kernel's tables: a socket whose last descriptor was closed is
+// orphaned (FIN_WAIT, TIME_WAIT) and listed with inode 0. Reading the tables
+// touches no descriptor, so it cannot race with the scanner's own closes.
+std::set<ino_t> HeldTcpSocketInodes() {
+  std::set<ino_t> held;
+  for (const char* table : {"/proc/self/net/tcp", "/proc/self/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string field;
+      for (int i = 0; i < 10 && (fields >> field); i++) {
+      }
+      ino_t inode = 0;
+      if (!field.empty() && absl::SimpleAtoi(field, &inode) && inode != 0) held.insert(inode);
+    }
+  }
+  return held;
+}
+
 // InFlightCounter wraps a Connector and records, at each new connection, how
-// many connections it returned earlier are still open (an open socket keeps
-// its inode; a closed descriptor number reused by another socket does not).
+// many connections it returned earlier are still held open (by their socket
+// inodes, read while the descriptor is still the wrapper's own) plus how many
+// other connects are under way. The scanner calls it from all of its
+// connection threads at once, so every field is guarded by mu_.
 class InFlightCounter {
  public:
   Connector Wrap(Connector inner) {
     return [this, inner](absl::Time deadline) -> absl::StatusOr<net::UniqueFd> {
-      int open = 0;
-      for (const auto& [fd, inode] : returned_) {
-        struct stat st;
-        if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == inode) open++;
+      {
+        // The table is read under the lock, so a thread that closed its last
+        // socket and is now connecting is counted once: in the table, or in
+        // connecting_, never in both.
+        std::lock_guard<std::mutex> lock(mu_);
+        const std::set<ino_t> held = HeldTcpSocketInodes();
+        int open = connecting_;
+        for (ino_t inode : returned_) open += held.count(inode);
+        max_open_ = std::max(max_open_, open);
+        connecting_++;
       }
-      max_open_ = std::max(max_open_, open);
       absl::StatusOr<net::UniqueFd> fd = inner(deadline);
-      if (fd.ok()) {
-        struct stat st;
-        if (fstat(fd->get(), &st) == 0) returned_.emplace_back(fd->get(), st.st_ino);
-      }
+      struct stat st;
+      const bool have_inode = fd.ok() && fstat(fd->get(), &st) == 0;
+      std::lock_guard<std::mutex> lock(mu_);
+      connecting_--;
+      if (have_inode) returned_.push_back(st.st_ino);
       connections_++;
       return fd;
     };
   }
   // The most connections open at once, counting the one being opened.
-  int max_in_flight() const { return max_open_ + 1; }
-  int connections() const { return connections_; }
+  int max_in_flight() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return max_open_ + 1;
+  }
+  int connections() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return connections_;
+  }
 
  private:
-  std::vector<std::pair<int, ino_t>> returned_;
+  mutable std::mutex mu_;  // not absl::Mutex: Debian's Abseil is not built for TSan
+  std::vector<ino_t> returned_;
+  int connecting_ = 0;
   int max_open_ = 0;
   int connections_ = 0;
 };
