@@ -13,7 +13,8 @@ decodes with their defects, and each size and count limit of
 src/x509/x509.h at the limit and one past it (certificate size, extensions,
 SANs, RDNs, attributes per RDN, and the kMaxListEntries lists: extKeyUsage,
 authorityInfoAccess, cRLDistributionPoints, certificatePolicies and the
-GeneralNames inside authorityKeyIdentifier and cRLDistributionPoints).
+GeneralNames inside authorityKeyIdentifier and cRLDistributionPoints), and
+each field of a validity time at its limit and one past it.
 The signatures no longer verify; the parsers do not check them. Seeds are
 named seed-* and written to corpora/x509_fuzzer and
 corpora/x509_differential_fuzzer (every X.509 harness replays both);
@@ -118,6 +119,12 @@ class Leaf:
         tbs = list(self.tbs)
         tbs[2] = alg
         return self.build(tbs, alg)
+
+    def with_not_after(self, time):
+        tbs = list(self.tbs)
+        not_before = children(contents(tbs[4]))[0]
+        tbs[4] = tlv(SEQ, not_before + time)
+        return self.build(tbs)
 
     def with_spki(self, spki):
         tbs = list(self.tbs)
@@ -289,6 +296,37 @@ def seeds(leaf):
     out.update(general_name_seeds(leaf))
     out.update(extension_seeds(leaf))
     out.update(list_limit_seeds(leaf))
+    out.update(time_seeds(leaf))
+    return out
+
+
+def time_seeds(leaf):
+    """notAfter with each field of a time at its limit and one past it, the
+    leap-year rules, the UTCTime century pivot (RFC 5280 4.1.2.5.1: 49 is
+    2049, 50 is 1950) and GeneralizedTime's 2050 boundary."""
+    utc = {
+        "month-12": b"241231235959Z", "month-13": b"241301000000Z",
+        "month-00": b"240001000000Z", "day-31-jan": b"250131000000Z",
+        "day-32-jan": b"250132000000Z", "day-00": b"250100000000Z",
+        "day-30-apr": b"250430000000Z", "day-31-apr": b"250431000000Z",
+        "feb-29-leap": b"240229000000Z", "feb-29-not-leap": b"250229000000Z",
+        "feb-30-leap": b"240230000000Z", "hour-24": b"250101240000Z",
+        "minute-60": b"250101006000Z", "second-60": b"250101000060Z",
+        "year-49": b"491231235959Z", "year-50": b"500101000000Z",
+        "offset": b"250101000000+0100", "no-z": b"250101000000",
+        "short": b"2501010000Z", "non-digit": b"25010100000aZ",
+    }
+    generalized = {
+        "year-2050": b"20500101000000Z", "year-2049": b"20491231235959Z",
+        "month-13": b"20501301000000Z", "feb-29-2100": b"21000229000000Z",
+        "feb-29-2400": b"24000229000000Z", "year-9999": b"99991231235959Z",
+        "fraction": b"20500101000000.5Z",
+    }
+    out = {}
+    for name, text in utc.items():
+        out["time-utc-" + name] = leaf.with_not_after(tlv(0x17, text))
+    for name, text in generalized.items():
+        out["time-generalized-" + name] = leaf.with_not_after(tlv(0x18, text))
     return out
 
 
