@@ -35,6 +35,7 @@
 #include "src/engine/engine.h"
 #include "src/io/file_io.h"
 #include "src/html/html.h"
+#include "src/lab/canary.h"
 #include "src/lab/disturbance.h"
 #include "src/lab/matrix.h"
 #include "src/lab/placement.h"
@@ -105,6 +106,7 @@ struct Flags {
   std::string embedded_cert = "p256";
   int embedded_threads = 0;
   int trials = 1;
+  int slowed_retries = lab::Timing().slowed_retry_percent;
   std::string affinity;  // empty: auto with --trials, off otherwise
   std::string shard, start_at, rank_json;
   bool distributed = false, mpi = false;
@@ -223,6 +225,10 @@ void DeclareFlags(FlagSet& flags, Flags& f) {
   flags.Int("trials", &f.trials, 1, 1000,
             "run the benchmark this many times (each --warmup then --duration) and keep "
             "every trial in one result, the unit of statistics for `mailshake compare`");
+  flags.Int("slowed-retries", &f.slowed_retries, 0, 100,
+            "with --trials: run trials that ran on a slowed CPU (their CPU speed canary was "
+            "slower than the run's fastest) again after the last, at most this percentage of "
+            "the trials in all (0: never)");
   flags.Int("embedded-threads", &f.embedded_threads, 0, kMaxThreads,
             "without a target: embedded server threads (0: one per core, or per CPU of "
             "--affinity's server list)");
@@ -574,6 +580,7 @@ int RunBenchTrials(Options& o) {
   options.timing.trials = o.flags.trials;
   options.timing.trial_duration = o.spec.duration;
   options.timing.warmup = o.spec.warmup;
+  options.timing.slowed_retry_percent = o.flags.slowed_retries;
   options.seed = o.spec.seed;
   std::optional<lab::EngineTrialRunner::Embedded> embedded;
   if (o.embedded) embedded = lab::EngineTrialRunner::Embedded{o.embedded_threads};
@@ -607,6 +614,8 @@ int RunBenchTrials(Options& o) {
   lab::MatrixOutcome outcome = lab::RunMatrix(plan, options, **runner, control);
   result.spec = SpecToJson(o);
   result.spec["trials"] = o.flags.trials;
+  result.spec["slowed_retry_percent"] = o.flags.slowed_retries;
+  result.spec["slowed_retries"] = outcome.slowed_retries;
   result.scenarios = std::move(outcome.scenarios);
   result.not_measured = std::move(outcome.not_measured);
   int rc = outcome.interrupted || outcome.target_failed || !result.not_measured.empty() ? 3 : 0;
@@ -857,6 +866,13 @@ int RunBench(const std::vector<std::string>& argv) {
   if (o.placement.pinned() || !o.placement.note.empty()) {
     std::fprintf(stderr, "placement: %s\n", lab::DescribePlacement(o.placement).c_str());
   }
+  // The CPU speed canary (src/lab/canary.h) around the run: one run has
+  // no fastest of its own to hold it against, so only a change between
+  // before and after can tell.
+  const lab::CpuList* server_canary_cpus = lab::ServerCanaryCpus(o.placement, embedded != nullptr);
+  report::CpuCanary canary;
+  absl::Status canary_ok =
+      lab::MeasureCanarySides(o.placement.client, server_canary_cpus, /*after=*/false, &canary);
   const lab::MachineReading machine_before = lab::ReadMachine();
   absl::StatusOr<engine::RunResult> result =
       Drive(spec, o.placement.client, /*abort_at_once=*/false, [&](const engine::Progress& p) {
@@ -874,6 +890,10 @@ int RunBench(const std::vector<std::string>& argv) {
   }
   const std::optional<report::Disturbance> disturbance =
       lab::DisturbanceBetween(machine_before, lab::ReadMachine());
+  if (canary_ok.ok()) {
+    canary_ok =
+        lab::MeasureCanarySides(o.placement.client, server_canary_cpus, /*after=*/true, &canary);
+  }
   std::optional<server::ServerStats> server_stats;
   if (embedded != nullptr) {
     embedded->Stop();
@@ -884,6 +904,14 @@ int RunBench(const std::vector<std::string>& argv) {
   if (disturbance.has_value() && lab::IsDisturbed(*disturbance)) {
     std::fprintf(stderr, "mailshake bench: warning: the run was disturbed: %s\n",
                  lab::DescribeDisturbance(*disturbance).c_str());
+  }
+  if (canary_ok.ok()) {
+    built.scenarios.back().cpu_canary = canary;
+    const lab::CanaryVerdict verdict = lab::JudgeCanary(canary, lab::CanaryBaseline());
+    if (verdict.slowed) {
+      std::fprintf(stderr, "mailshake bench: warning: the run was on a slowed CPU: %s\n",
+                   verdict.why.c_str());
+    }
   }
   return OutputResult(o, built);
 }

@@ -35,6 +35,7 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
               sigalgs = "default", resume = "off", embedded_certs, json, html_path,
               progress = "auto", affinity = "auto";
   int trials = 5, threads = 0, concurrency = 0, embedded_threads = 0;
+  int slowed_retries = lab::Timing().slowed_retry_percent;
   absl::Duration trial_duration = absl::Seconds(3), warmup = absl::Seconds(1);
   absl::Duration connect_timeout = absl::Seconds(5), phase_timeout = absl::Seconds(10);
   int64_t seed = 1;
@@ -61,6 +62,10 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
             "without a target: embedded server threads (0: one per core, or per CPU of "
             "--affinity's server list)");
   flags.Int("trials", &trials, 1, 1000, "trials per scenario (the unit of statistics)");
+  flags.Int("slowed-retries", &slowed_retries, 0, 100,
+            "run trials that ran on a slowed CPU (their CPU speed canary was slower than the "
+            "run's fastest) again after the last round, at most this percentage of the trials "
+            "in all (0: never)");
   flags.Duration("trial-duration", &trial_duration, absl::Milliseconds(100), absl::Hours(1),
                  "measured time of one trial");
   flags.Duration("warmup", &warmup, absl::ZeroDuration(), absl::Hours(1),
@@ -122,6 +127,7 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
   options.timing.trials = trials;
   options.timing.trial_duration = trial_duration;
   options.timing.warmup = warmup;
+  options.timing.slowed_retry_percent = slowed_retries;
   options.seed = static_cast<uint64_t>(seed);
   options.max_failure_fraction = max_failure;
   std::fputs(lab::FormatPlan(plan, options.timing).c_str(), stderr);
@@ -219,6 +225,13 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
                  {"planned_seconds",
                   absl::ToDoubleSeconds(lab::EstimateDuration(plan.scenarios.size(),
                                                               options.timing))},
+                 {"max_planned_seconds",
+                  absl::ToDoubleSeconds(lab::MaxDuration(plan.scenarios.size(), options.timing))},
+                 {"slowed_retry_percent", slowed_retries},
+                 {"slowed_retries", outcome.slowed_retries},
+                 {"slowed_retry_seconds",
+                  absl::ToDoubleSeconds(outcome.slowed_retries *
+                                        lab::TrialDuration(options.timing))},
                  {"elapsed_seconds", absl::ToDoubleSeconds(outcome.elapsed)}};
   if (embedded) result.spec["embedded_threads"] = embedded_threads;
   for (const auto& [key, value] : lab::PlacementSpec(*placement)) result.spec[key] = value;
@@ -240,10 +253,15 @@ int RunMatrixCommand(const std::vector<std::string>& argv) {
     }
   }
   PrintForHumans(lab::FormatSummary(result), {json, html_path});
-  std::fprintf(stderr, "matrix finished in %.1f s (plan said %.1f s)\n",
+  std::fprintf(stderr, "matrix finished in %.1f s (plan said %.1f s%s)\n",
                absl::ToDoubleSeconds(outcome.elapsed),
                absl::ToDoubleSeconds(
-                   lab::EstimateDuration(plan.scenarios.size(), options.timing)));
+                   lab::EstimateDuration(plan.scenarios.size(), options.timing) +
+                   outcome.slowed_retries * lab::TrialDuration(options.timing)),
+               outcome.slowed_retries > 0
+                   ? absl::StrFormat(" with the %d trial(s) run again", outcome.slowed_retries)
+                         .c_str()
+                   : "");
   if (outcome.target_failed) std::fprintf(stderr, "mailshake matrix: the target kept failing\n");
   return rc;
 }

@@ -404,6 +404,9 @@ void CompareSection(const CompareView& view, std::string* out) {
   list("Disturbed trials (the rest of the machine took CPU while they ran; their figures may "
        "be shifted)",
        c.disturbed);
+  list("Slowed CPUs (trials whose CPU speed canary ran slower than their run's fastest or "
+       "changed during the trial, and sides whose canaries differ; CPU figures may be shifted)",
+       c.slowed);
   absl::StrAppend(out, "<p class=\"note\">", Escape(c.footer), "</p>\n</section>\n");
 }
 

@@ -22,6 +22,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "src/lab/canary.h"
 #include "src/lab/disturbance.h"
 #include "src/stats/compare.h"
 
@@ -52,7 +53,8 @@ constexpr const char* kWorkFields[] = {
 int MetricRank(const std::string& id) {
   static const char* const kOrder[] = {
       "hs_per_cpu", "hs_rate",     "server_cpu_us", "p50(tls)",   "p99(tls)",
-      "p50(total)", "p99(total)",  "failure_rate",  "cpu_time_ns", "real_time_ns"};
+      "p50(total)", "p99(total)",  "failure_rate",  "cpu_time_ns", "real_time_ns",
+      "hs_per_cpu_norm", "canary_us"};
   for (size_t i = 0; i < std::size(kOrder); ++i) {
     if (id == kOrder[i]) return static_cast<int>(i);
   }
@@ -159,6 +161,23 @@ absl::StatusOr<MetricInfo> MetricInfoFor(absl::string_view id_in) {
     m.headline = true;
     return m;
   }
+  if (id == "hs_per_cpu_norm") {
+    // Not a headline and not gated by default: the raw figure is what was
+    // measured; this one is what it would have been on a CPU that runs the
+    // canary in 1 ms (canary.h), and is only as good as the canary's
+    // slowdown tracks the handshake's.
+    m.title = "handshakes per client CPU-second, CPU-speed-normalised";
+    m.unit = "/cpu-s";
+    m.higher_is_better = true;
+    return m;
+  }
+  if (id == "canary_us") {
+    // The machine, not the code: a significant change past the canary's cut
+    // is listed with the trials on a slowed CPU (Comparison::slowed).
+    m.title = "CPU speed canary on the client's CPUs (canary.h)";
+    m.unit = "µs";
+    return m;
+  }
   if (id == "hs_rate") {
     m.title = "handshakes per second";
     m.unit = "/s";
@@ -208,7 +227,8 @@ absl::StatusOr<MetricInfo> MetricInfoFor(absl::string_view id_in) {
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "unknown metric '", id_in,
-      "' (known: cpu, rate, server, hs_per_cpu, hs_rate, server_cpu_us, "
+      "' (known: cpu, rate, server, hs_per_cpu, hs_per_cpu_norm, canary_us, hs_rate, "
+      "server_cpu_us, "
       "p50(PHASE), p99(PHASE), p99.9(PHASE), failure_rate, "
       "failures(CATEGORY), cpu_time_ns, real_time_ns)"));
 }
@@ -268,11 +288,20 @@ absl::StatusOr<SampleSet> SampleSetFromResults(
                      [](const report::Scenario* a, const report::Scenario* b) {
                        return a->trial < b->trial;
                      });
+    // The canary's rule is relative to the run: the fastest of this file.
+    const CanaryBaseline canaries = CanaryBaselineOf(r.scenarios);
     for (const report::Scenario* sc : ordered) {
       ScenarioSamples& out = FindOrAdd(set, ScenarioKey(*sc, ignore), sc->name);
       ++out.trials;
       if (sc->disturbance.has_value() && IsDisturbed(*sc->disturbance)) ++out.disturbed_trials;
+      if (IsSlowed(*sc, canaries)) ++out.slowed_trials;
       AddMetric(out, "hs_per_cpu", report::HandshakesPerClientCpuSecond(*sc));
+      const std::optional<double> hs_per_cpu = report::HandshakesPerClientCpuSecond(*sc);
+      const std::optional<double> canary = ClientCanarySeconds(*sc);
+      if (hs_per_cpu.has_value() && canary.has_value()) {
+        AddMetric(out, "hs_per_cpu_norm", *hs_per_cpu * *canary / kCanaryReferenceSeconds);
+      }
+      if (canary.has_value()) AddMetric(out, "canary_us", *canary * 1e6);
       AddMetric(out, "hs_rate", report::HandshakeRate(*sc));
       if (sc->server.has_value() && sc->server->handshakes > 0) {
         AddMetric(out, "server_cpu_us",
@@ -584,6 +613,8 @@ absl::StatusOr<Comparison> Compare(const SampleSet& old_side,
     sc.old_disturbed_trials = o.disturbed_trials;
     sc.new_trials = n->trials;
     sc.new_disturbed_trials = n->disturbed_trials;
+    sc.old_slowed_trials = o.slowed_trials;
+    sc.new_slowed_trials = n->slowed_trials;
     for (const auto& [id, old_values] : o.metrics) {
       auto it = n->metrics.find(id);
       if (it == n->metrics.end()) continue;
@@ -687,11 +718,34 @@ absl::StatusOr<Comparison> Compare(const SampleSet& old_side,
     m.regression = worse > *m.gate_limit;
   }
   for (const ScenarioComparison& sc : c.scenarios) {
-    const std::string disturbed =
+    std::string disturbed =
         sc.Disturbed() ? absl::StrFormat("; disturbed trials: old %d of %d, new %d of %d",
                                          sc.old_disturbed_trials, sc.old_trials,
                                          sc.new_disturbed_trials, sc.new_trials)
                        : "";
+    if (sc.Slowed()) {
+      absl::StrAppendFormat(&disturbed, "; trials on a slowed CPU: old %d of %d, new %d of %d",
+                            sc.old_slowed_trials, sc.old_trials, sc.new_slowed_trials,
+                            sc.new_trials);
+      c.slowed.push_back(absl::StrFormat("%s: old %d of %d trials, new %d of %d", sc.name,
+                                         sc.old_slowed_trials, sc.old_trials,
+                                         sc.new_slowed_trials, sc.new_trials));
+    }
+    // The two sides ran on CPUs of different speed: what the canary says
+    // of the machine, significant and past the cut that marks a trial.
+    for (const MetricComparison& m : sc.metrics) {
+      if (m.metric != "canary_us" || !m.significant || !m.change.has_value() ||
+          std::abs(*m.change) <= 100 * kCanarySlowerThanFastest) {
+        continue;
+      }
+      const std::string line = absl::StrFormat(
+          "%s: the client's CPUs ran the CPU canary %.1f%% %s in %s than in %s (adjusted p=%.3g): "
+          "a change of CPU figures this size may be the machine's",
+          sc.name, std::abs(*m.change), *m.change > 0 ? "slower" : "faster", c.new_label,
+          c.old_label, *m.adjusted_p);
+      c.slowed.push_back(line);
+      absl::StrAppendFormat(&disturbed, "; CPU canary %+.1f%% in %s", *m.change, c.new_label);
+    }
     if (sc.Disturbed()) {
       c.disturbed.push_back(absl::StrFormat("%s: old %d of %d trials, new %d of %d", sc.name,
                                             sc.old_disturbed_trials, sc.old_trials,
@@ -898,6 +952,9 @@ json ComparisonToJson(const Comparison& c) {
                          {"new_trials", sc.new_trials},
                          {"new_disturbed_trials", sc.new_disturbed_trials},
                          {"disturbed", sc.Disturbed()},
+                         {"old_slowed_trials", sc.old_slowed_trials},
+                         {"new_slowed_trials", sc.new_slowed_trials},
+                         {"slowed", sc.Slowed()},
                          {"metrics", metrics}});
   }
   j["scenarios"] = scenarios;
@@ -913,6 +970,9 @@ json ComparisonToJson(const Comparison& c) {
   j["warnings"] = c.warnings;
   j["disturbed"] = c.disturbed;
   j["disturbed_share"] = kDisturbedShare;
+  j["slowed"] = c.slowed;
+  j["slowed_cuts"] = {{"slower_than_fastest", kCanarySlowerThanFastest},
+                      {"before_after", kCanaryBeforeAfterDisagree}};
   j["regressions"] = c.regressions;
   j["gate_tests"] = c.gate_tests;
   j["footer"] = c.footer;
@@ -930,7 +990,7 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
         "new_n,new_median,new_ci_lower,new_ci_upper,change,shift,"
         "shift_ci_lower,shift_ci_upper,p_value,adjusted_p,significant,"
         "regression,gate_limit,gate_p,gate_adjusted_p,old_disturbed_trials,"
-        "new_disturbed_trials\r\n";
+        "new_disturbed_trials,old_slowed_trials,new_slowed_trials\r\n";
     for (const ScenarioComparison& sc : c.scenarios) {
       for (const MetricComparison& m : sc.metrics) {
         auto num = [](const std::optional<double>& v) {
@@ -953,7 +1013,8 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
             num(m.adjusted_p), ",", m.significant ? "true" : "false", ",",
             m.regression ? "true" : "false", ",", num(m.gate_limit), ",",
             num(m.gate_p), ",", num(m.gate_adjusted_p), ",", sc.old_disturbed_trials, ",",
-            sc.new_disturbed_trials, "\r\n");
+            sc.new_disturbed_trials, ",", sc.old_slowed_trials, ",", sc.new_slowed_trials,
+            "\r\n");
       }
     }
     return out;
@@ -967,8 +1028,8 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
     for (const MetricComparison& m : sc.metrics) {
       if (!Shown(m)) continue;
       const MetricInfo info = *MetricInfoFor(m.metric);
-      const std::string name =
-          sc.Disturbed() ? absl::StrCat(sc.name, " [disturbed]") : sc.name;
+      const std::string name = absl::StrCat(sc.name, sc.Disturbed() ? " [disturbed]" : "",
+                                            sc.Slowed() ? " [slowed CPU]" : "");
       rows.push_back({first || md ? name : "",
                       absl::StrCat(m.metric, " ", info.unit), Cell(m.old_side),
                       Cell(m.new_side), ChangeCell(m), ShiftCell(m), PCell(m), GateCell(m)});
@@ -1027,6 +1088,13 @@ std::string FormatComparison(const Comparison& c, OutputFormat format) {
                        "the machine's CPU while they ran; their figures may be shifted)",
                        100 * kDisturbedShare),
        c.disturbed);
+  list(absl::StrFormat("Slowed CPUs (trials whose CPU speed canary was more than %.0f%% "
+                       "slower than their run's fastest, or changed by more than %.0f%% "
+                       "during the trial, and sides whose canaries differ by more than %.0f%%; "
+                       "their CPU figures may be shifted)",
+                       100 * kCanarySlowerThanFastest, 100 * kCanaryBeforeAfterDisagree,
+                       100 * kCanarySlowerThanFastest),
+       c.slowed);
   list("Regressions", c.regressions);
   absl::StrAppend(&out, "\n", md ? "_" : "", c.footer, md ? "_" : "", "\n");
   if (c.regressions.empty()) {

@@ -49,7 +49,10 @@ namespace lab {
 
 // MetricInfo describes one metric that compare knows.
 struct MetricInfo {
-  // The id used in tables, JSON and --fail-on: "hs_per_cpu", "hs_rate",
+  // The id used in tables, JSON and --fail-on: "hs_per_cpu",
+  // "hs_per_cpu_norm" (speed-normalised by the CPU canary, canary.h),
+  // "canary_us" (the client's canary itself),
+  // "hs_rate",
   // "server_cpu_us", "p50(tls)", "p99.9(total)", "failure_rate",
   // "failures(tls_alert:handshake_failure)", "cpu_time_ns", "real_time_ns".
   std::string id;
@@ -88,6 +91,9 @@ struct ScenarioSamples {
   // written before it was recorded count as undisturbed).
   int trials = 0;
   int disturbed_trials = 0;
+  // Of those, the ones that ran on a slowed CPU (lab::IsSlowed against the
+  // fastest canary of their file; trials without a canary count as not).
+  int slowed_trials = 0;
 };
 
 // SampleSet is one side of a comparison.
@@ -233,6 +239,10 @@ struct ScenarioComparison {
   int new_trials = 0;
   int new_disturbed_trials = 0;
   bool Disturbed() const { return old_disturbed_trials > 0 || new_disturbed_trials > 0; }
+  // The same for trials on a slowed CPU (ScenarioSamples::slowed_trials).
+  int old_slowed_trials = 0;
+  int new_slowed_trials = 0;
+  bool Slowed() const { return old_slowed_trials > 0 || new_slowed_trials > 0; }
 };
 
 // GeomeanRow summarises one metric over every scenario pair with positive
@@ -263,6 +273,11 @@ struct Comparison {
   // One line per scenario with disturbed trials: "NAME: old 2 of 5 trials,
   // new 0 of 5". Their figures may be shifted by the rest of the machine.
   std::vector<std::string> disturbed;
+  // The same for scenarios with trials on a slowed CPU, and one line per
+  // scenario whose sides' client canaries (metric canary_us) differ
+  // significantly by more than kCanarySlowerThanFastest: the machine, not
+  // the code, may have changed.
+  std::vector<std::string> slowed;
   // One line per regression: "TLSv1.3 ... hs_per_cpu -7.1% (limit 3,
   // gate p=0.028)".
   std::vector<std::string> regressions;
@@ -311,7 +326,8 @@ nlohmann::json ComparisonToJson(const Comparison& comparison);
 // pull-request comment), CSV (one row per scenario and metric) or JSON. Not
 // significant changes show "~". The footer states the correction. Scenarios
 // with disturbed trials are marked in every format: "[disturbed]" after the
-// name and a list (text, markdown), the counts per side (CSV, JSON).
+// name and a list (text, markdown), the counts per side (CSV, JSON); so are
+// scenarios with trials on a slowed CPU ("[slowed CPU]").
 std::string FormatComparison(const Comparison& comparison,
                              OutputFormat format);
 

@@ -1,4 +1,5 @@
 #include "src/lab/compare.h"
+#include "src/lab/canary.h"
 
 #include <cstdio>
 #include <fstream>
@@ -257,7 +258,7 @@ TEST(CompareTest, ScenariosWithDisturbedTrialsAreMarkedInEveryFormat) {
     EXPECT_THAT(out, HasSubstr("ECDHE-RSA-AES128-GCM-SHA256 [disturbed]"));
     EXPECT_THAT(out, HasSubstr("Disturbed trials"));
   }
-  EXPECT_THAT(FormatComparison(*c, OutputFormat::kCsv), HasSubstr(",0,2\r\n"));
+  EXPECT_THAT(FormatComparison(*c, OutputFormat::kCsv), HasSubstr(",0,2,0,0\r\n"));
   nlohmann::json j = ComparisonToJson(*c);
   EXPECT_EQ(j["scenarios"][0]["new_disturbed_trials"], 2);
   EXPECT_EQ(j["scenarios"][0]["disturbed"], true);
@@ -266,6 +267,78 @@ TEST(CompareTest, ScenariosWithDisturbedTrialsAreMarkedInEveryFormat) {
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->disturbed.empty());
   EXPECT_THAT(FormatComparison(*c, OutputFormat::kText), ::testing::Not(HasSubstr("disturbed")));
+}
+
+// Gives trial |i| of |r| a client canary of |ms| milliseconds.
+void SetCanary(report::Result& r, size_t i, double ms) {
+  const int64_t ns = static_cast<int64_t>(ms * 1e6);
+  r.scenarios[i].cpu_canary =
+      report::CpuCanary{kCanaryWorkload, report::CanaryReading{"0", ns, ns}, std::nullopt};
+}
+
+TEST(CompareTest, TrialsOnASlowedCpuAreCountedPerFileAndMarkedInEveryFormat) {
+  report::Result old_r = MakeResult({3000, 3010, 2990, 3005, 2995});
+  report::Result new_r = MakeResult({2700, 2710, 2690, 2705, 2695});
+  for (size_t i = 0; i < 5; ++i) {
+    SetCanary(old_r, i, 1.0);
+    SetCanary(new_r, i, 1.3);  // all slow, alike: nothing is slowed within its run
+  }
+  SetCanary(old_r, 2, 1.25);  // 25% behind its run's fastest
+  absl::StatusOr<Comparison> c = Compare(Side("old", old_r), Side("new", new_r), CompareOptions());
+  ASSERT_TRUE(c.ok()) << c.status();
+  const ScenarioComparison& sc = c->scenarios[0];
+  EXPECT_EQ(sc.old_slowed_trials, 1);
+  EXPECT_EQ(sc.new_slowed_trials, 0);
+  // The trial, and the new side's canary 30% slower than the old's.
+  ASSERT_EQ(c->slowed.size(), 2u);
+  EXPECT_THAT(c->slowed[0], HasSubstr("old 1 of 5 trials, new 0 of 5"));
+  EXPECT_THAT(c->slowed[1], HasSubstr("ran the CPU canary 30.0% slower in new than in old"));
+  ASSERT_EQ(c->regressions.size(), 1u);
+  EXPECT_THAT(c->regressions[0], HasSubstr("trials on a slowed CPU: old 1 of 5, new 0 of 5"));
+  EXPECT_THAT(c->regressions[0], HasSubstr("CPU canary +30.0% in new"));
+  for (OutputFormat f : {OutputFormat::kText, OutputFormat::kMarkdown}) {
+    const std::string out = FormatComparison(*c, f);
+    EXPECT_THAT(out, HasSubstr("ECDHE-RSA-AES128-GCM-SHA256 [slowed CPU]"));
+    EXPECT_THAT(out, HasSubstr("Slowed CPUs"));
+  }
+  EXPECT_NEAR(*Find(*c, "canary_us").change, 30.0, 1e-9);
+  EXPECT_FALSE(Find(*c, "canary_us").gate_limit.has_value());
+  EXPECT_THAT(FormatComparison(*c, OutputFormat::kCsv), HasSubstr(",0,0,1,0\r\n"));
+  nlohmann::json j = ComparisonToJson(*c);
+  EXPECT_EQ(j["scenarios"][0]["old_slowed_trials"], 1);
+  EXPECT_EQ(j["scenarios"][0]["slowed"], true);
+  EXPECT_EQ(j["slowed_cuts"]["slower_than_fastest"], kCanarySlowerThanFastest);
+  // The raw figure stays the headline and the gate's: the new side's 10%
+  // fewer handshakes per CPU-second is a regression although its CPU ran
+  // the canary 30% slower; the normalised metric is there, not gated.
+  EXPECT_TRUE(Find(*c, "hs_per_cpu").regression);
+  const MetricComparison& norm = Find(*c, "hs_per_cpu_norm");
+  EXPECT_FALSE(norm.gate_limit.has_value());
+  EXPECT_FALSE(norm.regression);
+  EXPECT_NEAR(norm.old_side.median, 3005 * 1.0, 1e-6);  // 2990 x 1.25 is the largest
+  EXPECT_NEAR(norm.new_side.median, 2700 * 1.3, 1e-6);
+  EXPECT_FALSE(MetricInfoFor("hs_per_cpu_norm")->headline);
+  // Without a canary nothing is marked and there is no normalised metric.
+  c = Compare(Side("old", MakeResult({3000, 3010, 2990, 3005, 2995})),
+              Side("new", MakeResult({3000, 3010, 2990, 3005, 2995})), CompareOptions());
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->slowed.empty());
+  EXPECT_THAT(FormatComparison(*c, OutputFormat::kText), ::testing::Not(HasSubstr("slowed")));
+  for (const MetricComparison& m : c->scenarios[0].metrics) {
+    EXPECT_NE(m.metric, "hs_per_cpu_norm");
+    EXPECT_NE(m.metric, "canary_us");
+  }
+  // Canaries within the cut of each other are not listed.
+  old_r = MakeResult({3000, 3010, 2990, 3005, 2995});
+  new_r = MakeResult({3000, 3010, 2990, 3005, 2995});
+  for (size_t i = 0; i < 5; ++i) {
+    SetCanary(old_r, i, 1.0 + 0.001 * i);
+    SetCanary(new_r, i, 1.1 + 0.001 * i);  // 10% slower, significant, inside the cut
+  }
+  c = Compare(Side("old", old_r), Side("new", new_r), CompareOptions());
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(Find(*c, "canary_us").significant);
+  EXPECT_TRUE(c->slowed.empty());
 }
 
 TEST(ParseFailOnTest, ParsesAliasesPhasesAndRejectsNonsense) {

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "src/lab/canary.h"
 #include "src/lab/disturbance.h"
 #include "src/lab/matrix.h"
 
@@ -146,6 +147,16 @@ absl::StatusOr<report::Scenario> EngineTrialRunner::RunTrial(const PlannedScenar
   spec.warmup = impl_->timing.warmup;
   absl::StatusOr<std::unique_ptr<server::Server>> server = impl_->StartServer(scenario, spec);
   if (!server.ok()) return server.status();
+  // The canary runs just before the warm-up and just after the trial, on
+  // each side's CPUs (src/lab/canary.h).
+  const CpuList* server_canary = ServerCanaryCpus(impl_->placement, *server != nullptr);
+  report::CpuCanary canary;
+  if (absl::Status s = MeasureCanarySides(impl_->placement.client, server_canary,
+                                          /*after=*/false, &canary);
+      !s.ok()) {
+    if (*server != nullptr) (*server)->Stop();
+    return s;
+  }
   const MachineReading before = ReadMachine();
   absl::StatusOr<std::unique_ptr<engine::Engine>> engine = impl_->StartEngine(spec);
   if (!engine.ok()) return engine.status();
@@ -176,6 +187,8 @@ absl::StatusOr<report::Scenario> EngineTrialRunner::RunTrial(const PlannedScenar
     return placed;
   }
   const std::optional<report::Disturbance> disturbance = DisturbanceBetween(before, ReadMachine());
+  const absl::Status canary_after =
+      MeasureCanarySides(impl_->placement.client, server_canary, /*after=*/true, &canary);
   std::optional<server::ServerStats> server_stats;
   if (*server != nullptr) {
     (*server)->Stop();
@@ -184,6 +197,8 @@ absl::StatusOr<report::Scenario> EngineTrialRunner::RunTrial(const PlannedScenar
   report::Scenario trial =
       ScenarioFromRun(r, scenario.name, scenario.parameters, spec.rate, server_stats);
   trial.disturbance = disturbance;
+  if (!canary_after.ok()) return canary_after;
+  trial.cpu_canary = std::move(canary);
   return trial;
 }
 

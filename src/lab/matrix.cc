@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "src/lab/canary.h"
 #include "src/lab/compare.h"
 #include "src/lab/disturbance.h"
 
@@ -151,8 +152,14 @@ MatrixOutcome RunMatrix(const Plan& plan, const MatrixOptions& options, TrialRun
   const int64_t total_trials = static_cast<int64_t>(supported) * trials;
   int64_t trials_done = 0;
   int consecutive_failures = 0;
-  const absl::Duration per_trial =
-      options.timing.warmup + options.timing.trial_duration + options.timing.per_trial_overhead;
+  const absl::Duration per_trial = TrialDuration(options.timing);
+  // The plan's scenario of each kept trial (parallel to out.scenarios).
+  std::vector<size_t> planned_of;
+  // Whether the target broke down in a trial.
+  auto broke_down = [&](const report::Scenario& t) {
+    return t.succeeded == 0 || static_cast<double>(t.failed) >
+                                   options.max_failure_fraction * static_cast<double>(t.attempted);
+  };
 
   for (int round = 0; round < trials && !out.interrupted && !out.target_failed; ++round) {
     for (size_t i : RoundOrder(n, round, options.seed)) {
@@ -181,11 +188,7 @@ MatrixOutcome RunMatrix(const Plan& plan, const MatrixOptions& options, TrialRun
         out.interrupted = true;
         break;
       }
-      const bool broke_down =
-          trial->succeeded == 0 ||
-          static_cast<double>(trial->failed) >
-              options.max_failure_fraction * static_cast<double>(trial->attempted);
-      if (broke_down) {
+      if (broke_down(*trial)) {
         not_measured(i, report::NotMeasured::Status::kTargetFailed,
                      absl::StrFormat("%s in %d of %d attempts of trial %d", MainFailure(*trial),
                                      trial->failed, trial->attempted, round));
@@ -205,8 +208,78 @@ MatrixOutcome RunMatrix(const Plan& plan, const MatrixOptions& options, TrialRun
       trial->parameters = planned.parameters;
       trial->trial = round;
       out.scenarios.push_back(*std::move(trial));
+      planned_of.push_back(i);
       ++done[i];
       ++trials_done;
+    }
+  }
+
+  // Trials on a slowed CPU, judged against the whole run's fastest canary:
+  // run again within the budget, the least slow one kept.
+  int64_t budget = SlowedRetryBudget(total_trials, options.timing);
+  std::vector<int> retried(out.scenarios.size(), 0);
+  auto severity = [](const report::Scenario& t, const CanaryBaseline& baseline) {
+    if (!t.cpu_canary.has_value()) return 0.0;
+    const CanaryVerdict v = JudgeCanary(*t.cpu_canary, baseline);
+    return std::max(v.slower_than_fastest, v.before_after);
+  };
+  while (budget > 0 && !out.interrupted && !out.target_failed) {
+    const CanaryBaseline baseline = CanaryBaselineOf(out.scenarios);
+    size_t j = out.scenarios.size();
+    // The least retried slowed trial, oldest first: a slow spell spreads
+    // the budget instead of spending it on one trial.
+    for (size_t k = 0; k < out.scenarios.size(); ++k) {
+      if (retried[k] < kMaxSlowedRetriesPerTrial && active[planned_of[k]] &&
+          (j == out.scenarios.size() || retried[k] < retried[j]) &&
+          IsSlowed(out.scenarios[k], baseline)) {
+        j = k;
+      }
+    }
+    if (j == out.scenarios.size()) break;
+    --budget;
+    ++retried[j];
+    ++out.slowed_retries;
+    const PlannedScenario& planned = plan.scenarios[planned_of[j]];
+    if (control.progress) {
+      control.progress(absl::StrFormat(
+          "trials %d/%d, ETA %s: %s trial %d again (it ran on a slowed CPU)", trials_done,
+          total_trials, FormatEta(budget * per_trial), planned.name, out.scenarios[j].trial + 1));
+    }
+    absl::StatusOr<report::Scenario> trial = runner.RunTrial(planned, control);
+    if (!trial.ok()) continue;  // the trial that was stays
+    if (trial->interrupted) {
+      out.interrupted = true;
+      break;
+    }
+    if (broke_down(*trial)) continue;
+    trial->name = planned.name;
+    trial->parameters = planned.parameters;
+    trial->trial = out.scenarios[j].trial;
+    CanaryBaseline with = baseline;
+    if (trial->cpu_canary.has_value()) with.Add(*trial->cpu_canary);
+    if (severity(*trial, with) < severity(out.scenarios[j], with)) {
+      if (control.warning && trial->disturbance.has_value() && IsDisturbed(*trial->disturbance)) {
+        control.warning(absl::StrFormat("%s trial %d (run again) was disturbed: %s",
+                                        planned.name, trial->trial + 1,
+                                        DescribeDisturbance(*trial->disturbance)));
+      }
+      out.scenarios[j] = *std::move(trial);
+    }
+  }
+  const CanaryBaseline baseline = CanaryBaselineOf(out.scenarios);
+  for (size_t k = 0; k < out.scenarios.size(); ++k) {
+    const report::Scenario& t = out.scenarios[k];
+    if (!t.cpu_canary.has_value()) continue;
+    const CanaryVerdict v = JudgeCanary(*t.cpu_canary, baseline);
+    if (!v.slowed) continue;
+    ++out.slowed_trials;
+    if (control.warning) {
+      control.warning(absl::StrFormat("%s trial %d ran on a slowed CPU%s: %s", t.name,
+                                      t.trial + 1,
+                                      retried[k] > 0
+                                          ? absl::StrFormat(" (run %d times)", retried[k] + 1)
+                                          : "",
+                                      v.why));
     }
   }
   for (size_t i = 0; i < n; ++i) {
@@ -249,16 +322,20 @@ std::string FormatSummary(const report::Result& result) {
     }
     return text;
   };
-  int disturbed = 0;
+  int disturbed = 0, slowed = 0;
   std::vector<std::vector<std::string>> table;
   table.push_back({"scenario", "trials", "hs/client-cpu-s", "hs/s", "server µs/hs",
                    "tls p50 µs", "tls p99 µs"});
   for (const ScenarioSamples& r : rows) {
     disturbed += r.disturbed_trials;
+    slowed += r.slowed_trials;
+    std::vector<std::string> marks;
+    if (r.disturbed_trials > 0) marks.push_back(absl::StrCat(r.disturbed_trials, " disturbed"));
+    if (r.slowed_trials > 0) marks.push_back(absl::StrCat(r.slowed_trials, " slowed CPU"));
     table.push_back(
         {r.name,
-         r.disturbed_trials > 0 ? absl::StrFormat("%d (%d disturbed)", r.trials, r.disturbed_trials)
-                                : absl::StrCat(r.trials),
+         marks.empty() ? absl::StrCat(r.trials)
+                       : absl::StrFormat("%d (%s)", r.trials, absl::StrJoin(marks, ", ")),
          cell(r, "hs_per_cpu"), cell(r, "hs_rate"), cell(r, "server_cpu_us"), cell(r, "p50(tls)"),
          cell(r, "p99(tls)")});
   }
@@ -287,6 +364,14 @@ std::string FormatSummary(const report::Result& result) {
                           "%d trial(s) disturbed: other processes or steal took more than %.0f%% "
                           "of the machine's CPU while they ran; their figures may be shifted.\n",
                           disturbed, 100 * kDisturbedShare);
+  }
+  if (slowed > 0) {
+    absl::StrAppendFormat(&out,
+                          "%d trial(s) on a slowed CPU: their CPU speed canary was more than "
+                          "%.0f%% slower than the run's fastest, or changed by more than %.0f%% "
+                          "during the trial; their CPU figures may be shifted.\n",
+                          slowed, 100 * kCanarySlowerThanFastest,
+                          100 * kCanaryBeforeAfterDisagree);
   }
   if (!result.not_measured.empty()) {
     absl::StrAppend(&out, "\nNot measured:\n");

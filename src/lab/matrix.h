@@ -40,7 +40,9 @@ struct RunControl {
   // Called with a progress line (no newline) about once a second.
   std::function<void(const std::string& line)> progress;
   // Called with a warning (no newline) about a kept trial: one line for each
-  // trial that was disturbed (lab::IsDisturbed).
+  // trial that was disturbed (lab::IsDisturbed) and, once every trial has
+  // run, one for each kept trial that ran on a slowed CPU (lab::IsSlowed
+  // against the run's fastest canary).
   std::function<void(const std::string& line)> warning;
 };
 
@@ -82,12 +84,22 @@ struct MatrixOutcome {
   bool interrupted = false;
   bool target_failed = false;
   absl::Duration elapsed;
+  // Trials run again because they ran on a slowed CPU (canary.h), and the
+  // kept trials that still did once the budget was spent.
+  int slowed_retries = 0;
+  int slowed_trials = 0;
 };
 
 // RunMatrix probes every scenario of |plan| once, then runs
 // |options.timing.trials| interleaved rounds of the supported ones through
 // |runner|, reporting progress ("scenarios 3/12, trials 17/60, ETA 2m10s")
-// and disturbed trials through |control|.
+// and disturbed trials through |control|. Then, judged against the whole
+// run's fastest canary (lab::IsSlowed), each trial that ran on a slowed CPU
+// is run again, the least retried first, then the oldest, within the budget
+// (SlowedRetryBudget, at most kMaxSlowedRetriesPerTrial times each): the
+// new trial takes the old one's place if its canary is less slow, whatever
+// its figures (so the choice cannot favour a result). Trials still slowed
+// are warned about.
 MatrixOutcome RunMatrix(const Plan& plan, const MatrixOptions& options, TrialRunner& runner,
                         const RunControl& control);
 

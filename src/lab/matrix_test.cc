@@ -1,5 +1,6 @@
 #include "src/lab/matrix.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -13,6 +14,7 @@ namespace lab {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // A fake target: refuses scenarios named in |refused|, breaks down on the
 // trials listed in |broken| (scenario name -> round), records the order.
@@ -24,6 +26,9 @@ class FakeRunner : public TrialRunner {
   int stop_after = -1;  // interrupt the n-th trial
   std::map<std::string, int> rounds;
   std::map<std::string, int> disturbed;  // scenario name -> round
+  // The client's CPU canary of the n-th trial run (none when empty; the
+  // last value for every later trial); the trial's CPU grows with it.
+  std::vector<int64_t> canary_ns;
 
   absl::Status RunProbe(const PlannedScenario& s) override {
     if (refused.count(s.name)) return absl::UnavailableError("tls_alert:handshake_failure");
@@ -45,6 +50,11 @@ class FakeRunner : public TrialRunner {
     out.interrupted = static_cast<int>(order.size()) == stop_after;
     const bool busy = disturbed.count(s.name) && disturbed[s.name] == round;
     out.disturbance = report::Disturbance{1.2, 2, busy ? 0.6 : 0.01, 0, 7};
+    if (!canary_ns.empty()) {
+      const int64_t ns = canary_ns[std::min(order.size(), canary_ns.size()) - 1];
+      out.cpu_canary = report::CpuCanary{"w/1", report::CanaryReading{"0", ns, ns}, std::nullopt};
+      out.client_cpu_seconds = 0.1 * static_cast<double>(ns) / 1e6;
+    }
     return out;
   }
 };
@@ -90,6 +100,62 @@ TEST(RunMatrixTest, WarnsOnceForEachDisturbedTrialAndKeepsItsMeasure) {
   EXPECT_THAT(warnings[0], HasSubstr("TLSv1.3 default P-256 default off trial 2 was disturbed"));
   EXPECT_THAT(warnings[0], HasSubstr("25.0% of the machine's 2 CPUs"));
   for (const report::Scenario& s : out.scenarios) ASSERT_TRUE(s.disturbance.has_value());
+}
+
+TEST(RunMatrixTest, RunsATrialOnASlowedCpuAgainAndKeepsTheLessSlowOne) {
+  FakeRunner runner;
+  // The fifth trial's CPU ran the canary 50% slower than the others.
+  runner.canary_ns = {1'000'000, 1'000'000, 1'000'000, 1'000'000, 1'500'000, 1'000'000};
+  std::vector<std::string> warnings, progress;
+  RunControl control;
+  control.warning = [&](const std::string& line) { warnings.push_back(line); };
+  control.progress = [&](const std::string& line) { progress.push_back(line); };
+  MatrixOptions options = Options(3);
+  options.timing.slowed_retry_percent = 20;
+  MatrixOutcome out = RunMatrix(ThreeScenarios(), options, runner, control);
+  ASSERT_EQ(out.scenarios.size(), 9u);
+  EXPECT_EQ(runner.order.size(), 10u);  // one trial run again
+  EXPECT_EQ(runner.order[9], runner.order[4]);
+  EXPECT_EQ(out.slowed_retries, 1);
+  EXPECT_EQ(out.slowed_trials, 0);
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_THAT(progress.back(), HasSubstr("again (it ran on a slowed CPU)"));
+  // The new trial took the old one's place, trial number and all.
+  EXPECT_EQ(out.scenarios[4].cpu_canary->client.before_ns, 1'000'000);
+  EXPECT_EQ(out.scenarios[4].trial, 1);
+  EXPECT_EQ(out.scenarios[4].name, runner.order[4]);
+  for (const report::Scenario& s : out.scenarios) EXPECT_DOUBLE_EQ(s.client_cpu_seconds, 0.1);
+}
+
+TEST(RunMatrixTest, AMachineThatStaysSlowStillFinishesWithinTheBudgetAndWarns) {
+  FakeRunner runner;
+  runner.canary_ns = {1'000'000, 1'400'000};  // every trial after the first is slowed
+  std::vector<std::string> warnings;
+  RunControl control;
+  control.warning = [&](const std::string& line) { warnings.push_back(line); };
+  MatrixOptions options = Options(3);
+  options.timing.slowed_retry_percent = 20;  // ceil(9 × 0.2) = 2 re-runs in all
+  MatrixOutcome out = RunMatrix(ThreeScenarios(), options, runner, control);
+  ASSERT_EQ(out.scenarios.size(), 9u);
+  EXPECT_EQ(runner.order.size(), 11u);
+  EXPECT_EQ(out.slowed_retries, 2);
+  EXPECT_EQ(out.slowed_trials, 8);
+  ASSERT_EQ(warnings.size(), 8u);
+  EXPECT_THAT(warnings[0], HasSubstr("ran on a slowed CPU (run 2 times)"));
+  EXPECT_THAT(warnings[0], HasSubstr("CPU 0 ran the CPU canary in 1.40 ms, 40% slower than "
+                                     "the run's fastest 1.00 ms"));
+  EXPECT_THAT(warnings[7], Not(HasSubstr("run 2 times")));
+
+  // Without a budget nothing runs again; the warnings stay.
+  FakeRunner again;
+  again.canary_ns = runner.canary_ns;
+  warnings.clear();
+  options.timing.slowed_retry_percent = 0;
+  out = RunMatrix(ThreeScenarios(), options, again, control);
+  EXPECT_EQ(again.order.size(), 9u);
+  EXPECT_EQ(out.slowed_retries, 0);
+  EXPECT_EQ(out.slowed_trials, 8);
+  EXPECT_EQ(warnings.size(), 8u);
 }
 
 TEST(RunMatrixTest, RefusedScenariosAreProbedOnceAndNeverRun) {

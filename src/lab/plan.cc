@@ -253,10 +253,23 @@ Plan MakePlan(const Axes& axes) {
   return plan;
 }
 
+absl::Duration TrialDuration(const Timing& timing) {
+  return timing.warmup + timing.trial_duration + timing.per_trial_overhead;
+}
+
+int64_t SlowedRetryBudget(int64_t trials, const Timing& timing) {
+  return (trials * timing.slowed_retry_percent + 99) / 100;
+}
+
 absl::Duration EstimateDuration(size_t scenarios, const Timing& timing) {
   const double n = static_cast<double>(scenarios);
-  return n * timing.per_probe +
-         n * timing.trials * (timing.warmup + timing.trial_duration + timing.per_trial_overhead);
+  return n * timing.per_probe + n * timing.trials * TrialDuration(timing);
+}
+
+absl::Duration MaxDuration(size_t scenarios, const Timing& timing) {
+  const int64_t trials = static_cast<int64_t>(scenarios) * timing.trials;
+  return EstimateDuration(scenarios, timing) +
+         SlowedRetryBudget(trials, timing) * TrialDuration(timing);
 }
 
 std::string FormatPlan(const Plan& plan, const Timing& timing) {
@@ -267,6 +280,13 @@ std::string FormatPlan(const Plan& plan, const Timing& timing) {
       plan.scenarios.size(), timing.trials, absl::FormatDuration(timing.trial_duration),
       absl::FormatDuration(timing.warmup), absl::FormatDuration(absl::Trunc(total, absl::Seconds(1))),
       absl::ToDoubleSeconds(total));
+  if (timing.slowed_retry_percent > 0) {
+    const absl::Duration max = MaxDuration(plan.scenarios.size(), timing);
+    absl::StrAppendFormat(
+        &out, "  up to %s (%.0f s) if trials on a slowed CPU are run again (at most %d)\n",
+        absl::FormatDuration(absl::Trunc(max, absl::Seconds(1))), absl::ToDoubleSeconds(max),
+        SlowedRetryBudget(static_cast<int64_t>(plan.scenarios.size()) * timing.trials, timing));
+  }
   if (plan.invalid > 0) {
     absl::StrAppendFormat(&out, "  %d invalid combination(s) not planned:\n", plan.invalid);
     for (const auto& [why, example] : plan.invalid_examples) {

@@ -104,11 +104,30 @@ struct Timing {
   // previous guess of 150 ms made the plan 7.6% short.
   absl::Duration per_trial_overhead = absl::Milliseconds(280);
   absl::Duration per_probe = absl::Milliseconds(100);
+  // Trials that ran on a slowed CPU (src/lab/canary.h) are run again after
+  // the last round, at most this percentage of the planned trials in all
+  // (rounded up) and at most kMaxSlowedRetriesPerTrial times each, so that
+  // a machine that stays slow still finishes. EstimateDuration leaves them
+  // out (most runs need few or none); MaxDuration counts them all.
+  int slowed_retry_percent = 0;
 };
+
+inline constexpr int kMaxSlowedRetriesPerTrial = 2;
+
+// SlowedRetryBudget returns how many re-runs of slowed trials |trials|
+// planned trials allow: ceil(trials × slowed_retry_percent / 100).
+int64_t SlowedRetryBudget(int64_t trials, const Timing& timing);
 
 // EstimateDuration returns how long running |scenarios| scenarios takes with
 // |timing|: one probe each, then trials × (warm-up + duration + overhead).
 absl::Duration EstimateDuration(size_t scenarios, const Timing& timing);
+
+// MaxDuration is EstimateDuration plus every re-run of a slowed trial the
+// budget allows (SlowedRetryBudget), each as long as a trial.
+absl::Duration MaxDuration(size_t scenarios, const Timing& timing);
+
+// TrialDuration is one trial's warm-up + duration + fixed overhead.
+absl::Duration TrialDuration(const Timing& timing);
 
 // FormatPlan returns the plan as printed before a run: the count, the
 // estimated duration, the invalid combinations dropped, one line per

@@ -12,6 +12,7 @@ namespace lab {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 bool Planned(const Plan& plan, const std::string& name) {
   for (const PlannedScenario& s : plan.scenarios) {
@@ -106,16 +107,36 @@ TEST(RoundOrderTest, IsADeterministicPermutationThatChangesWithRoundAndSeed) {
   EXPECT_NE(a, RoundOrder(10, 0, 2));
 }
 
-TEST(EstimateDurationTest, CountsProbesWarmUpTrialsAndOverhead) {
+Timing FiveTrialsOf3s() {
   Timing t;
   t.trials = 5;
   t.trial_duration = absl::Seconds(3);
   t.warmup = absl::Seconds(1);
   t.per_trial_overhead = absl::Milliseconds(100);
   t.per_probe = absl::Milliseconds(50);
+  return t;
+}
+
+TEST(EstimateDurationTest, CountsProbesWarmUpTrialsAndOverhead) {
+  Timing t = FiveTrialsOf3s();
   EXPECT_EQ(EstimateDuration(4, t), absl::Milliseconds(4 * 50 + 4 * 5 * 4100));
   Plan plan = MakePlan(*ParseAxes("1.3", "", "X25519,P-256", "", "off", "", false));
   EXPECT_THAT(FormatPlan(plan, t), HasSubstr("2 scenario(s) x 5 trial(s)"));
+}
+
+TEST(EstimateDurationTest, MaxDurationCountsEverySlowedRetryTheBudgetAllows) {
+  Timing t = FiveTrialsOf3s();
+  t.slowed_retry_percent = 20;
+  EXPECT_EQ(SlowedRetryBudget(20, t), 4);
+  EXPECT_EQ(SlowedRetryBudget(21, t), 5);  // rounded up
+  EXPECT_EQ(SlowedRetryBudget(1, t), 1);
+  EXPECT_EQ(MaxDuration(4, t), EstimateDuration(4, t) + 4 * absl::Milliseconds(4100));
+  Plan plan = MakePlan(*ParseAxes("1.3", "", "X25519,P-256", "", "off", "", false));
+  EXPECT_THAT(FormatPlan(plan, t), HasSubstr("at most 2)"));
+  t.slowed_retry_percent = 0;
+  EXPECT_EQ(SlowedRetryBudget(20, t), 0);
+  EXPECT_EQ(MaxDuration(4, t), EstimateDuration(4, t));
+  EXPECT_THAT(FormatPlan(plan, t), Not(HasSubstr("slowed")));
 }
 
 }  // namespace

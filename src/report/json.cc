@@ -461,6 +461,21 @@ json ScenarioToJson(const Scenario& s) {
     dj["other_share"] = Optional(OtherCpuShare(d));
     out["disturbance"] = std::move(dj);
   }
+  if (s.cpu_canary.has_value()) {
+    const CpuCanary& c = *s.cpu_canary;
+    auto reading = [](const CanaryReading& r) {
+      json rj = json::object();
+      rj["cpus"] = r.cpus;
+      rj["before_ns"] = r.before_ns;
+      rj["after_ns"] = r.after_ns;
+      return rj;
+    };
+    json cj = json::object();
+    cj["workload"] = c.workload;
+    cj["client"] = reading(c.client);
+    if (c.server.has_value()) cj["server"] = reading(*c.server);
+    out["cpu_canary"] = std::move(cj);
+  }
   return out;
 }
 
@@ -586,6 +601,29 @@ absl::StatusOr<Scenario> ScenarioFromJson(const json& value, size_t index) {
         "other_share", OtherCpuShare(d),
         "(other_cpu_seconds + steal_seconds) / (seconds * cpus)"));
     s.disturbance = d;
+  }
+
+  // Added within v1: absent from older files.
+  if (in.Has("cpu_canary")) {
+    REPORT_ASSIGN_OR_RETURN(const json* cj, in.Object("cpu_canary"));
+    REPORT_ASSIGN_OR_RETURN(
+        ObjectReader c_in, ObjectReader::Create(*cj, absl::StrCat(context, ": cpu_canary")));
+    CpuCanary c;
+    REPORT_ASSIGN_OR_RETURN(c.workload, c_in.String("workload"));
+    auto reading = [&](absl::string_view side) -> absl::StatusOr<CanaryReading> {
+      REPORT_ASSIGN_OR_RETURN(const json* rj, c_in.Object(side));
+      REPORT_ASSIGN_OR_RETURN(ObjectReader r_in, ObjectReader::Create(*rj, c_in.What(side)));
+      CanaryReading r;
+      REPORT_ASSIGN_OR_RETURN(r.cpus, r_in.String("cpus"));
+      REPORT_ASSIGN_OR_RETURN(r.before_ns, r_in.Count("before_ns"));
+      REPORT_ASSIGN_OR_RETURN(r.after_ns, r_in.Count("after_ns"));
+      return r;
+    };
+    REPORT_ASSIGN_OR_RETURN(c.client, reading("client"));
+    if (c_in.Has("server")) {
+      REPORT_ASSIGN_OR_RETURN(c.server, reading("server"));
+    }
+    s.cpu_canary = std::move(c);
   }
 
   // The counts must reconcile before the figures derived from them are

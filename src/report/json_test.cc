@@ -229,7 +229,7 @@ TEST_F(JsonTest, RejectsMissingScenarioFieldsNamingTheScenario) {
     // Optional: server, syscalls and deviations (added within v1);
     // outcome_rfc8460 is derived and ignored.
     if (item.key() == "server" || item.key() == "syscalls" || item.key() == "name") continue;
-    if (item.key() == "disturbance") continue;
+    if (item.key() == "disturbance" || item.key() == "cpu_canary") continue;
     if (item.key() == "deviations" || item.key() == "outcome_rfc8460") continue;
     json doc = doc_;
     doc["scenarios"][1].erase(item.key());
@@ -351,6 +351,48 @@ TEST_F(JsonTest, DisturbanceRoundTripsAndItsShareIsChecked) {
   json negative = doc_;
   negative["scenarios"][1]["disturbance"]["steal_seconds"] = -1;
   ExpectRejected(negative, {"steal_seconds"});
+}
+
+TEST_F(JsonTest, CpuCanaryRoundTripsAndIsChecked) {
+  ASSERT_TRUE(result_.scenarios[1].cpu_canary.has_value());
+  absl::StatusOr<Result> back = FromJson(doc_);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_TRUE(back->scenarios[1].cpu_canary.has_value());
+  const CpuCanary& c = *back->scenarios[1].cpu_canary;
+  EXPECT_EQ(c.workload, "fe25519-mul/test");
+  EXPECT_EQ(c.client.cpus, "0");
+  EXPECT_EQ(c.client.before_ns, 1'200'000);
+  EXPECT_EQ(c.client.after_ns, 1'260'000);
+  ASSERT_TRUE(c.server.has_value());
+  EXPECT_EQ(c.server->cpus, "1");
+  EXPECT_EQ(c.server->before_ns, 1'150'000);
+  EXPECT_EQ(c.server->after_ns, 1'140'000);
+  EXPECT_FALSE(back->scenarios[0].cpu_canary.has_value());
+
+  json old = doc_;
+  old["scenarios"][1].erase("cpu_canary");  // files written before it was measured
+  EXPECT_TRUE(FromJson(old).ok());
+  json no_server = doc_;
+  no_server["scenarios"][1]["cpu_canary"].erase("server");  // server not pinned apart
+  back = FromJson(no_server);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_FALSE(back->scenarios[1].cpu_canary->server.has_value());
+  for (const char* key : {"workload", "client"}) {
+    json doc = doc_;
+    doc["scenarios"][1]["cpu_canary"].erase(key);
+    ExpectRejected(doc, {"cpu_canary", absl::StrCat("missing field \"", key, "\"")});
+  }
+  for (const char* key : {"cpus", "before_ns", "after_ns"}) {
+    json doc = doc_;
+    doc["scenarios"][1]["cpu_canary"]["server"].erase(key);
+    ExpectRejected(doc, {"cpu_canary", "server", absl::StrCat("missing field \"", key, "\"")});
+  }
+  json negative = doc_;
+  negative["scenarios"][1]["cpu_canary"]["client"]["after_ns"] = -1;
+  ExpectRejected(negative, {"after_ns"});
+  json wrong = doc_;
+  wrong["scenarios"][1]["cpu_canary"]["client"]["before_ns"] = "fast";
+  ExpectRejected(wrong, {"before_ns"});
 }
 
 TEST_F(JsonTest, ReadsServerSidesWrittenBeforeTheirRateWasRecorded) {

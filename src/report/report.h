@@ -177,6 +177,31 @@ struct Disturbance {
 // the trial; nullopt when seconds or cpus is 0.
 std::optional<double> OtherCpuShare(const Disturbance& disturbance);
 
+// CanaryReading is one side's CPU speed canary (src/lab/canary.h): the
+// thread CPU time of a fixed, CPU-bound reference workload run on that
+// side's CPUs just before the trial's warm-up and just after its end. A
+// vCPU that the host slows (contention, frequency) takes longer for the
+// same work, in the guest's own CPU time, without any steal showing.
+struct CanaryReading {
+  // The CPUs it ran on, as the spec's cpus_client/cpus_server write them
+  // ("0", "2-3"); "" when that side was not pinned.
+  std::string cpus;
+  // Thread CPU nanoseconds of the workload before and after the trial.
+  int64_t before_ns = 0;
+  int64_t after_ns = 0;
+};
+
+// CpuCanary is the canary of one trial, per side.
+struct CpuCanary {
+  // The workload and its version, e.g. "fe25519-mul-4x16384/v1": readings
+  // of different workloads are never judged against each other.
+  std::string workload;
+  // On the client's CPUs (the engine's), and on the embedded server's when
+  // it ran on CPUs of its own.
+  CanaryReading client;
+  std::optional<CanaryReading> server;
+};
+
 // Scenario is one trial of one combination of TLS parameters.
 //
 // Its counts reconcile (Validate checks each of these):
@@ -247,6 +272,9 @@ struct Scenario {
   std::optional<Syscalls> syscalls;
   // Set when the machine's load was read around the run (bench, matrix).
   std::optional<Disturbance> disturbance;
+  // Set when the CPU speed canary ran around the trial (bench --trials,
+  // matrix).
+  std::optional<CpuCanary> cpu_canary;
 };
 
 // HandshakeRate returns succeeded / measured_seconds, or nullopt when nothing

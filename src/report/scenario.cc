@@ -221,6 +221,17 @@ absl::Status MergeInto(const Scenario& b, Scenario* m) {
   } else {
     m->disturbance.reset();
   }
+  // Known for both, same workload: the slower of the two (each share ran on
+  // its own CPUs; a merged trial is as suspect as its slowest share).
+  if (m->cpu_canary.has_value() && b.cpu_canary.has_value() &&
+      m->cpu_canary->workload == b.cpu_canary->workload) {
+    auto slowest = [](const CpuCanary& c) {
+      return std::max(c.client.before_ns, c.client.after_ns);
+    };
+    if (slowest(*b.cpu_canary) > slowest(*m->cpu_canary)) m->cpu_canary = b.cpu_canary;
+  } else {
+    m->cpu_canary.reset();
+  }
   // The two ran side by side: the load lasted as long as the longer one,
   // and both loads (and both processes' CPU) add up.
   m->measured_seconds = std::max(m->measured_seconds, b.measured_seconds);
@@ -341,6 +352,17 @@ absl::Status Validate(const Scenario& s) {
     REPORT_RETURN_IF_ERROR(CheckSeconds(s, "disturbance.steal_seconds", d.steal_seconds));
     REPORT_RETURN_IF_ERROR(
         CheckNonNegative(s, "disturbance.involuntary_switches", d.involuntary_switches));
+  }
+  if (s.cpu_canary.has_value()) {
+    const CpuCanary& c = *s.cpu_canary;
+    REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "cpu_canary.client.before_ns", c.client.before_ns));
+    REPORT_RETURN_IF_ERROR(CheckNonNegative(s, "cpu_canary.client.after_ns", c.client.after_ns));
+    if (c.server.has_value()) {
+      REPORT_RETURN_IF_ERROR(
+          CheckNonNegative(s, "cpu_canary.server.before_ns", c.server->before_ns));
+      REPORT_RETURN_IF_ERROR(
+          CheckNonNegative(s, "cpu_canary.server.after_ns", c.server->after_ns));
+    }
   }
 
   int64_t sum = 0;

@@ -257,6 +257,28 @@ TEST(DerivedRatesTest, DivideByMeasuredTimeAndCpuOrAreUndefined) {
   EXPECT_FALSE(HandshakesPerClientCpuSecond(s).has_value());
 }
 
+TEST(MergeScenariosTest, KeepsTheSlowerCanaryOrNone) {
+  Scenario a = testing::RandomScenario("x", 0, 0, 100, 5);
+  Scenario b = testing::RandomScenario("x", 0, 0, 100, 6);
+  a.cpu_canary = CpuCanary{"w/1", CanaryReading{"0", 1000, 1100}, std::nullopt};
+  b.cpu_canary = CpuCanary{"w/1", CanaryReading{"1", 1500, 900}, std::nullopt};
+  absl::StatusOr<Scenario> m = MergeScenarios(a, b);
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_TRUE(m->cpu_canary.has_value());
+  EXPECT_EQ(m->cpu_canary->client.cpus, "1");
+  m = MergeScenarios(b, a);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->cpu_canary->client.cpus, "1");
+  b.cpu_canary->workload = "w/2";  // not comparable: dropped
+  m = MergeScenarios(a, b);
+  ASSERT_TRUE(m.ok());
+  EXPECT_FALSE(m->cpu_canary.has_value());
+  b.cpu_canary.reset();
+  m = MergeScenarios(a, b);
+  ASSERT_TRUE(m.ok());
+  EXPECT_FALSE(m->cpu_canary.has_value());
+}
+
 TEST(MergeScenariosTest, KeepsTheMoreDisturbedSideOrNone) {
   Scenario a = testing::RandomScenario("x", 0, 0, 100, 5);
   Scenario b = testing::RandomScenario("x", 0, 0, 100, 6);

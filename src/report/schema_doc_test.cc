@@ -94,6 +94,7 @@ TEST_F(SchemaDocTest, DocumentsEveryObjectTheTestChecks) {
   EXPECT_EQ(objects, (std::set<std::string>{"result", "environment", "scenario",
                                             "latency", "phase", "server",
                                             "syscalls", "server_syscalls", "disturbance",
+                                            "cpu_canary", "canary_reading",
                                             "not_measured",
                                             "shard"}));
   EXPECT_THAT(doc_, ::testing::HasSubstr(std::string(kSchema)));
@@ -114,6 +115,7 @@ TEST_F(SchemaDocTest, ScenarioKeysMatchTheDoc) {
   without_server.erase("server");
   without_server.erase("syscalls");
   without_server.erase("disturbance");
+  without_server.erase("cpu_canary");
   EXPECT_EQ(Keys(json_["scenarios"][0]), without_server);
 }
 
@@ -129,6 +131,9 @@ TEST_F(SchemaDocTest, LatencyPhaseAndServerKeysMatchTheDoc) {
   EXPECT_EQ(Keys(scenario["server"]["syscalls"]), tables_["server_syscalls"]);
   EXPECT_EQ(Keys(scenario["syscalls"]), tables_["syscalls"]);
   EXPECT_EQ(Keys(scenario["disturbance"]), tables_["disturbance"]);
+  EXPECT_EQ(Keys(scenario["cpu_canary"]), tables_["cpu_canary"]);
+  EXPECT_EQ(Keys(scenario["cpu_canary"]["client"]), tables_["canary_reading"]);
+  EXPECT_EQ(Keys(scenario["cpu_canary"]["server"]), tables_["canary_reading"]);
 }
 
 TEST_F(SchemaDocTest, NotMeasuredKeysMatchTheDoc) {
