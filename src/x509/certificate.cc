@@ -162,6 +162,20 @@ constexpr AttributeOid kAttributeOids[] = {
     {"0.9.2342.19200300.100.1.25", AttributeType::kDomainComponent},
 };
 
+// ReadAnyElement reads one element of any tag from |in|, setting |*tag| and
+// |*contents|; on a malformed header it returns ReadElement's error, which
+// describes the header.
+absl::Status ReadAnyElement(Cursor* in, absl::string_view field, unsigned* tag,
+                            CBS* contents) {
+  size_t header_len;
+  if (!CBS_get_any_asn1_element(&in->cbs, contents, tag, &header_len)) {
+    Cursor unused;
+    return ReadElement(in, 0, field, &unused);
+  }
+  CBS_skip(contents, header_len);
+  return absl::OkStatus();
+}
+
 // --- the parser ---------------------------------------------------------------
 
 class Parser {
@@ -790,15 +804,9 @@ absl::Status Parser::ParseExtensions(Cursor in, Certificate* cert) {
 absl::Status Parser::ParseGeneralName(Cursor* in, absl::string_view field,
                                       GeneralName* out) {
   const size_t offset = in->Offset();
-  CBS element;
   unsigned tag;
-  size_t header_len;
-  if (!CBS_get_any_asn1_element(&in->cbs, &element, &tag, &header_len)) {
-    Cursor unused;
-    return ReadElement(in, 0, field, &unused);
-  }
-  CBS contents = element;
-  CBS_skip(&contents, header_len);
+  CBS contents;
+  MAILSHAKE_X509_RETURN_IF_ERROR(ReadAnyElement(in, field, &tag, &contents));
   const absl::string_view bytes = View(contents);
   auto ia5 = [&](GeneralName::Type type, absl::string_view what)
       -> absl::Status {
@@ -934,13 +942,9 @@ absl::Status Parser::ParseGeneralName(Cursor* in, absl::string_view field,
 
 absl::Status Parser::ParseDisplayText(Cursor* in, absl::string_view field) {
   const size_t offset = in->Offset();
-  CBS element;
   unsigned tag;
-  size_t header_len;
-  if (!CBS_get_any_asn1_element(&in->cbs, &element, &tag, &header_len)) {
-    Cursor unused;
-    return ReadElement(in, 0, field, &unused);
-  }
+  CBS contents;
+  MAILSHAKE_X509_RETURN_IF_ERROR(ReadAnyElement(in, field, &tag, &contents));
   // DisplayText ::= CHOICE { ia5String, visibleString, bmpString,
   // utf8String } (RFC 5280 4.2.1.4). VisibleString's repertoire is not
   // checked (DecodeString has no VisibleString, and nothing is reported).
@@ -950,8 +954,7 @@ absl::Status Parser::ParseDisplayText(Cursor* in, absl::string_view field) {
                  absl::StrCat("not a DisplayText: ", der::DescribeTag(tag)));
   }
   if (tag == CBS_ASN1_VISIBLESTRING) return absl::OkStatus();
-  CBS_skip(&element, header_len);
-  absl::StatusOr<std::string> decoded = der::DecodeString(tag, View(element));
+  absl::StatusOr<std::string> decoded = der::DecodeString(tag, View(contents));
   if (!decoded.ok()) return Error(field, offset, decoded.status().message());
   return absl::OkStatus();
 }
