@@ -12,7 +12,8 @@ otherName, x400Address, registeredID, and their defects), the extensions it
 decodes with their defects, and each size and count limit of
 src/x509/x509.h at the limit and one past it (certificate size, extensions,
 SANs, RDNs, attributes per RDN, and the kMaxListEntries lists: extKeyUsage,
-authorityInfoAccess, cRLDistributionPoints, certificatePolicies and the
+authorityInfoAccess, cRLDistributionPoints, certificatePolicies, policy
+qualifiers, noticeNumbers and the
 GeneralNames inside authorityKeyIdentifier and cRLDistributionPoints), and
 each field of a validity time at its limit and one past it.
 The signatures no longer verify; the parsers do not check them. Seeds are
@@ -517,6 +518,9 @@ def extension_seeds(leaf):
         q = b"" if qualifiers is None else tlv(SEQ, qualifiers)
         return tlv(SEQ, oid(oid_text) + q)
 
+    def notice(contents):
+        return tlv(SEQ, oid("1.3.6.1.5.5.7.2.2") + tlv(SEQ, contents))
+
     def crldp(*points):
         return extension("2.5.29.31", tlv(SEQ, b"".join(tlv(SEQ, p) for p in points)))
 
@@ -540,6 +544,38 @@ def extension_seeds(leaf):
         "policies-qualifiers-trailing": [policies(tlv(SEQ, oid("2.23.140.1.2.1") +
                                                       tlv(SEQ, cps) + b"\x05\x00"))],
         "policies-duplicate": [policies(policy("2.23.140.1.2.1"), policy("2.23.140.1.2.1"))],
+        "policies-cps-not-ia5": [policies(policy("2.23.140.1.2.1", tlv(SEQ, oid(
+            "1.3.6.1.5.5.7.2.1") + tlv(0x0C, b"https://example.com/cps"))))],
+        "policies-cps-runs-past": [policies(policy("2.23.140.1.2.1", tlv(SEQ, oid(
+            "1.3.6.1.5.5.7.2.1") + b"\x16\x18https://example.com/cps")))],
+        "policies-cps-not-ascii": [policies(policy("2.23.140.1.2.1", tlv(SEQ, oid(
+            "1.3.6.1.5.5.7.2.1") + tlv(0x16, b"https://ex\xe4mple.com/"))))],
+        "policies-user-notice": [policies(policy("2.23.140.1.2.1", notice(
+            tlv(SEQ, tlv(0x0C, b"Example CA") + tlv(SEQ, tlv(0x02, b"\x01") + tlv(0x02, b"\x02"))) +
+            tlv(0x1A, b"See the CPS"))))],
+        "policies-user-notice-empty": [policies(policy("2.23.140.1.2.1", notice(b"")))],
+        "policies-user-notice-text-only-bmp": [policies(policy("2.23.140.1.2.1", notice(
+            tlv(0x1E, b"\x00C\x00P\x00S"))))],
+        "policies-user-notice-text-odd-bmp": [policies(policy("2.23.140.1.2.1", notice(
+            tlv(0x1E, b"\x00C\x00"))))],
+        "policies-user-notice-text-printable": [policies(policy("2.23.140.1.2.1", notice(
+            tlv(0x13, b"CPS"))))],
+        "policies-user-notice-text-garbled": [policies(policy("2.23.140.1.2.1", notice(
+            b"\x0c\x05ab")))],
+        "policies-user-notice-trailing": [policies(policy("2.23.140.1.2.1", notice(
+            tlv(0x0C, b"CPS") + tlv(0x0C, b"again"))))],
+        "policies-user-notice-ref-trailing": [policies(policy("2.23.140.1.2.1", notice(
+            tlv(SEQ, tlv(0x0C, b"Example CA") + tlv(SEQ, b"") + b"\x05\x00"))))],
+        "policies-user-notice-number-not-integer": [policies(policy("2.23.140.1.2.1", notice(
+            tlv(SEQ, tlv(0x16, b"Example CA") + tlv(SEQ, b"\x05\x00")))))],
+        "policies-user-notice-number-not-minimal": [policies(policy("2.23.140.1.2.1", notice(
+            tlv(SEQ, tlv(0x16, b"Example CA") + tlv(SEQ, tlv(0x02, b"\x00\x01"))))))],
+        "policies-qualifier-other": [policies(policy("2.23.140.1.2.1", tlv(SEQ, oid(
+            "1.3.6.1.4.1.55555.9") + tlv(0x0C, b"other"))))],
+        "policies-qualifier-other-no-value": [policies(policy("2.23.140.1.2.1", tlv(SEQ, oid(
+            "1.3.6.1.4.1.55555.9"))))],
+        "policies-qualifier-not-sequence": [policies(policy("2.23.140.1.2.1", oid(
+            "1.3.6.1.5.5.7.2.1")))],
         # EV and a wildcard name: the summary warns (CA/B EV Guidelines 9.8.1).
         "ev-wildcard": [policies(policy(ev)), san(wildcard)],
         "sct-list": [extension("1.3.6.1.4.1.11129.2.4.2", tlv(0x04, b"\x00\x00"))],
@@ -592,6 +628,15 @@ def list_limit_seeds(leaf):
         out["limit-crldp-issuer-%d" % n] = leaf.with_extensions([extension(
             "2.5.29.31", tlv(SEQ, tlv(SEQ, tlv(0xA0, tlv(0xA0, uris(1))) +
                                    tlv(0xA2, uris(n)))))])
+        out["limit-policy-qualifiers-%d" % n] = leaf.with_extensions([extension(
+            "2.5.29.32", tlv(SEQ, tlv(SEQ, oid("2.23.140.1.2.1") + tlv(SEQ, b"".join(
+                tlv(SEQ, oid("1.3.6.1.5.5.7.2.1") + tlv(0x16, b"http://p%d.example/" % i))
+                for i in range(n))))))])
+        numbers = tlv(SEQ, b"".join(tlv(0x02, bytes([i + 1])) for i in range(n)))
+        notice = tlv(SEQ, oid("1.3.6.1.5.5.7.2.2") +
+                     tlv(SEQ, tlv(SEQ, tlv(0x0C, b"CA") + numbers)))
+        out["limit-notice-numbers-%d" % n] = leaf.with_extensions([extension(
+            "2.5.29.32", tlv(SEQ, tlv(SEQ, oid("2.23.140.1.2.1") + tlv(SEQ, notice))))])
         out["limit-aki-issuer-%d" % n] = leaf.with_extensions([extension(
             "2.5.29.35", tlv(SEQ, tlv(0x80, b"\x01" * 20) + tlv(0xA1, uris(n)) +
                               tlv(0x82, b"\x05")))])

@@ -162,6 +162,20 @@ constexpr AttributeOid kAttributeOids[] = {
     {"0.9.2342.19200300.100.1.25", AttributeType::kDomainComponent},
 };
 
+// ReadAnyElement reads one element of any tag from |in|, setting |*tag| and
+// |*contents|; on a malformed header it returns ReadElement's error, which
+// describes the header.
+absl::Status ReadAnyElement(Cursor* in, absl::string_view field, unsigned* tag,
+                            CBS* contents) {
+  size_t header_len;
+  if (!CBS_get_any_asn1_element(&in->cbs, contents, tag, &header_len)) {
+    Cursor unused;
+    return ReadElement(in, 0, field, &unused);
+  }
+  CBS_skip(contents, header_len);
+  return absl::OkStatus();
+}
+
 // --- the parser ---------------------------------------------------------------
 
 class Parser {
@@ -198,6 +212,8 @@ class Parser {
   absl::Status ParseGeneralName(Cursor* in, absl::string_view field,
                                 GeneralName* out);
   absl::Status ParseBoolean(Cursor* in, absl::string_view field, bool* out);
+  absl::Status ParsePolicyQualifier(Cursor* in, absl::string_view field);
+  absl::Status ParseDisplayText(Cursor* in, absl::string_view field);
 
   const uint8_t* base_;
   absl::string_view tbs_signature_der_;  // tbsCertificate.signature element
@@ -788,15 +804,9 @@ absl::Status Parser::ParseExtensions(Cursor in, Certificate* cert) {
 absl::Status Parser::ParseGeneralName(Cursor* in, absl::string_view field,
                                       GeneralName* out) {
   const size_t offset = in->Offset();
-  CBS element;
   unsigned tag;
-  size_t header_len;
-  if (!CBS_get_any_asn1_element(&in->cbs, &element, &tag, &header_len)) {
-    Cursor unused;
-    return ReadElement(in, 0, field, &unused);
-  }
-  CBS contents = element;
-  CBS_skip(&contents, header_len);
+  CBS contents;
+  MAILSHAKE_X509_RETURN_IF_ERROR(ReadAnyElement(in, field, &tag, &contents));
   const absl::string_view bytes = View(contents);
   auto ia5 = [&](GeneralName::Type type, absl::string_view what)
       -> absl::Status {
@@ -928,6 +938,84 @@ absl::Status Parser::ParseGeneralName(Cursor* in, absl::string_view field,
   }
   out->type = GeneralName::Type::kOther;
   return absl::OkStatus();
+}
+
+absl::Status Parser::ParseDisplayText(Cursor* in, absl::string_view field) {
+  const size_t offset = in->Offset();
+  unsigned tag;
+  CBS contents;
+  MAILSHAKE_X509_RETURN_IF_ERROR(ReadAnyElement(in, field, &tag, &contents));
+  // DisplayText ::= CHOICE { ia5String, visibleString, bmpString,
+  // utf8String } (RFC 5280 4.2.1.4). VisibleString's repertoire is not
+  // checked (DecodeString has no VisibleString, and nothing is reported).
+  if (tag != CBS_ASN1_IA5STRING && tag != CBS_ASN1_VISIBLESTRING &&
+      tag != CBS_ASN1_BMPSTRING && tag != CBS_ASN1_UTF8STRING) {
+    return Error(field, offset,
+                 absl::StrCat("not a DisplayText: ", der::DescribeTag(tag)));
+  }
+  if (tag == CBS_ASN1_VISIBLESTRING) return absl::OkStatus();
+  absl::StatusOr<std::string> decoded = der::DecodeString(tag, View(contents));
+  if (!decoded.ok()) return Error(field, offset, decoded.status().message());
+  return absl::OkStatus();
+}
+
+absl::Status Parser::ParsePolicyQualifier(Cursor* in, absl::string_view field) {
+  // PolicyQualifierInfo ::= SEQUENCE { policyQualifierId OBJECT IDENTIFIER,
+  //                                    qualifier ANY DEFINED BY it }
+  Cursor info;
+  MAILSHAKE_X509_RETURN_IF_ERROR(
+      ReadElement(in, CBS_ASN1_SEQUENCE, field, &info));
+  absl::StatusOr<std::string> id = der::ReadOid(&info, field);
+  if (!id.ok()) return id.status();
+  const size_t offset = info.Offset();
+  if (*id == "1.3.6.1.5.5.7.2.1") {  // id-qt-cps: CPSuri ::= IA5String
+    Cursor uri;
+    MAILSHAKE_X509_RETURN_IF_ERROR(
+        ReadElement(&info, CBS_ASN1_IA5STRING, field, &uri));
+    absl::StatusOr<std::string> decoded =
+        der::DecodeString(CBS_ASN1_IA5STRING, uri.view());
+    if (!decoded.ok()) return Error(field, offset, decoded.status().message());
+  } else if (*id == "1.3.6.1.5.5.7.2.2") {  // id-qt-unotice
+    // UserNotice ::= SEQUENCE { noticeRef NoticeReference OPTIONAL,
+    //                           explicitText DisplayText OPTIONAL }
+    // NoticeReference ::= SEQUENCE { organization DisplayText,
+    //                                noticeNumbers SEQUENCE OF INTEGER }
+    Cursor notice;
+    MAILSHAKE_X509_RETURN_IF_ERROR(
+        ReadElement(&info, CBS_ASN1_SEQUENCE, field, &notice));
+    if (der::PeekTag(notice, CBS_ASN1_SEQUENCE)) {
+      Cursor ref, numbers;
+      MAILSHAKE_X509_RETURN_IF_ERROR(
+          ReadElement(&notice, CBS_ASN1_SEQUENCE, field, &ref));
+      MAILSHAKE_X509_RETURN_IF_ERROR(ParseDisplayText(&ref, field));
+      MAILSHAKE_X509_RETURN_IF_ERROR(
+          ReadElement(&ref, CBS_ASN1_SEQUENCE, field, &numbers));
+      MAILSHAKE_X509_RETURN_IF_ERROR(der::ExpectEnd(ref, field));
+      for (size_t count = 0; !numbers.empty(); ++count) {
+        if (count >= kMaxListEntries) {
+          return Error(field, numbers.Offset(),
+                       absl::StrCat("more than ", kMaxListEntries,
+                                    " noticeNumbers"));
+        }
+        Cursor number;
+        MAILSHAKE_X509_RETURN_IF_ERROR(
+            ReadElement(&numbers, CBS_ASN1_INTEGER, field, &number));
+        MAILSHAKE_X509_RETURN_IF_ERROR(der::ValidateInteger(
+            number, field, /*require_non_negative=*/false));
+      }
+    }
+    if (!notice.empty()) {
+      MAILSHAKE_X509_RETURN_IF_ERROR(ParseDisplayText(&notice, field));
+    }
+    MAILSHAKE_X509_RETURN_IF_ERROR(der::ExpectEnd(notice, field));
+  } else {
+    if (info.empty()) {
+      return Error(field, offset, "PolicyQualifierInfo without a qualifier");
+    }
+    Cursor any;
+    return der::ReadOptionalParameters(&info, field, &any);
+  }
+  return der::ExpectEnd(info, field);
 }
 
 absl::Status Parser::ParseGeneralNames(Cursor* in, absl::string_view field,
@@ -1220,13 +1308,19 @@ absl::Status Parser::ParseExtensionValue(const std::string& oid, Cursor value,
           der::ReadOid(&info, absl::StrCat(field, ".policyIdentifier"));
       if (!policy.ok()) return policy.status();
       if (!info.empty()) {
-        // policyQualifiers: SEQUENCE SIZE (1..MAX); contents are not reported.
+        // policyQualifiers: SEQUENCE SIZE (1..MAX) OF PolicyQualifierInfo;
+        // checked so that what we accept a consumer can decode, not reported.
         Cursor qualifiers;
         const std::string q_field = absl::StrCat(field, ".policyQualifiers");
         MAILSHAKE_X509_RETURN_IF_ERROR(
             ReadElement(&info, CBS_ASN1_SEQUENCE, q_field, &qualifiers));
         if (qualifiers.empty()) {
           return Error(q_field, info_offset, "empty policyQualifiers");
+        }
+        for (size_t count = 0; !qualifiers.empty(); ++count) {
+          MAILSHAKE_X509_RETURN_IF_ERROR(list_limit(count, qualifiers));
+          MAILSHAKE_X509_RETURN_IF_ERROR(
+              ParsePolicyQualifier(&qualifiers, q_field));
         }
         MAILSHAKE_X509_RETURN_IF_ERROR(der::ExpectEnd(info, field));
       }

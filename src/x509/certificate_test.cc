@@ -524,6 +524,85 @@ TEST_F(EditedCertificateTest, RejectsAnEmptyNameRelativeToCrlIssuer) {
   ExpectError("empty nameRelativeToCRLIssuer");
 }
 
+// A certificatePolicies extension with one policy (2.23.140.1.2.1) whose
+// policyQualifiers hold |qualifiers|.
+DerNode PoliciesWithQualifiers(std::vector<DerNode> qualifiers) {
+  DerNode policies = Constructed(
+      CBS_ASN1_SEQUENCE,
+      {Constructed(CBS_ASN1_SEQUENCE,
+                   {Primitive(CBS_ASN1_OBJECT, std::string("\x67\x81\x0c\x01\x02\x01", 6)),
+                    Constructed(CBS_ASN1_SEQUENCE, std::move(qualifiers))})});
+  return Constructed(CBS_ASN1_SEQUENCE,
+                     {Primitive(CBS_ASN1_OBJECT, std::string("\x55\x1d\x20", 3)),
+                      Primitive(CBS_ASN1_OCTETSTRING, EncodeDerTree(policies))});
+}
+
+DerNode Qualifier(absl::string_view oid_der, std::vector<DerNode> value) {
+  std::vector<DerNode> fields = {Primitive(CBS_ASN1_OBJECT, oid_der)};
+  for (DerNode& v : value) fields.push_back(std::move(v));
+  return Constructed(CBS_ASN1_SEQUENCE, std::move(fields));
+}
+
+const std::string kCps("\x2b\x06\x01\x05\x05\x07\x02\x01", 8);
+const std::string kUserNotice("\x2b\x06\x01\x05\x05\x07\x02\x02", 8);
+
+TEST_F(EditedCertificateTest, AcceptsCpsAndUserNoticeQualifiers) {
+  DerNode notice = Constructed(
+      CBS_ASN1_SEQUENCE,
+      {Constructed(CBS_ASN1_SEQUENCE,
+                   {Primitive(CBS_ASN1_UTF8STRING, "Example CA"),
+                    Constructed(CBS_ASN1_SEQUENCE,
+                                {Primitive(CBS_ASN1_INTEGER, "\x01"),
+                                 Primitive(CBS_ASN1_INTEGER, "\x02")})}),
+       Primitive(CBS_ASN1_VISIBLESTRING, "See the CPS")});
+  Extensions().children.push_back(PoliciesWithQualifiers(
+      {Qualifier(kCps, {Primitive(CBS_ASN1_IA5STRING, "https://example.com/cps")}),
+       Qualifier(kUserNotice, {std::move(notice)}),
+       Qualifier(kUserNotice, {Constructed(CBS_ASN1_SEQUENCE, {})})}));
+  absl::StatusOr<Certificate> cert = Reparse();
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  EXPECT_THAT(cert->policy_oids, ElementsAre("2.23.140.1.2.1"));
+}
+
+// Found by x509_differential_fuzzer: a CPS qualifier whose IA5String ran
+// past its PolicyQualifierInfo was accepted (qualifiers were not read);
+// BoringSSL cannot decode it.
+TEST_F(EditedCertificateTest, RejectsAMalformedCpsQualifier) {
+  const std::string uri = "https://example.com/cps";
+  Extensions().children.push_back(PoliciesWithQualifiers(
+      {Qualifier(kCps, {Primitive(CBS_ASN1_IA5STRING, uri)})}));
+  ASSERT_TRUE(Reparse().ok());
+  // The IA5String's length one past the end of its PolicyQualifierInfo (the
+  // enclosing lengths stay as they were).
+  std::string der = encoded_;
+  const size_t at = der.find(std::string("\x16\x17") + uri);
+  ASSERT_NE(at, std::string::npos);
+  der[at + 1] = '\x18';
+  absl::StatusOr<Certificate> cert = ParseCertificate(der);
+  ASSERT_FALSE(cert.ok()) << "accepted";
+  EXPECT_THAT(cert.status().message(), HasSubstr("policyQualifiers at offset"));
+}
+
+TEST_F(EditedCertificateTest, RejectsQualifiersThatAreNotPolicyQualifierInfos) {
+  Extensions().children.push_back(PoliciesWithQualifiers(
+      {Qualifier(kCps, {Primitive(CBS_ASN1_UTF8STRING, "https://example.com/cps")})}));
+  ExpectError("policyQualifiers at offset");
+  ExpectError("expected IA5String");
+}
+
+TEST_F(EditedCertificateTest, RejectsAUserNoticeWithTextThatIsNotDisplayText) {
+  Extensions().children.push_back(PoliciesWithQualifiers({Qualifier(
+      kUserNotice,
+      {Constructed(CBS_ASN1_SEQUENCE, {Primitive(CBS_ASN1_PRINTABLESTRING, "text")})})}));
+  ExpectError("not a DisplayText: PrintableString");
+}
+
+TEST_F(EditedCertificateTest, RejectsAQualifierWithoutAValue) {
+  Extensions().children.push_back(PoliciesWithQualifiers(
+      {Qualifier(std::string("\x2b\x06\x01\x05\x05\x07\x02\x03", 8), {})}));
+  ExpectError("PolicyQualifierInfo without a qualifier");
+}
+
 TEST_F(EditedCertificateTest, RejectsMoreThanTheSanLimit) {
   DerNode names = Constructed(CBS_ASN1_SEQUENCE, {});
   for (size_t i = 0; i <= kMaxSubjectAltNames; ++i) {

@@ -38,8 +38,9 @@ inline constexpr size_t kMaxExtensions = 256;
 inline constexpr size_t kMaxSubjectAltNames = 1024;
 inline constexpr size_t kMaxRdns = 64;
 inline constexpr size_t kMaxAttributesPerRdn = 16;
-// Applies to each list inside an extension: EKU OIDs, policies, access
-// descriptions, distribution points and their names.
+// Applies to each list inside an extension: EKU OIDs, policies, their
+// qualifiers and notice numbers, access descriptions, distribution points
+// and their names.
 inline constexpr size_t kMaxListEntries = 64;
 inline constexpr size_t kMaxPemCertificates = 64;
 inline constexpr size_t kMaxPemBytes = 4 * 1024 * 1024;
