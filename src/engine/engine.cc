@@ -69,6 +69,10 @@ absl::Status RunSpec::Validate() const {
   }
   if (concurrency > 1000000) return absl::InvalidArgumentError("--concurrency must be at most 1000000");
   if (handshakes < 0) return absl::InvalidArgumentError("--handshakes must not be negative");
+  if (cpu_window < absl::ZeroDuration() ||
+      (cpu_window > absl::ZeroDuration() && cpu_window < absl::Milliseconds(1))) {
+    return absl::InvalidArgumentError("the CPU window must be 0 (off) or at least 1ms");
+  }
   if (handshakes == 0 && duration <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--duration must be positive (or give --handshakes)");
   }
@@ -122,6 +126,8 @@ struct Recorder {
   net::SyscallCounts syscalls;
   int64_t epoll_waits = 0;
   int64_t last_outcome_ns = 0;  // monotonic time of the last recorded outcome
+  // RunSpec::cpu_window: per window, successes and thread CPU.
+  std::vector<int64_t> window_successes, window_cpu_ns;
 };
 
 class Engine::Worker {
@@ -204,6 +210,12 @@ class Engine::Worker {
   // recorded window only, as counts are.
   bool measuring_ = false;
   stats::ThreadCpuUsage cpu_at_measure_start_;
+  // RunSpec::cpu_window: the window the loop is in (-1: none yet), when it
+  // ends, and the thread's CPU when it began.
+  int64_t window_ = -1;
+  int64_t window_end_ns_ = 0;
+  int64_t window_cpu_start_ns_ = 0;
+  void AdvanceWindow(int64_t now, bool last);
   Recorder rec_;
 
   std::atomic<bool> stop_{false};
@@ -350,6 +362,7 @@ class Engine::Worker::Session : public net::EventLoop::Handler, public net::Time
       rec.outcomes.Increment(outcome);
       if (success) {
         ++rec.succeeded;
+        if (w_->window_ >= 0) ++rec.window_successes[w_->window_];
         w_->succeeded_.fetch_add(1, std::memory_order_relaxed);
         AddPhaseTime(now);
         for (int p = 0; p < kTotal; ++p) {
@@ -715,6 +728,28 @@ void Engine::Worker::Publish() {
   published_total_ = rec_.phases.phase(kTotal);
 }
 
+void Engine::Worker::AdvanceWindow(int64_t now, bool last) {
+  const int64_t length = Nanos(spec_.cpu_window);
+  if (length <= 0 || (!last && now < window_end_ns_)) return;
+  const int64_t cpu = stats::ThreadCpuNanos();
+  if (window_ >= 0) rec_.window_cpu_ns[window_] += cpu - window_cpu_start_ns_;
+  window_cpu_start_ns_ = cpu;
+  if (last) return;
+
+  const int64_t index = (now - engine_->measure_start_ns_) / length;
+  if (index >= kMaxCpuWindows) {
+    window_ = -1;
+    window_end_ns_ = INT64_MAX;
+    return;
+  }
+  window_ = index;
+  window_end_ns_ = engine_->measure_start_ns_ + (index + 1) * length;
+  if (static_cast<int64_t>(rec_.window_cpu_ns.size()) <= index) {
+    rec_.window_cpu_ns.resize(index + 1, 0);
+    rec_.window_successes.resize(index + 1, 0);
+  }
+}
+
 void Engine::Worker::Run() {
   int64_t now = loop_->UpdateNow();
   int64_t next_publish = now + kNanosPerSecond;
@@ -735,6 +770,7 @@ void Engine::Worker::Run() {
       measuring_ = true;
       cpu_at_measure_start_ = stats::ThisThreadCpuUsage();
     }
+    if (measuring_) AdvanceWindow(now, /*last=*/false);
     if (!draining_ && !MayStartPeek(now)) {
       draining_ = true;
       drain_deadline_ns_ = stop_.load(std::memory_order_relaxed)
@@ -793,6 +829,7 @@ void Engine::Worker::Run() {
     loop_->RunOnce(wait);
   }
   Publish();
+  if (measuring_) AdvanceWindow(now, /*last=*/true);
   if (measuring_) {
     stats::ThreadCpuUsage cpu = stats::ThisThreadCpuUsage();
     rec_.cpu_user_ns = cpu.user_ns - cpu_at_measure_start_.user_ns;
@@ -894,6 +931,14 @@ RunResult Engine::TakeResult() {
     system_ns += rec.cpu_system_ns;
     r.syscalls.Add(rec.syscalls);
     r.epoll_waits += rec.epoll_waits;
+    if (r.window_cpu_ns.size() < rec.window_cpu_ns.size()) {
+      r.window_cpu_ns.resize(rec.window_cpu_ns.size(), 0);
+      r.window_successes.resize(rec.window_cpu_ns.size(), 0);
+    }
+    for (size_t i = 0; i < rec.window_cpu_ns.size(); ++i) {
+      r.window_cpu_ns[i] += rec.window_cpu_ns[i];
+      r.window_successes[i] += rec.window_successes[i];
+    }
     end_ns = std::max(end_ns, rec.last_outcome_ns);
   }
   r.measured = absl::Nanoseconds(end_ns - measure_start_ns_);

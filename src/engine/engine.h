@@ -36,6 +36,8 @@ enum Phase { kConnect, kBanner, kEhlo, kStartTls, kTls, kPostTls, kTotal, kPhase
 absl::string_view PhaseName(int phase);
 
 // RunSpec is everything a run needs, as one plain value; |Validate| checks it.
+inline constexpr int64_t kMaxCpuWindows = 100000;
+
 struct RunSpec {
   net::Target target;
   tls::ClientConfig tls;
@@ -88,6 +90,13 @@ struct RunSpec {
   // schedules of rate/N interleave their arrivals evenly.
   double schedule_phase = 0;
 
+  // When positive, the measured window is also cut into windows of this
+  // length (from the end of warm-up), and each worker records per window
+  // its successes and its CPU time (RunResult::cpu_windows): how the cost of
+  // a handshake moved within the run. At most kMaxCpuWindows windows; the
+  // lab sets it for trials (src/lab).
+  absl::Duration cpu_window = absl::ZeroDuration();
+
   absl::Status Validate() const;
 };
 
@@ -131,6 +140,14 @@ struct RunResult {
   // calls over the recorded window.
   net::SyscallCounts syscalls;
   int64_t epoll_waits = 0;
+  // With RunSpec::cpu_window: per window, in order from the end of warm-up,
+  // the successes recorded and the client threads' CPU time spent (both
+  // summed over the workers). A window's CPU is read by each worker at its
+  // first loop turn past the window's end, and the successes are those
+  // recorded between the same two readings, so the two agree; the last
+  // window holds the drain after the run's end and is usually partial.
+  std::vector<int64_t> window_successes;
+  std::vector<int64_t> window_cpu_ns;
 
   RunResult();
 };

@@ -268,6 +268,40 @@ TEST_F(EngineTest, ClientCpuCoversTheMeasuredWindowOnly) {
       << "measured " << r.measured;
 }
 
+// Per-window records cover the measured window and agree with the run's
+// totals: every success falls in one window, and the windows' CPU is the
+// threads' CPU over the same stretch (read from the same clock the totals
+// come from, so they differ only by the moments between the readings).
+TEST_F(EngineTest, CpuWindowsAddUpToTheRunsCountsAndCpu) {
+  StartServer();
+  RunSpec spec = Spec();
+  spec.handshakes = 0;
+  spec.duration = absl::Milliseconds(600);
+  spec.warmup = absl::Milliseconds(200);
+  spec.cpu_window = absl::Milliseconds(100);
+  RunResult r = RunToEnd(spec);
+  ExpectReconciled(r);
+  ASSERT_GT(r.succeeded, 0);
+  ASSERT_EQ(r.window_successes.size(), r.window_cpu_ns.size());
+  // Six full windows and the drain, which may spill into one more.
+  EXPECT_GE(r.window_successes.size(), 6u);
+  EXPECT_LE(r.window_successes.size(), 8u);
+  int64_t successes = 0, cpu_ns = 0;
+  for (size_t i = 0; i < r.window_successes.size(); ++i) {
+    successes += r.window_successes[i];
+    cpu_ns += r.window_cpu_ns[i];
+  }
+  EXPECT_EQ(successes, r.succeeded);
+  EXPECT_GT(cpu_ns, 0);
+  EXPECT_NEAR(static_cast<double>(cpu_ns) / 1e9, r.client_cpu_seconds, 0.02);
+
+  // Off by default: nothing recorded.
+  spec.cpu_window = absl::ZeroDuration();
+  RunResult off = RunToEnd(spec);
+  EXPECT_TRUE(off.window_successes.empty());
+  EXPECT_TRUE(off.window_cpu_ns.empty());
+}
+
 TEST(RunSpecTest, RejectsInconsistentSpecs) {
   RunSpec spec;
   spec.threads = 0;
@@ -282,6 +316,12 @@ TEST(RunSpecTest, RejectsInconsistentSpecs) {
   spec.duration = absl::ZeroDuration();
   EXPECT_FALSE(spec.Validate().ok());
   spec.handshakes = 10;
+  EXPECT_TRUE(spec.Validate().ok());
+  spec.cpu_window = absl::Microseconds(999);
+  EXPECT_FALSE(spec.Validate().ok());
+  spec.cpu_window = -absl::Milliseconds(100);
+  EXPECT_FALSE(spec.Validate().ok());
+  spec.cpu_window = absl::Milliseconds(1);
   EXPECT_TRUE(spec.Validate().ok());
 }
 

@@ -145,6 +145,7 @@ absl::StatusOr<report::Scenario> EngineTrialRunner::RunTrial(const PlannedScenar
   spec.duration = impl_->timing.trial_duration;
   spec.handshakes = 0;
   spec.warmup = impl_->timing.warmup;
+  spec.cpu_window = absl::Nanoseconds(kCpuWindowNs);
   absl::StatusOr<std::unique_ptr<server::Server>> server = impl_->StartServer(scenario, spec);
   if (!server.ok()) return server.status();
   // The canary runs just before the warm-up and just after the trial, on

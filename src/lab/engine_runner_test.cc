@@ -85,6 +85,22 @@ TEST(EngineTrialRunnerTest, WithoutPlacementTheThreadsMayRunOnEveryAllowedCpu) {
   EXPECT_EQ(CpuList(seen.server.begin(), seen.server.end()), *allowed);
 }
 
+// Every trial records its client cost per window, and the record is one the
+// reader accepts.
+TEST(EngineTrialRunnerTest, TrialsRecordTheirCostPerWindow) {
+  Seen seen;
+  absl::StatusOr<report::Scenario> trial = RunOneTrial(Placement(), &seen);
+  ASSERT_TRUE(trial.ok()) << trial.status();
+  ASSERT_TRUE(trial->cpu_windows.has_value());
+  const report::CpuWindows& w = *trial->cpu_windows;
+  EXPECT_EQ(w.window_ns, kCpuWindowNs);
+  EXPECT_GE(w.successes.size(), 4u);  // 400 ms of 100 ms windows, and the drain
+  int64_t successes = 0;
+  for (int64_t n : w.successes) successes += n;
+  EXPECT_EQ(successes, trial->succeeded);
+  EXPECT_TRUE(report::Validate(*trial).ok()) << report::Validate(*trial);
+}
+
 }  // namespace
 }  // namespace lab
 }  // namespace mailshake

@@ -112,6 +112,10 @@ MatrixOutcome RunMatrix(const Plan& plan, const MatrixOptions& options, TrialRun
 // scenarios not measured with their reason.
 std::string FormatSummary(const report::Result& result);
 
+// Trials record their client cost per window of this length
+// (report::CpuWindows).
+inline constexpr int64_t kCpuWindowNs = 100 * 1000 * 1000;
+
 // ScenarioFromRun turns an engine run (and the embedded server's figures for
 // the same window, if any) into a result scenario with |name| and
 // |parameters|: counts, CPU, phases, series, negotiated facts, peak RSS.

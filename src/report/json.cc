@@ -126,6 +126,30 @@ class ObjectReader {
     return WrongType(key, "an integer from 0 to 2^63-1", *value);
   }
 
+  // Counts reads an array of at most |max| integers in [0, 2^63).
+  absl::StatusOr<std::vector<int64_t>> Counts(absl::string_view key, int64_t max) const {
+    REPORT_ASSIGN_OR_RETURN(const json* value, Array(key));
+    if (static_cast<int64_t>(value->size()) > max) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s has %d entries; at most %d are allowed", What(key), value->size(), max));
+    }
+    std::vector<int64_t> out;
+    out.reserve(value->size());
+    for (size_t i = 0; i < value->size(); ++i) {
+      const json& v = (*value)[i];
+      if (v.is_number_unsigned() &&
+          v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        out.push_back(static_cast<int64_t>(v.get<uint64_t>()));
+      } else if (v.is_number_integer() && v.get<int64_t>() >= 0) {
+        out.push_back(v.get<int64_t>());
+      } else {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "%s[%d] must be an integer from 0 to 2^63-1", What(key), i));
+      }
+    }
+    return out;
+  }
+
   // SmallCount reads an integer in [0, 2^31).
   absl::StatusOr<int> SmallCount(absl::string_view key) const {
     REPORT_ASSIGN_OR_RETURN(int64_t v, Count(key));
@@ -476,6 +500,13 @@ json ScenarioToJson(const Scenario& s) {
     if (c.server.has_value()) cj["server"] = reading(*c.server);
     out["cpu_canary"] = std::move(cj);
   }
+  if (s.cpu_windows.has_value()) {
+    json wj = json::object();
+    wj["window_ns"] = s.cpu_windows->window_ns;
+    wj["successes"] = s.cpu_windows->successes;
+    wj["client_cpu_ns"] = s.cpu_windows->client_cpu_ns;
+    out["cpu_windows"] = std::move(wj);
+  }
   return out;
 }
 
@@ -624,6 +655,16 @@ absl::StatusOr<Scenario> ScenarioFromJson(const json& value, size_t index) {
       REPORT_ASSIGN_OR_RETURN(c.server, reading("server"));
     }
     s.cpu_canary = std::move(c);
+  }
+  if (in.Has("cpu_windows")) {
+    REPORT_ASSIGN_OR_RETURN(const json* wj, in.Object("cpu_windows"));
+    REPORT_ASSIGN_OR_RETURN(
+        ObjectReader w_in, ObjectReader::Create(*wj, absl::StrCat(context, ": cpu_windows")));
+    CpuWindows w;
+    REPORT_ASSIGN_OR_RETURN(w.window_ns, w_in.Count("window_ns"));
+    REPORT_ASSIGN_OR_RETURN(w.successes, w_in.Counts("successes", kMaxCpuWindows));
+    REPORT_ASSIGN_OR_RETURN(w.client_cpu_ns, w_in.Counts("client_cpu_ns", kMaxCpuWindows));
+    s.cpu_windows = std::move(w);
   }
 
   // The counts must reconcile before the figures derived from them are

@@ -230,6 +230,7 @@ TEST_F(JsonTest, RejectsMissingScenarioFieldsNamingTheScenario) {
     // outcome_rfc8460 is derived and ignored.
     if (item.key() == "server" || item.key() == "syscalls" || item.key() == "name") continue;
     if (item.key() == "disturbance" || item.key() == "cpu_canary") continue;
+    if (item.key() == "cpu_windows") continue;
     if (item.key() == "deviations" || item.key() == "outcome_rfc8460") continue;
     json doc = doc_;
     doc["scenarios"][1].erase(item.key());
@@ -393,6 +394,50 @@ TEST_F(JsonTest, CpuCanaryRoundTripsAndIsChecked) {
   json wrong = doc_;
   wrong["scenarios"][1]["cpu_canary"]["client"]["before_ns"] = "fast";
   ExpectRejected(wrong, {"before_ns"});
+}
+
+TEST_F(JsonTest, CpuWindowsRoundTripAndAreChecked) {
+  ASSERT_TRUE(result_.scenarios[1].cpu_windows.has_value());
+  absl::StatusOr<Result> back = FromJson(doc_);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_TRUE(back->scenarios[1].cpu_windows.has_value());
+  const CpuWindows& w = *back->scenarios[1].cpu_windows;
+  EXPECT_EQ(w.window_ns, 100'000'000);
+  EXPECT_EQ(w.successes, (std::vector<int64_t>{600, 700, 0}));
+  EXPECT_EQ(w.client_cpu_ns, (std::vector<int64_t>{95'000'000, 99'000'000, 2'000'000}));
+  EXPECT_FALSE(back->scenarios[0].cpu_windows.has_value());
+
+  json old = doc_;
+  old["scenarios"][1].erase("cpu_windows");  // files written before they were recorded
+  EXPECT_TRUE(FromJson(old).ok());
+  for (const char* key : {"window_ns", "successes", "client_cpu_ns"}) {
+    json doc = doc_;
+    doc["scenarios"][1]["cpu_windows"].erase(key);
+    ExpectRejected(doc, {"cpu_windows", absl::StrCat("missing field \"", key, "\"")});
+  }
+  json negative = doc_;
+  negative["scenarios"][1]["cpu_windows"]["client_cpu_ns"][1] = -5;
+  ExpectRejected(negative, {"cpu_windows", "client_cpu_ns", "[1]"});
+  json not_array = doc_;
+  not_array["scenarios"][1]["cpu_windows"]["successes"] = 3;
+  ExpectRejected(not_array, {"cpu_windows", "successes"});
+  json uneven = doc_;
+  uneven["scenarios"][1]["cpu_windows"]["successes"].push_back(1);
+  ExpectRejected(uneven, {"cpu_windows", "one length"});
+  json zero = doc_;
+  zero["scenarios"][1]["cpu_windows"]["window_ns"] = 0;
+  ExpectRejected(zero, {"cpu_windows", "window_ns"});
+  json too_many = doc_;
+  too_many["scenarios"][1]["cpu_windows"]["successes"][0] = result_.scenarios[1].succeeded;
+  ExpectRejected(too_many, {"cpu_windows.successes sum to", "more than"});
+  json huge = doc_;
+  huge["scenarios"][1]["cpu_windows"]["successes"] = json::array();
+  huge["scenarios"][1]["cpu_windows"]["client_cpu_ns"] = json::array();
+  for (int64_t i = 0; i <= kMaxCpuWindows; ++i) {
+    huge["scenarios"][1]["cpu_windows"]["successes"].push_back(0);
+    huge["scenarios"][1]["cpu_windows"]["client_cpu_ns"].push_back(0);
+  }
+  ExpectRejected(huge, {"cpu_windows", "at most 100000"});
 }
 
 TEST_F(JsonTest, ReadsServerSidesWrittenBeforeTheirRateWasRecorded) {

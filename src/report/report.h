@@ -202,6 +202,20 @@ struct CpuCanary {
   std::optional<CanaryReading> server;
 };
 
+// CpuWindows is how a trial's client cost moved within it: its measured
+// window cut into windows of |window_ns| from the end of warm-up, and per
+// window the successes recorded and the client threads' CPU time spent
+// (engine::RunSpec::cpu_window). The last window holds the drain after the
+// trial's end. |successes| and |client_cpu_ns| have the same length, at
+// most kMaxCpuWindows, and the successes sum to at most the scenario's
+// |succeeded|.
+inline constexpr int64_t kMaxCpuWindows = 100000;
+struct CpuWindows {
+  int64_t window_ns = 0;
+  std::vector<int64_t> successes;
+  std::vector<int64_t> client_cpu_ns;
+};
+
 // Scenario is one trial of one combination of TLS parameters.
 //
 // Its counts reconcile (Validate checks each of these):
@@ -275,6 +289,9 @@ struct Scenario {
   // Set when the CPU speed canary ran around the trial (bench --trials,
   // matrix).
   std::optional<CpuCanary> cpu_canary;
+  // Set when the trial recorded its cost per window (bench --trials,
+  // matrix).
+  std::optional<CpuWindows> cpu_windows;
 };
 
 // HandshakeRate returns succeeded / measured_seconds, or nullopt when nothing

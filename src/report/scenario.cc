@@ -83,6 +83,10 @@ absl::Status CheckNonNegative(const Scenario& s, absl::string_view field,
       "%s: %s is %d; it must not be negative", Describe(s), field, value));
 }
 
+absl::Status Invalid(const Scenario& s, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(Describe(s), ": ", problem));
+}
+
 absl::Status CheckSeconds(const Scenario& s, absl::string_view field,
                           double value) {
   if (IsNonNegativeFinite(value)) return absl::OkStatus();
@@ -232,6 +236,23 @@ absl::Status MergeInto(const Scenario& b, Scenario* m) {
   } else {
     m->cpu_canary.reset();
   }
+  // Known for both, same windows: the shares ran over the same seconds, so
+  // window i of one lines up with window i of the other and they add up.
+  if (m->cpu_windows.has_value() && b.cpu_windows.has_value() &&
+      m->cpu_windows->window_ns == b.cpu_windows->window_ns) {
+    CpuWindows& w = *m->cpu_windows;
+    const CpuWindows& o = *b.cpu_windows;
+    if (w.successes.size() < o.successes.size()) {
+      w.successes.resize(o.successes.size(), 0);
+      w.client_cpu_ns.resize(o.successes.size(), 0);
+    }
+    for (size_t i = 0; i < o.successes.size(); ++i) {
+      w.successes[i] += o.successes[i];
+      w.client_cpu_ns[i] += o.client_cpu_ns[i];
+    }
+  } else {
+    m->cpu_windows.reset();
+  }
   // The two ran side by side: the load lasted as long as the longer one,
   // and both loads (and both processes' CPU) add up.
   m->measured_seconds = std::max(m->measured_seconds, b.measured_seconds);
@@ -362,6 +383,31 @@ absl::Status Validate(const Scenario& s) {
           CheckNonNegative(s, "cpu_canary.server.before_ns", c.server->before_ns));
       REPORT_RETURN_IF_ERROR(
           CheckNonNegative(s, "cpu_canary.server.after_ns", c.server->after_ns));
+    }
+  }
+
+  if (s.cpu_windows.has_value()) {
+    const CpuWindows& w = *s.cpu_windows;
+    if (w.window_ns <= 0 || w.successes.size() != w.client_cpu_ns.size() ||
+        static_cast<int64_t>(w.successes.size()) > kMaxCpuWindows) {
+      return Invalid(s, absl::StrFormat(
+          "cpu_windows needs a positive window_ns and successes and client_cpu_ns of one "
+          "length (at most %d); it has window_ns %d and %d and %d entries",
+          kMaxCpuWindows, w.window_ns, w.successes.size(), w.client_cpu_ns.size()));
+    }
+    int64_t successes = 0;
+    for (int64_t n : w.successes) {
+      if (n < 0 || __builtin_add_overflow(successes, n, &successes)) {
+        return Invalid(s, "cpu_windows.successes holds a negative or overflowing count");
+      }
+    }
+    for (int64_t n : w.client_cpu_ns) {
+      if (n < 0) return Invalid(s, "cpu_windows.client_cpu_ns holds a negative time");
+    }
+    if (successes > s.succeeded) {
+      return Invalid(s, absl::StrFormat(
+          "cpu_windows.successes sum to %d, more than the %d succeeded", successes,
+          s.succeeded));
     }
   }
 

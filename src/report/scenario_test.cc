@@ -279,6 +279,29 @@ TEST(MergeScenariosTest, KeepsTheSlowerCanaryOrNone) {
   EXPECT_FALSE(m->cpu_canary.has_value());
 }
 
+TEST(MergeScenariosTest, AddsCpuWindowsWindowByWindowOrDropsThem) {
+  Scenario a = testing::RandomScenario("x", 0, 0, 100, 5);
+  Scenario b = testing::RandomScenario("x", 0, 0, 100, 6);
+  a.cpu_windows = CpuWindows{1000, {3, 4}, {30, 40}};
+  b.cpu_windows = CpuWindows{1000, {1, 2, 5}, {10, 20, 50}};
+  absl::StatusOr<Scenario> m = MergeScenarios(a, b);
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_TRUE(m->cpu_windows.has_value());
+  EXPECT_EQ(m->cpu_windows->successes, (std::vector<int64_t>{4, 6, 5}));
+  EXPECT_EQ(m->cpu_windows->client_cpu_ns, (std::vector<int64_t>{40, 60, 50}));
+  m = MergeScenarios(b, a);  // the same either way round
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->cpu_windows->successes, (std::vector<int64_t>{4, 6, 5}));
+  b.cpu_windows->window_ns = 2000;  // windows that do not line up: dropped
+  m = MergeScenarios(a, b);
+  ASSERT_TRUE(m.ok());
+  EXPECT_FALSE(m->cpu_windows.has_value());
+  b.cpu_windows.reset();
+  m = MergeScenarios(a, b);
+  ASSERT_TRUE(m.ok());
+  EXPECT_FALSE(m->cpu_windows.has_value());
+}
+
 TEST(MergeScenariosTest, KeepsTheMoreDisturbedSideOrNone) {
   Scenario a = testing::RandomScenario("x", 0, 0, 100, 5);
   Scenario b = testing::RandomScenario("x", 0, 0, 100, 6);

@@ -94,7 +94,7 @@ TEST_F(SchemaDocTest, DocumentsEveryObjectTheTestChecks) {
   EXPECT_EQ(objects, (std::set<std::string>{"result", "environment", "scenario",
                                             "latency", "phase", "server",
                                             "syscalls", "server_syscalls", "disturbance",
-                                            "cpu_canary", "canary_reading",
+                                            "cpu_canary", "canary_reading", "cpu_windows",
                                             "not_measured",
                                             "shard"}));
   EXPECT_THAT(doc_, ::testing::HasSubstr(std::string(kSchema)));
@@ -116,6 +116,7 @@ TEST_F(SchemaDocTest, ScenarioKeysMatchTheDoc) {
   without_server.erase("syscalls");
   without_server.erase("disturbance");
   without_server.erase("cpu_canary");
+  without_server.erase("cpu_windows");
   EXPECT_EQ(Keys(json_["scenarios"][0]), without_server);
 }
 
@@ -134,6 +135,7 @@ TEST_F(SchemaDocTest, LatencyPhaseAndServerKeysMatchTheDoc) {
   EXPECT_EQ(Keys(scenario["cpu_canary"]), tables_["cpu_canary"]);
   EXPECT_EQ(Keys(scenario["cpu_canary"]["client"]), tables_["canary_reading"]);
   EXPECT_EQ(Keys(scenario["cpu_canary"]["server"]), tables_["canary_reading"]);
+  EXPECT_EQ(Keys(scenario["cpu_windows"]), tables_["cpu_windows"]);
 }
 
 TEST_F(SchemaDocTest, NotMeasuredKeysMatchTheDoc) {

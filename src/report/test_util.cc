@@ -148,6 +148,7 @@ Result SyntheticResult() {
   open_loop.cpu_canary =
       CpuCanary{"fe25519-mul/test", CanaryReading{"0", 1'200'000, 1'260'000},
                 CanaryReading{"1", 1'150'000, 1'140'000}};
+  open_loop.cpu_windows = CpuWindows{100'000'000, {600, 700, 0}, {95'000'000, 99'000'000, 2'000'000}};
   result.scenarios.push_back(std::move(open_loop));
   result.not_measured.push_back(
       {"TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256 X25519 rsa2048",
