@@ -931,14 +931,8 @@ RunResult Engine::TakeResult() {
     system_ns += rec.cpu_system_ns;
     r.syscalls.Add(rec.syscalls);
     r.epoll_waits += rec.epoll_waits;
-    if (r.window_cpu_ns.size() < rec.window_cpu_ns.size()) {
-      r.window_cpu_ns.resize(rec.window_cpu_ns.size(), 0);
-      r.window_successes.resize(rec.window_cpu_ns.size(), 0);
-    }
-    for (size_t i = 0; i < rec.window_cpu_ns.size(); ++i) {
-      r.window_cpu_ns[i] += rec.window_cpu_ns[i];
-      r.window_successes[i] += rec.window_successes[i];
-    }
+    stats::AddElementwise(rec.window_successes, &r.window_successes);
+    stats::AddElementwise(rec.window_cpu_ns, &r.window_cpu_ns);
     end_ns = std::max(end_ns, rec.last_outcome_ns);
   }
   r.measured = absl::Nanoseconds(end_ns - measure_start_ns_);

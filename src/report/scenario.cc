@@ -240,16 +240,8 @@ absl::Status MergeInto(const Scenario& b, Scenario* m) {
   // window i of one lines up with window i of the other and they add up.
   if (m->cpu_windows.has_value() && b.cpu_windows.has_value() &&
       m->cpu_windows->window_ns == b.cpu_windows->window_ns) {
-    CpuWindows& w = *m->cpu_windows;
-    const CpuWindows& o = *b.cpu_windows;
-    if (w.successes.size() < o.successes.size()) {
-      w.successes.resize(o.successes.size(), 0);
-      w.client_cpu_ns.resize(o.successes.size(), 0);
-    }
-    for (size_t i = 0; i < o.successes.size(); ++i) {
-      w.successes[i] += o.successes[i];
-      w.client_cpu_ns[i] += o.client_cpu_ns[i];
-    }
+    stats::AddElementwise(b.cpu_windows->successes, &m->cpu_windows->successes);
+    stats::AddElementwise(b.cpu_windows->client_cpu_ns, &m->cpu_windows->client_cpu_ns);
   } else {
     m->cpu_windows.reset();
   }

@@ -306,6 +306,11 @@ struct SecondStats {
   LatencyHistogram latency;
 };
 
+// AddElementwise adds |from| to |into| index by index, first growing |into|
+// with zeros to |from|'s length: how per-window counts recorded over the
+// same windows (several threads, several processes) add up.
+void AddElementwise(const std::vector<int64_t>& from, std::vector<int64_t>* into);
+
 // TimeSeries holds per-second outcome counts and latency histograms, keyed by
 // a wall-clock second index chosen by the caller (Unix seconds, so series from
 // different processes and machines line up when merged). Seconds that saw no

@@ -168,5 +168,10 @@ absl::StatusOr<TimeSeries> TimeSeries::FromJson(const nlohmann::json& json) {
   return series;
 }
 
+void AddElementwise(const std::vector<int64_t>& from, std::vector<int64_t>* into) {
+  if (into->size() < from.size()) into->resize(from.size(), 0);
+  for (size_t i = 0; i < from.size(); ++i) (*into)[i] += from[i];
+}
+
 }  // namespace stats
 }  // namespace mailshake

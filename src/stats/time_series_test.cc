@@ -182,3 +182,19 @@ TEST(TimeSeriesTest, NegativeSecondIndicesRoundTrip) {
 }  // namespace
 }  // namespace stats
 }  // namespace mailshake
+
+namespace mailshake::stats {
+namespace {
+
+TEST(AddElementwiseTest, AddsIndexByIndexAndGrowsWithZeros) {
+  std::vector<int64_t> into = {1, 2};
+  AddElementwise({10, 20, 30}, &into);
+  EXPECT_EQ(into, (std::vector<int64_t>{11, 22, 30}));
+  AddElementwise({5}, &into);  // shorter: the rest stays
+  EXPECT_EQ(into, (std::vector<int64_t>{16, 22, 30}));
+  AddElementwise({}, &into);
+  EXPECT_EQ(into, (std::vector<int64_t>{16, 22, 30}));
+}
+
+}  // namespace
+}  // namespace mailshake::stats
