@@ -23,6 +23,10 @@
 namespace mailshake {
 namespace lab {
 
+// The engine stops recording windows where the reader stops accepting them.
+static_assert(engine::kMaxCpuWindows == report::kMaxCpuWindows,
+              "a trial's cpu_windows must be readable back");
+
 int64_t PeakRssBytes() {
   std::ifstream status("/proc/self/status");
   std::string line;
