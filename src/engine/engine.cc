@@ -210,8 +210,9 @@ class Engine::Worker {
   // recorded window only, as counts are.
   bool measuring_ = false;
   stats::ThreadCpuUsage cpu_at_measure_start_;
-  // RunSpec::cpu_window: the window the loop is in (-1: none yet), when it
-  // ends, and the thread's CPU when it began.
+  // RunSpec::cpu_window: its length (0: off), the window the loop is in
+  // (-1: none yet), when it ends, and the thread's CPU when it began.
+  const int64_t window_length_ns_ = Nanos(spec_.cpu_window);
   int64_t window_ = -1;
   int64_t window_end_ns_ = 0;
   int64_t window_cpu_start_ns_ = 0;
@@ -728,8 +729,10 @@ void Engine::Worker::Publish() {
   published_total_ = rec_.phases.phase(kTotal);
 }
 
+// Called at every loop turn while measuring: one comparison unless a window
+// has ended (or windows are off).
 void Engine::Worker::AdvanceWindow(int64_t now, bool last) {
-  const int64_t length = Nanos(spec_.cpu_window);
+  const int64_t length = window_length_ns_;
   if (length <= 0 || (!last && now < window_end_ns_)) return;
   const int64_t cpu = stats::ThreadCpuNanos();
   if (window_ >= 0) rec_.window_cpu_ns[window_] += cpu - window_cpu_start_ns_;
@@ -936,6 +939,7 @@ RunResult Engine::TakeResult() {
     end_ns = std::max(end_ns, rec.last_outcome_ns);
   }
   r.measured = absl::Nanoseconds(end_ns - measure_start_ns_);
+  if (!r.window_cpu_ns.empty()) r.cpu_window = spec_.cpu_window;
   for (auto& [k, v] : versions) r.versions.Add(tls::VersionName(k), v).IgnoreError();
   for (auto& [k, v] : suites) r.cipher_suites.Add(tls::CipherName(k), v).IgnoreError();
   for (auto& [k, v] : groups) r.groups.Add(tls::GroupName(k), v).IgnoreError();

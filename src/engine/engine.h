@@ -35,9 +35,10 @@ namespace mailshake::engine {
 enum Phase { kConnect, kBanner, kEhlo, kStartTls, kTls, kPostTls, kTotal, kPhaseCount };
 absl::string_view PhaseName(int phase);
 
-// RunSpec is everything a run needs, as one plain value; |Validate| checks it.
+// The most windows RunSpec::cpu_window records; later ones are not recorded.
 inline constexpr int64_t kMaxCpuWindows = 100000;
 
+// RunSpec is everything a run needs, as one plain value; |Validate| checks it.
 struct RunSpec {
   net::Target target;
   tls::ClientConfig tls;
@@ -146,6 +147,8 @@ struct RunResult {
   // first loop turn past the window's end, and the successes are those
   // recorded between the same two readings, so the two agree; the last
   // window holds the drain after the run's end and is usually partial.
+  // The window length (RunSpec::cpu_window); zero when none was recorded.
+  absl::Duration cpu_window;
   std::vector<int64_t> window_successes;
   std::vector<int64_t> window_cpu_ns;
 

@@ -283,6 +283,7 @@ TEST_F(EngineTest, CpuWindowsAddUpToTheRunsCountsAndCpu) {
   ExpectReconciled(r);
   ASSERT_GT(r.succeeded, 0);
   ASSERT_EQ(r.window_successes.size(), r.window_cpu_ns.size());
+  EXPECT_EQ(r.cpu_window, absl::Milliseconds(100));
   // Six full windows and the drain, which may spill into one more.
   EXPECT_GE(r.window_successes.size(), 6u);
   EXPECT_LE(r.window_successes.size(), 8u);
@@ -300,6 +301,7 @@ TEST_F(EngineTest, CpuWindowsAddUpToTheRunsCountsAndCpu) {
   RunResult off = RunToEnd(spec);
   EXPECT_TRUE(off.window_successes.empty());
   EXPECT_TRUE(off.window_cpu_ns.empty());
+  EXPECT_EQ(off.cpu_window, absl::ZeroDuration());
 }
 
 TEST(RunSpecTest, RejectsInconsistentSpecs) {

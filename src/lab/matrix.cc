@@ -95,7 +95,8 @@ report::Scenario ScenarioFromRun(const engine::RunResult& r, std::string name,
   s.series = r.series;
   s.schedule_lag = r.schedule_lag;
   if (!r.window_cpu_ns.empty()) {
-    s.cpu_windows = report::CpuWindows{kCpuWindowNs, r.window_successes, r.window_cpu_ns};
+    s.cpu_windows = report::CpuWindows{absl::ToInt64Nanoseconds(r.cpu_window),
+                                       r.window_successes, r.window_cpu_ns};
   }
   s.negotiated = {{"versions", r.versions},
                   {"cipher_suites", r.cipher_suites},

@@ -109,19 +109,26 @@ class ObjectReader {
     return value->get<bool>();
   }
 
-  // Count reads an integer in [0, 2^63).
-  absl::StatusOr<int64_t> Count(absl::string_view key) const {
-    REPORT_ASSIGN_OR_RETURN(const json* value, Field(key));
-    if (value->is_number_unsigned()) {
-      const uint64_t v = value->get<uint64_t>();
+  // AsCount returns |value| when it is an integer in [0, 2^63).
+  static std::optional<int64_t> AsCount(const json& value) {
+    if (value.is_number_unsigned()) {
+      const uint64_t v = value.get<uint64_t>();
       if (v <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
         return static_cast<int64_t>(v);
       }
-    } else if (value->is_number_integer()) {
-      const int64_t v = value->get<int64_t>();
-      if (v >= 0) return v;
-      return absl::InvalidArgumentError(
-          absl::StrFormat("%s is %d; it must not be negative", What(key), v));
+    } else if (value.is_number_integer() && value.get<int64_t>() >= 0) {
+      return value.get<int64_t>();
+    }
+    return std::nullopt;
+  }
+
+  // Count reads an integer in [0, 2^63).
+  absl::StatusOr<int64_t> Count(absl::string_view key) const {
+    REPORT_ASSIGN_OR_RETURN(const json* value, Field(key));
+    if (std::optional<int64_t> v = AsCount(*value)) return *v;
+    if (value->is_number_integer()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s is %d; it must not be negative", What(key), value->get<int64_t>()));
     }
     return WrongType(key, "an integer from 0 to 2^63-1", *value);
   }
@@ -136,16 +143,12 @@ class ObjectReader {
     std::vector<int64_t> out;
     out.reserve(value->size());
     for (size_t i = 0; i < value->size(); ++i) {
-      const json& v = (*value)[i];
-      if (v.is_number_unsigned() &&
-          v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        out.push_back(static_cast<int64_t>(v.get<uint64_t>()));
-      } else if (v.is_number_integer() && v.get<int64_t>() >= 0) {
-        out.push_back(v.get<int64_t>());
-      } else {
+      std::optional<int64_t> v = AsCount((*value)[i]);
+      if (!v.has_value()) {
         return absl::InvalidArgumentError(absl::StrFormat(
             "%s[%d] must be an integer from 0 to 2^63-1", What(key), i));
       }
+      out.push_back(*v);
     }
     return out;
   }
